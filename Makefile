@@ -1,0 +1,84 @@
+# selfaudit build, test and local-run targets. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+FUNCTIONS := cloudtrail-anomaly-checker iam-wildcard-scanner dlq-replayer lambda-fleet-auditor pre-traffic-hook
+GOFLAGS_LAMBDA := -trimpath -tags lambda.norpc -ldflags "-s -w"
+BIN := bin
+TOOLS := $(CURDIR)/.tools
+GOTEST_FLAGS ?=
+# Emulator-backed tests fail rather than skip when this is set.
+export SELFAUDIT_REQUIRE_EMULATORS ?= 1
+
+.PHONY: help build test audit invoke bench lint tools validate clean fuzz selfaudit \
+	$(addprefix build-,$(FUNCTIONS))
+
+help: ## list targets
+	@grep -E '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+# --- build ---------------------------------------------------------------
+
+build: $(addprefix $(BIN)/,$(addsuffix /bootstrap,$(FUNCTIONS))) ## every function as bin/<name>/bootstrap for linux/arm64
+
+$(BIN)/%/bootstrap: FORCE
+	@mkdir -p $(dir $@)
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build $(GOFLAGS_LAMBDA) -o $@ ./functions/$*
+
+FORCE:
+
+# SAM's BuildMethod: makefile calls build-<LogicalId> with ARTIFACTS_DIR set.
+define sam_target
+build-$(1):
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build $(GOFLAGS_LAMBDA) -o $$(ARTIFACTS_DIR)/bootstrap ./functions/$(2)
+endef
+$(eval $(call sam_target,CloudTrailAnomalyChecker,cloudtrail-anomaly-checker))
+$(eval $(call sam_target,IamWildcardScanner,iam-wildcard-scanner))
+$(eval $(call sam_target,DlqReplayer,dlq-replayer))
+$(eval $(call sam_target,LambdaFleetAuditor,lambda-fleet-auditor))
+$(eval $(call sam_target,PreTrafficHook,pre-traffic-hook))
+
+selfaudit: ## the command-line tool as bin/selfaudit for this machine
+	@mkdir -p $(BIN)
+	go build -trimpath -o $(BIN)/selfaudit ./cmd/selfaudit
+
+# --- run -----------------------------------------------------------------
+
+audit: selfaudit ## offline self-audit of template.yaml and events/cloudtrail
+	$(BIN)/selfaudit audit
+
+# make invoke FN=iam-wildcard-scanner EVENT=events/iam-wildcard-scanner/scheduled.json
+invoke: tools ## run FN's host build under aws-lambda-rie and post EVENT to it
+	@test -n "$(FN)" || { echo "usage: make invoke FN=<function> EVENT=<file>"; exit 2; }
+	@test -f "$(EVENT)" || { echo "make invoke: event file '$(EVENT)' not found"; exit 2; }
+	.ci/emulators.sh run go run ./shared/internal/testenv/cmd/invoke -fn $(FN) -event $(EVENT)
+
+# --- quality -------------------------------------------------------------
+
+tools: ## install the pinned emulators into .tools/
+	.ci/tools.sh
+
+test: tools ## start the emulators, run every test with -race, stop them
+	.ci/emulators.sh run go test -race -count=1 $(GOTEST_FLAGS) ./...
+
+bench: tools ## run the benchmarks (figures quoted in README.md)
+	.ci/emulators.sh run go test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench.out
+
+fuzz: ## run each fuzz target for FUZZTIME (default 20s)
+	@for p in $$(go list ./...); do \
+	  for f in $$(go test -list '^Fuzz' $$p | grep '^Fuzz'); do \
+	    go test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-20s} $$p || exit 1; \
+	  done; \
+	done
+
+lint: ## gofmt, go vet and staticcheck (pinned)
+	.ci/tools.sh lint
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	$(TOOLS)/bin/staticcheck ./...
+
+validate: ## template and pipeline invariants, and sam validate --lint where SAM is installed
+	go test -count=1 -run 'Template|Pipeline' ./shared/stackcheck/...
+	@if command -v sam >/dev/null; then sam validate --lint; else echo "sam CLI not installed: skipped sam validate --lint"; fi
+
+clean:
+	rm -rf $(BIN) .aws-sam bench.out

@@ -1,0 +1,3 @@
+package main
+
+func init() { register("cost", notYet("cost", "estimate the monthly cost of a Lambda function")) }

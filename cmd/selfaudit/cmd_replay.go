@@ -1,0 +1,3 @@
+package main
+
+func init() { register("replay", notYet("replay", "re-drive messages from an SQS dead-letter queue")) }

@@ -1,0 +1,5 @@
+package main
+
+func init() {
+	register("trail", notYet("trail", "analyse CloudTrail files (or --lookup) for risky and unusual activity"))
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/selfaudit/selfaudit/shared/findings"
+)
+
+// newFlagSet returns a flag set that reports errors instead of exiting, so
+// that every usage error maps to exit code 2 with one line on stderr.
+func newFlagSet(env *cliEnv, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprintf(env.stderr, "usage: selfaudit %s %s\n\nflags:\n", name, synopsis)
+		fs.SetOutput(env.stderr)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
+}
+
+// parseFlags parses args; it returns done=true with the exit code when the
+// command should stop (help asked for, or a usage error).
+func parseFlags(env *cliEnv, fs *flag.FlagSet, args []string) (done bool, code int) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.Usage()
+			return true, exitOK
+		}
+		fmt.Fprintf(env.stderr, "selfaudit %s: %v\n", fs.Name(), err)
+		return true, exitUsage
+	}
+	return false, 0
+}
+
+// usageError prints one line and returns exit code 2.
+func usageError(env *cliEnv, cmd, format string, a ...any) int {
+	fmt.Fprintf(env.stderr, "selfaudit %s: %s\n", cmd, fmt.Sprintf(format, a...))
+	return exitUsage
+}
+
+// reportFlags are the --format and --fail-on flags of every finding command.
+type reportFlags struct {
+	format string
+	failOn string
+}
+
+func (r *reportFlags) register(fs *flag.FlagSet, formats string) {
+	fs.StringVar(&r.format, "format", "text", "output format: "+formats)
+	fs.StringVar(&r.failOn, "fail-on", "high", "exit 1 when a finding is at or above: critical, high, medium, low, info or none")
+}
+
+// parse validates both flags.
+func (r *reportFlags) parse() (findings.Format, findings.Severity, error) {
+	format, err := findings.ParseFormat(r.format)
+	if err != nil {
+		return "", 0, err
+	}
+	min, err := parseFailOn(r.failOn)
+	return format, min, err
+}
+
+// parseFailOn maps a --fail-on value to a severity; "none" is 0 and never
+// fails the run.
+func parseFailOn(s string) (findings.Severity, error) {
+	if strings.EqualFold(strings.TrimSpace(s), "none") {
+		return 0, nil
+	}
+	sev, err := findings.ParseSeverity(s)
+	if err != nil {
+		return 0, fmt.Errorf("--fail-on: %w", err)
+	}
+	return sev, nil
+}
+
+// emit writes findings and returns the exit code for them.
+func emit(env *cliEnv, cmd string, format findings.Format, min findings.Severity, fs []findings.Finding, notes ...string) int {
+	findings.Sort(fs)
+	if err := findings.Write(env.stdout, format, fs, notes...); err != nil {
+		fmt.Fprintf(env.stderr, "selfaudit %s: write output: %v\n", cmd, err)
+		return exitUsage
+	}
+	if findings.AtOrAbove(fs, min) {
+		return exitFindings
+	}
+	return exitOK
+}
+
+// notYet registers a command whose engine has not landed.
+func notYet(name, summary string) command {
+	return command{summary: summary, run: func(_ context.Context, env *cliEnv, _ []string) int {
+		fmt.Fprintf(env.stderr, "selfaudit %s: not yet available in this build\n", name)
+		return exitUsage
+	}}
+}

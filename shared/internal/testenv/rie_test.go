@@ -1,0 +1,72 @@
+package testenv
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+)
+
+// TestLambdaFrontThroughSDK runs the hello function under aws-lambda-rie and
+// invokes it through the real SDK client, checking that function errors are
+// marked as real Lambda marks them.
+func TestLambdaFrontThroughSDK(t *testing.T) {
+	FakeAWSEnv(t)
+	bin := BuildPackage(t, "./shared/internal/testenv/testdata/hello", "hello")
+	front := &LambdaFront{Functions: map[string]*RIE{"hello": StartRIE(t, bin, "AWS_LAMBDA_FUNCTION_TIMEOUT=10")}}
+	srv := httptest.NewServer(front)
+	defer srv.Close()
+	t.Setenv("AWS_ENDPOINT_URL_LAMBDA", srv.URL)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := lambda.NewFromConfig(cfg)
+
+	tests := map[string]struct {
+		payload   string
+		wantError string
+		wantBody  string
+	}{
+		"echo":  {payload: `{"x":1}`, wantBody: `{"x":1}`},
+		"error": {payload: `{"fail":true}`, wantError: "Unhandled", wantBody: "asked to fail"},
+		"panic": {payload: `{"panic":true}`, wantError: "Unhandled", wantBody: "asked to panic"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			out, err := client.Invoke(ctx, &lambda.InvokeInput{
+				FunctionName: aws.String("arn:aws:lambda:us-east-1:123456789012:function:hello:live"),
+				Payload:      []byte(tc.payload),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := aws.ToString(out.FunctionError); got != tc.wantError {
+				t.Errorf("FunctionError = %q, want %q (payload %s)", got, tc.wantError, out.Payload)
+			}
+			if !strings.Contains(string(out.Payload), tc.wantBody) {
+				t.Errorf("payload %s does not contain %q", out.Payload, tc.wantBody)
+			}
+		})
+	}
+
+	if _, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("hello"), InvocationType: types.InvocationTypeEvent, Payload: []byte(`{"async":true}`)}); err != nil {
+		t.Fatal(err)
+	}
+	calls := front.Calls()
+	last := calls[len(calls)-1]
+	if last.InvocationType != "Event" || string(last.Result.Payload) != `{"async":true}` {
+		t.Errorf("async call = %+v", last)
+	}
+	if calls[0].Qualifier != "live" {
+		t.Errorf("qualifier = %q, want live", calls[0].Qualifier)
+	}
+}
