@@ -1,0 +1,16 @@
+// Package rules holds selfaudit's CloudTrail checks (DESIGN §4, CT001 to
+// CT011) as data plus small functions: each Rule carries its ID, default
+// severity, title and remediation beside the function that matches records,
+// and the labelled records that pin its behaviour live in testdata/, one
+// file per family.
+//
+// The per-record rules here are pure: they see one record and the
+// configuration, and return hits. Checks that need memory (the burst window
+// of CT005, the baselines of CT009 and CT010) keep their metadata here and
+// their state elsewhere (the analyzer's windows and package baseline), so
+// that every finding of a check reads the same wherever it was raised.
+//
+// Families, one file each: lambda.go (CT001, CT003, CT008, CT011),
+// change.go (CT002), trail.go (CT004), access.go (CT005), root.go (CT006),
+// iam.go (CT007), baseline.go (CT009, CT010 metadata).
+package rules

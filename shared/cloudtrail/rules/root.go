@@ -1,0 +1,50 @@
+package rules
+
+import (
+	"strings"
+
+	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
+	"github.com/selfaudit/selfaudit/shared/findings"
+)
+
+// CT006 reports use of the account's root user, which no day-to-day work
+// needs and whose credentials cannot be scoped.
+var CT006 = register(&Rule{
+	ID:          "CT006",
+	Severity:    findings.High,
+	Title:       "Root user activity",
+	Remediation: "Confirm with the account owner that the root user was used on purpose; otherwise rotate the root password, remove root access keys and check MFA. Use IAM Identity Center or roles for daily work.",
+	Match: func(c *Config, r *record.Record) []Hit {
+		u := &r.UserIdentity
+		if u.Type != "Root" || r.Failed() || r.EventType == "AwsServiceEvent" {
+			return nil
+		}
+		if u.InvokedBy != "" && u.InvokedBy != "signin.amazonaws.com" && strings.HasSuffix(u.InvokedBy, ".amazonaws.com") {
+			return nil // a service acting for the account
+		}
+		res := "arn:" + partition(r.AWSRegion) + ":iam::" + r.Account() + ":root"
+		h := Hit{Resource: res, Evidence: map[string]any{"api": r.Action()}}
+		a := r.Action()
+		switch {
+		case a == "ConsoleLogin":
+			resp := response(r)
+			if strField(resp, "ConsoleLogin") == "Failure" {
+				return nil
+			}
+			add := map[string]any{}
+			_ = record.Decode(r.AdditionalEventData, &add)
+			if strField(add, "MFAUsed") == "No" {
+				h.Severity = findings.Critical
+				h.Title = "Root user signed in to the console without MFA"
+			} else {
+				h.Title = "Root user signed in to the console"
+			}
+		case a == "CreateAccessKey" && strField(params(r), "userName") == "":
+			h.Severity = findings.Critical
+			h.Title = "Access key created for the root user"
+		case r.ReadOnly || strings.HasPrefix(a, "Get") || strings.HasPrefix(a, "List") || strings.HasPrefix(a, "Describe"):
+			h.Severity = findings.Medium
+		}
+		return []Hit{h}
+	},
+})

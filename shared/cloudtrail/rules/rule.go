@@ -1,0 +1,269 @@
+package rules
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
+	"github.com/selfaudit/selfaudit/shared/findings"
+)
+
+// Config is what an operator decides rather than the code: who "the
+// pipeline" is, and how sensitive the windowed checks are.
+type Config struct {
+	// PipelineServices are services whose calls are deployments:
+	// CloudFormation by default. Matched against userIdentity.invokedBy
+	// and sourceIPAddress, which CloudTrail sets to the service's name.
+	PipelineServices []string
+	// PipelinePrincipals are the stack's deploy roles and users: ARNs of
+	// IAM roles (matched against the session issuer), of users, or of
+	// assumed-role sessions, where '*' matches any run of characters.
+	PipelinePrincipals []string
+	// TrustedLayerAccounts may publish layers that functions attach
+	// without a CT011 finding (for example a central platform account).
+	TrustedLayerAccounts []string
+	// BurstThreshold and BurstWindow define CT005: this many access
+	// errors from one principal within one window.
+	BurstThreshold int
+	BurstWindow    time.Duration
+}
+
+// DefaultConfig is CloudFormation as the only pipeline, and a burst of 10
+// access errors in 5 minutes.
+func DefaultConfig() Config {
+	return Config{
+		PipelineServices: []string{"cloudformation.amazonaws.com"},
+		BurstThreshold:   10,
+		BurstWindow:      5 * time.Minute,
+	}
+}
+
+// ByPipeline reports whether the record was made by the deployment
+// pipeline as configured.
+func (c *Config) ByPipeline(r *record.Record) bool {
+	u := &r.UserIdentity
+	for _, s := range c.PipelineServices {
+		if s != "" && (strings.EqualFold(u.InvokedBy, s) || strings.EqualFold(r.SourceIPAddress, s)) {
+			return true
+		}
+	}
+	for _, p := range c.PipelinePrincipals {
+		if p == "" {
+			continue
+		}
+		if glob(p, u.ARN) || (u.IssuerARN != "" && glob(p, u.IssuerARN)) {
+			return true
+		}
+	}
+	return false
+}
+
+// glob matches s against a pattern in which '*' matches any run of
+// characters, including '/'.
+func glob(pattern, s string) bool {
+	if !strings.Contains(pattern, "*") {
+		return pattern == s
+	}
+	parts := strings.Split(pattern, "*")
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	for i := 1; i < len(parts)-1; i++ {
+		j := strings.Index(s, parts[i])
+		if j < 0 {
+			return false
+		}
+		s = s[j+len(parts[i]):]
+	}
+	return strings.HasSuffix(s, parts[len(parts)-1])
+}
+
+// Rule is one check: its contract fields and the function that matches.
+type Rule struct {
+	ID          string
+	Severity    findings.Severity
+	Title       string
+	Remediation string
+	// Match returns the hits for one record, or nil. It must not keep r.
+	// Nil for checks whose state lives elsewhere (CT005, CT009, CT010).
+	Match func(c *Config, r *record.Record) []Hit
+}
+
+// Hit is one match of a rule on a record.
+type Hit struct {
+	// Resource is the ARN the finding is about.
+	Resource string
+	// Severity overrides the rule's default when set.
+	Severity findings.Severity
+	// Title overrides the rule's title when set.
+	Title string
+	// Key distinguishes findings of one check on one resource; empty means
+	// the event ID, so that the same event seen by two runs (or by the
+	// EventBridge rule and the S3 log file) has the same finding ID.
+	Key string
+	// Evidence adds check-specific facts to the common record fields.
+	Evidence map[string]any
+}
+
+// Finding builds the finding for a hit on r. r may be nil for aggregated
+// hits (windows, baselines), whose evidence then stands alone.
+func (rl *Rule) Finding(h Hit, r *record.Record, source string, now time.Time) findings.Finding {
+	ev := map[string]any{}
+	if r != nil {
+		ev = RecordEvidence(r)
+	}
+	for k, v := range h.Evidence {
+		ev[k] = v
+	}
+	sev := rl.Severity
+	if h.Severity != 0 {
+		sev = h.Severity
+	}
+	title := rl.Title
+	if h.Title != "" {
+		title = h.Title
+	}
+	key := h.Key
+	if key == "" && r != nil {
+		key = r.EventID
+		if key == "" {
+			key = r.EventTime.Format(time.RFC3339Nano) + "|" + r.EventName + "|" + r.Principal()
+		}
+	}
+	return findings.Finding{
+		ID:          findings.StableID(rl.ID, h.Resource, key),
+		Check:       rl.ID,
+		Severity:    sev,
+		Title:       title,
+		Resource:    h.Resource,
+		Evidence:    ev,
+		Remediation: rl.Remediation,
+		Source:      source,
+		ObservedAt:  now.UTC(),
+	}
+}
+
+// RecordEvidence is what every CloudTrail finding shows of its event: enough
+// to find it again in the console or Athena and to see who did what.
+func RecordEvidence(r *record.Record) map[string]any {
+	ev := map[string]any{
+		"eventName":   r.EventName,
+		"eventSource": r.EventSource,
+		"principal":   r.Principal(),
+		"account":     r.Account(),
+	}
+	if !r.EventTime.IsZero() {
+		ev["eventTime"] = r.EventTime.Format(time.RFC3339)
+	}
+	for k, v := range map[string]string{
+		"eventID": r.EventID, "awsRegion": r.AWSRegion, "sourceIPAddress": r.SourceIPAddress,
+		"userAgent": r.UserAgent, "identityType": r.UserIdentity.Type, "errorCode": r.ErrorCode,
+		"invokedBy": r.UserIdentity.InvokedBy,
+	} {
+		if v != "" {
+			ev[k] = v
+		}
+	}
+	return ev
+}
+
+var catalog = map[string]*Rule{}
+
+func register(r *Rule) *Rule {
+	if _, dup := catalog[r.ID]; dup {
+		panic("rules: duplicate check " + r.ID) // programming error at init, not input
+	}
+	catalog[r.ID] = r
+	return r
+}
+
+// Catalog returns every CloudTrail check, ordered by ID.
+func Catalog() []*Rule {
+	out := make([]*Rule, 0, len(catalog))
+	for _, r := range catalog {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// ByID returns one check, or nil.
+func ByID(id string) *Rule { return catalog[id] }
+
+// Evaluate runs every per-record rule on r.
+func Evaluate(c *Config, r *record.Record, source string, now time.Time) []findings.Finding {
+	var out []findings.Finding
+	for _, rl := range recordRules {
+		for _, h := range rl.Match(c, r) {
+			out = append(out, rl.Finding(h, r, source, now))
+		}
+	}
+	return out
+}
+
+// recordRules are the rules with a Match function, in ID order; built
+// once so Evaluate does not sort per record.
+var recordRules []*Rule
+
+func init() {
+	for _, r := range Catalog() {
+		if r.Match != nil {
+			recordRules = append(recordRules, r)
+		}
+	}
+}
+
+// actedByService reports calls that an AWS service made on the caller's
+// behalf (CodeDeploy shifting an alias, CloudFormation deploying): they are
+// the platform working, not a person changing things by hand.
+func actedByService(r *record.Record) bool {
+	u := &r.UserIdentity
+	if u.Type == "AWSService" || r.EventType == "AwsServiceEvent" {
+		return true
+	}
+	ib := u.InvokedBy
+	return ib != "" && strings.HasSuffix(ib, ".amazonaws.com") && ib != "signin.amazonaws.com" && !strings.HasPrefix(ib, "console.")
+}
+
+// fromConsole reports calls made with console session credentials.
+func fromConsole(r *record.Record) bool {
+	if r.SessionCredentialFromConsole {
+		return true
+	}
+	ua := r.UserAgent
+	return ua == "console.amazonaws.com" || strings.HasPrefix(ua, "console.amazonaws.com") ||
+		strings.HasPrefix(ua, "console.") && strings.Contains(ua, "amazonaws.com") ||
+		strings.Contains(ua, "AWS Console Lambda") || strings.Contains(ua, "aws-internal/3") && strings.Contains(ua, "console")
+}
+
+// partition derives the ARN partition from a region name.
+func partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
+}
+
+// params decodes requestParameters into a string-keyed map; a record
+// without them, or with malformed ones, yields an empty map.
+func params(r *record.Record) map[string]any {
+	m := map[string]any{}
+	_ = record.Decode(r.RequestParameters, &m)
+	return m
+}
+
+func response(r *record.Record) map[string]any {
+	m := map[string]any{}
+	_ = record.Decode(r.ResponseElements, &m)
+	return m
+}
+
+func strField(m map[string]any, k string) string {
+	s, _ := m[k].(string)
+	return s
+}
