@@ -37,6 +37,9 @@ type Stats struct {
 	// example an EventBridge event of another detail type.
 	Unknown  int64    `json:"unknown"`
 	Problems []string `json:"problems,omitempty"`
+	// Notes are sentences about the run for the report (checks skipped,
+	// items skipped), filled in by Analyzer.Finish.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Add merges o into s.

@@ -1,0 +1,343 @@
+package cloudtrail
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
+	"github.com/selfaudit/selfaudit/shared/cloudtrail/rules"
+	"github.com/selfaudit/selfaudit/shared/findings"
+)
+
+// Baseline is the memory behind CT009 and CT010; package baseline
+// implements it on DynamoDB. Observe is called for every record from
+// several goroutines; Flush writes what was observed and returns findings.
+type Baseline interface {
+	Observe(r *record.Record)
+	Flush(ctx context.Context, now time.Time) ([]findings.Finding, error)
+}
+
+// WindowStore keeps CT005's per-principal counts of access errors across
+// invocations: AddAccessErrors adds n to the count of the window starting
+// at start and returns the new total. Without one, windows live only for
+// one analysis (enough for files, not for one-event invocations).
+type WindowStore interface {
+	AddAccessErrors(ctx context.Context, principal string, start time.Time, n int64, apis []string) (total int64, err error)
+}
+
+// Options configure an Analyzer.
+type Options struct {
+	Rules rules.Config
+	// Baseline enables CT009 and CT010; nil skips them and says so.
+	Baseline Baseline
+	// Windows keeps CT005 counts across invocations; nil keeps them in
+	// memory for this analysis only.
+	Windows WindowStore
+	// Source is the findings' source field.
+	Source string
+	// Now stamps observedAt; nil means time.Now.
+	Now func() time.Time
+	// Workers per stream; 0 means GOMAXPROCS.
+	Workers int
+}
+
+// Analyzer runs the checks over records from any number of streams. It is
+// safe for concurrent use until Finish.
+type Analyzer struct {
+	opts Options
+	now  time.Time
+
+	mu     sync.Mutex
+	found  []findings.Finding
+	seen   map[string]bool
+	stats  Stats
+	bursts map[burstKey]*burst
+}
+
+type burstKey struct {
+	principal string
+	start     int64
+}
+
+type burst struct {
+	n    int64
+	apis []string
+}
+
+// maxBurstAPIs bounds the API names a burst keeps as evidence.
+const maxBurstAPIs = 8
+
+// NewAnalyzer returns an analyzer; zero Rules fields take the defaults.
+func NewAnalyzer(opts Options) *Analyzer {
+	def := rules.DefaultConfig()
+	if opts.Rules.BurstThreshold <= 0 {
+		opts.Rules.BurstThreshold = def.BurstThreshold
+	}
+	if opts.Rules.BurstWindow <= 0 {
+		opts.Rules.BurstWindow = def.BurstWindow
+	}
+	if opts.Rules.PipelineServices == nil {
+		opts.Rules.PipelineServices = def.PipelineServices
+	}
+	if opts.Source == "" {
+		opts.Source = "selfaudit"
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	return &Analyzer{opts: opts, now: now().UTC(), seen: map[string]bool{}, bursts: map[burstKey]*burst{}}
+}
+
+// Handle evaluates one record; it is a Handler for Read.
+func (a *Analyzer) Handle(_ context.Context, r *record.Record) error {
+	fs := rules.Evaluate(&a.opts.Rules, r, a.opts.Source, a.now)
+	accessErr := rules.IsAccessError(r)
+	if a.opts.Baseline != nil {
+		a.opts.Baseline.Observe(r)
+	}
+	if len(fs) == 0 && !accessErr {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, f := range fs {
+		if !a.seen[f.ID] {
+			a.seen[f.ID] = true
+			a.found = append(a.found, f)
+		}
+	}
+	if accessErr {
+		w := a.opts.Rules.BurstWindow
+		k := burstKey{principal: r.Principal(), start: r.EventTime.Truncate(w).Unix()}
+		b := a.bursts[k]
+		if b == nil {
+			b = &burst{}
+			a.bursts[k] = b
+		}
+		b.n++
+		if len(b.apis) < maxBurstAPIs && !containsStr(b.apis, r.EventName) {
+			b.apis = append(b.apis, r.EventName)
+		}
+	}
+	return nil
+}
+
+func containsStr(l []string, s string) bool {
+	for _, v := range l {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Read streams one input into the analyzer and adds its statistics.
+func (a *Analyzer) Read(ctx context.Context, r io.Reader, name string) error {
+	st, err := Read(ctx, r, name, a.Handle, ReadOptions{Workers: a.opts.Workers})
+	a.mu.Lock()
+	a.stats.Add(st)
+	a.mu.Unlock()
+	return err
+}
+
+// AddRecord evaluates one record that arrived already decoded (an
+// EventBridge event's detail) and counts it.
+func (a *Analyzer) AddRecord(ctx context.Context, raw []byte, name string) error {
+	var rec record.Record
+	st := Stats{Files: 0}
+	if err := unwrap(KindObject, raw, &rec); err != nil {
+		if err == errUnknown {
+			st.Unknown++
+		} else {
+			st.Malformed++
+			st.Problems = []string{name + ": " + err.Error()}
+		}
+		a.mu.Lock()
+		a.stats.Add(st)
+		a.mu.Unlock()
+		return nil
+	}
+	st.Records = 1
+	a.mu.Lock()
+	a.stats.Add(st)
+	a.mu.Unlock()
+	return a.Handle(ctx, &rec)
+}
+
+// Finish closes the windows, flushes the baseline and returns the findings
+// (sorted, deduplicated by ID), the statistics and notes for the report.
+func (a *Analyzer) Finish(ctx context.Context) ([]findings.Finding, Stats, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := a.found
+	burstFs, err := a.closeBursts(ctx)
+	if err != nil {
+		return nil, a.stats, err
+	}
+	out = append(out, burstFs...)
+	st := a.stats
+	if a.opts.Baseline != nil {
+		bfs, err := a.opts.Baseline.Flush(ctx, a.now)
+		if err != nil {
+			return nil, st, fmt.Errorf("update CloudTrail baselines: %w", err)
+		}
+		out = append(out, bfs...)
+	} else {
+		st.Notes = append(st.Notes, "CT009 and CT010 skipped: they compare principals with their DynamoDB baselines; pass --table NAME (or set BASELINE_TABLE) to enable them")
+	}
+	if st.Malformed > 0 || st.Unknown > 0 {
+		st.Notes = append(st.Notes, fmt.Sprintf("%d malformed and %d unknown items skipped out of %d read", st.Malformed, st.Unknown, st.Records+st.Malformed+st.Unknown))
+		for _, p := range st.Problems {
+			st.Notes = append(st.Notes, "skipped: "+p)
+		}
+	}
+	out = findings.Dedupe(out)
+	findings.Sort(out)
+	return out, st, nil
+}
+
+// closeBursts turns window counts into CT005 findings: a window reports once,
+// when its count crosses the threshold (with a WindowStore, counting what
+// earlier invocations added).
+func (a *Analyzer) closeBursts(ctx context.Context) ([]findings.Finding, error) {
+	keys := make([]burstKey, 0, len(a.bursts))
+	for k := range a.bursts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].principal != keys[j].principal {
+			return keys[i].principal < keys[j].principal
+		}
+		return keys[i].start < keys[j].start
+	})
+	cfg := &a.opts.Rules
+	threshold := int64(cfg.BurstThreshold)
+	var out []findings.Finding
+	for _, k := range keys {
+		b := a.bursts[k]
+		start := time.Unix(k.start, 0).UTC()
+		total := b.n
+		if a.opts.Windows != nil {
+			t, err := a.opts.Windows.AddAccessErrors(ctx, k.principal, start, b.n, b.apis)
+			if err != nil {
+				return nil, fmt.Errorf("count access errors of %s: %w", k.principal, err)
+			}
+			total = t
+			if total-b.n >= threshold {
+				continue // already reported by an earlier invocation
+			}
+		}
+		if total < threshold {
+			continue
+		}
+		res := k.principal
+		if res == "" {
+			res = "unknown-principal"
+		}
+		h := rules.Hit{Resource: res, Key: start.Format(time.RFC3339), Evidence: map[string]any{
+			"principal": k.principal, "accessErrors": total, "windowStart": start.Format(time.RFC3339),
+			"window": cfg.BurstWindow.String(), "threshold": threshold, "apis": b.apis,
+		}}
+		out = append(out, rules.CT005.Finding(h, nil, a.opts.Source, a.now))
+	}
+	a.bursts = map[burstKey]*burst{}
+	return out, nil
+}
+
+// inputExts are the file names AnalyzePaths reads inside folders.
+var inputExts = []string{".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".gz"}
+
+// ExpandPaths lists the input files under paths: files as given, folders
+// walked for JSON, JSON lines and gzip files, in a stable order.
+func ExpandPaths(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		if !st.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				return nil
+			}
+			for _, e := range inputExts {
+				if strings.HasSuffix(d.Name(), e) {
+					out = append(out, path)
+					break
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	return out, nil
+}
+
+// AnalyzePaths is the offline analysis used by `selfaudit trail` and
+// `selfaudit audit`: it reads every CloudTrail file under paths (files or
+// folders; S3 log files, EventBridge events, JSON lines or LookupEvents
+// pages, gzip or plain), runs the checks and returns the findings and the
+// statistics, whose Notes say what was skipped. Without opts.Baseline,
+// CT009 and CT010 are skipped. A path that cannot be opened is an error;
+// malformed content is not.
+func AnalyzePaths(ctx context.Context, paths []string, opts Options) ([]findings.Finding, Stats, error) {
+	files, err := ExpandPaths(paths)
+	if err != nil {
+		return nil, Stats{}, err
+	}
+	a := NewAnalyzer(opts)
+	// Two files at a time keep both cores busy when one file's
+	// decompression is the bottleneck; more would only add memory.
+	par := min(2, runtime.GOMAXPROCS(0))
+	sem := make(chan struct{}, par)
+	var wg sync.WaitGroup
+	var firstErr error
+	var errMu sync.Mutex
+	for _, f := range files {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := a.readFile(ctx, f); err != nil {
+				errMu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				errMu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, a.stats, firstErr
+	}
+	return a.Finish(ctx)
+}
+
+func (a *Analyzer) readFile(ctx context.Context, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	defer f.Close()
+	return a.Read(ctx, f, path)
+}

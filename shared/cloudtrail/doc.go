@@ -1,0 +1,17 @@
+// Package cloudtrail reads CloudTrail records from every form they arrive
+// in and runs selfaudit's CloudTrail checks (DESIGN §4, CT001 to CT011) over
+// them.
+//
+// Read streams S3 log files ({"Records":[...]}, gzip or plain), EventBridge
+// "AWS API Call via CloudTrail" events, JSON lines and LookupEvents pages
+// record by record: one goroutine decompresses and frames records while the
+// others parse and evaluate them, and memory stays flat however large the
+// file. A malformed or unknown record is counted in Stats and skipped; it
+// never costs the rest of the file.
+//
+// Analyzer ties the reader to the rules (package rules), the burst windows
+// of CT005 and, when a table is configured, the baselines of CT009 and
+// CT010 (package baseline). AnalyzePaths is the offline entry point used by
+// `selfaudit trail` and `selfaudit audit`; the Lambda function uses
+// Analyzer with an S3 object, an EventBridge event or a LookupEvents sweep.
+package cloudtrail
