@@ -76,11 +76,18 @@ func (g *grants) has(action string) bool {
 	return g.all || g.services[svc] || g.actions[action]
 }
 
+// documentGrants collects what a document allows on every resource. A
+// statement with a restrictive Condition does not count: iam:PassRole
+// limited by iam:PassedToService to dax.amazonaws.com cannot hand a role to
+// a new Lambda function, so it completes no path.
 func documentGrants(doc *Document) *grants {
 	g := &grants{services: map[string]bool{}, actions: map[string]bool{}}
 	for i := range doc.Statements {
 		s := &doc.Statements[i]
 		if !isAllow(s) || s.Action == nil {
+			continue
+		}
+		if ok, _ := restrictive(s.Condition); ok {
 			continue
 		}
 		for _, p := range s.Action {
@@ -329,7 +336,7 @@ func escalationReason(gr *grant, esc *escalationData, g *grants, pathsHit map[st
 	if why, ok := esc.single[gr.lower]; ok {
 		return why
 	}
-	if gr.known && gr.info.AccessLevel == LevelPermissions {
+	if gr.known && gr.info.AccessLevel == LevelPermissions && !readNamed(gr.info.Name) {
 		return "Permissions management access level"
 	}
 	var hit []string
@@ -351,6 +358,20 @@ func escalationReason(gr *grant, esc *escalationData, g *grants, pathsHit map[st
 		return "pathfinding.cloud " + strings.Join(hit, ", ")
 	}
 	return ""
+}
+
+// readNamed reports whether an action's name says it only reads. The
+// catalog files a few dozen such actions (glue:GetStage,
+// quicksight:DescribeTopicPermissions, fsx:GetResourcePolicy) under
+// Permissions management; they change nothing, and read-only actions on "*"
+// are not findings (DESIGN §4).
+func readNamed(name string) bool {
+	for _, p := range []string{"Get", "Describe", "List", "Search", "View", "BatchGet", "BatchDescribe"} {
+		if rest, ok := strings.CutPrefix(name, p); ok && (rest == "" || (rest[0] >= 'A' && rest[0] <= 'Z')) {
+			return true
+		}
+	}
+	return false
 }
 
 func grantNames(gs []*grant) []string {
