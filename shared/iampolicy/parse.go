@@ -18,8 +18,12 @@ import (
 var ErrInvalid = errors.New("invalid policy document")
 
 // maxDepth bounds recursion through nested intrinsic functions so that a
-// hostile template cannot exhaust the stack.
-const maxDepth = 64
+// hostile template cannot exhaust the stack, and maxSteps bounds the work
+// of resolving one element: nested Fn::If doubles it per level.
+const (
+	maxDepth = 64
+	maxSteps = 100_000
+)
 
 // Parse reads a JSON policy document. Every legal shape is accepted:
 // Statement as one object or a list; Action, NotAction, Resource and
@@ -258,14 +262,22 @@ func parseCondition(v any) (map[string]map[string][]string, error) {
 // stringList turns an element value into strings: a scalar becomes one
 // value, a list is flattened, intrinsics are resolved as FromValue says.
 func stringList(v any, depth int) ([]string, error) {
+	steps := 0
+	return resolve(v, depth, &steps)
+}
+
+func resolve(v any, depth int, steps *int) ([]string, error) {
 	if depth > maxDepth {
 		return nil, errors.New("intrinsic functions nested too deeply")
+	}
+	if *steps++; *steps > maxSteps {
+		return nil, errors.New("intrinsic functions too large to resolve")
 	}
 	switch t := v.(type) {
 	case []any:
 		var out []string
 		for _, item := range t {
-			vals, err := stringList(item, depth+1)
+			vals, err := resolve(item, depth+1, steps)
 			if err != nil {
 				return nil, err
 			}
@@ -277,7 +289,7 @@ func stringList(v any, depth int) ([]string, error) {
 		if !ok {
 			return nil, fmt.Errorf("want a string or a list of strings, got an object")
 		}
-		return resolveIntrinsic(name, arg, depth)
+		return resolveIntrinsic(name, arg, depth, steps)
 	}
 	s, err := scalarString(v)
 	if err != nil {
@@ -286,7 +298,7 @@ func stringList(v any, depth int) ([]string, error) {
 	return []string{s}, nil
 }
 
-func resolveIntrinsic(name string, arg any, depth int) ([]string, error) {
+func resolveIntrinsic(name string, arg any, depth int, steps *int) ([]string, error) {
 	switch name {
 	case "Ref":
 		if s, ok := arg.(string); ok && s == "AWS::NoValue" {
@@ -309,11 +321,11 @@ func resolveIntrinsic(name string, arg any, depth int) ([]string, error) {
 		if !ok || len(a) != 3 {
 			return nil, errors.New("Fn::If needs [condition, then, else]")
 		}
-		then, err := stringList(a[1], depth+1)
+		then, err := resolve(a[1], depth+1, steps)
 		if err != nil {
 			return nil, err
 		}
-		els, err := stringList(a[2], depth+1)
+		els, err := resolve(a[2], depth+1, steps)
 		if err != nil {
 			return nil, err
 		}
@@ -326,7 +338,7 @@ func resolveIntrinsic(name string, arg any, depth int) ([]string, error) {
 				joined := make([]string, 0, len(parts))
 				single := true
 				for _, p := range parts {
-					vals, err := stringList(p, depth+1)
+					vals, err := resolve(p, depth+1, steps)
 					if err != nil {
 						return nil, err
 					}
