@@ -1,5 +1,53 @@
 package main
 
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/selfaudit/selfaudit/shared/iamscan"
+)
+
 func init() {
-	register("scan", notYet("scan", "check CloudFormation/SAM templates and IAM policy files for over-broad permissions"))
+	register("scan", command{
+		summary: "check CloudFormation/SAM templates and IAM policy files for over-broad permissions",
+		run:     runScan,
+	})
+}
+
+func runScan(_ context.Context, env *cliEnv, args []string) int {
+	fs := newFlagSet(env, "scan", "[--format text|json|sarif] [--fail-on LEVEL] PATH...")
+	var rf reportFlags
+	rf.register(fs, "text, json or sarif")
+	if done, code := parseFlags(env, fs, args); done {
+		return code
+	}
+	format, min, err := rf.parse()
+	if err != nil {
+		return usageError(env, "scan", "%v", err)
+	}
+	if fs.NArg() == 0 {
+		return usageError(env, "scan", "no PATH given (templates, policy files or folders)")
+	}
+	s := &iamscan.FileScanner{}
+	rep, err := s.ScanPaths(fs.Args())
+	if err != nil {
+		return usageError(env, "scan", "%s", oneLine(err))
+	}
+	notes := rep.Notes
+	if rep.Files == 0 {
+		notes = append(notes, fmt.Sprintf("no template or policy found in %s", strings.Join(fs.Args(), ", ")))
+	}
+	return emit(env, "scan", format, min, rep.Findings, notes...)
+}
+
+// oneLine keeps an error to the single line DESIGN §5 promises, whatever a
+// parser put in its message.
+func oneLine(err error) string {
+	msg := err.Error()
+	if errors.Is(err, iamscan.ErrInput) {
+		msg = strings.Replace(msg, iamscan.ErrInput.Error()+": ", "", 1)
+	}
+	return strings.Join(strings.Fields(msg), " ")
 }

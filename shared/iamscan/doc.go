@@ -1,0 +1,18 @@
+// Package iamscan finds over-broad IAM permissions in CloudFormation and SAM
+// templates, in plain policy files, and in a live account, and reports them
+// as findings of the one schema (shared/findings).
+//
+// The judging itself is shared/iampolicy's: this package decides which
+// policies to look at, in which role (identity policy, trust policy, Lambda
+// resource policy), and where a finding points. For templates that is
+// file#/Resources/<LogicalId>/Properties/... with the statement's line; for
+// the account it is the role or function ARN.
+//
+// The live scan reads the account with one paginated
+// GetAccountAuthorizationDetails pass, so its API calls grow with pages of
+// IAM's answer, not with the number of roles; Lambda resource policies need
+// one GetPolicy per function, which is the only way IAM and Lambda offer.
+// The AWS clients are consumer-side interfaces with the SDK's exact method
+// signatures: the SDK clients satisfy them, tests pass real clients pointed
+// at httptest servers speaking the real wire formats.
+package iamscan

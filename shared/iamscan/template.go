@@ -1,0 +1,331 @@
+package iamscan
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/selfaudit/selfaudit/shared/cfntemplate"
+	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/iampolicy"
+	"github.com/selfaudit/selfaudit/shared/iamscan/samtemplates"
+)
+
+// Sources of findings (the "source" field of DESIGN §3).
+const (
+	// SourceTemplate marks findings from files: templates and policies.
+	SourceTemplate = "selfaudit-scan"
+	// SourceLive marks findings from the live account scan, whether the
+	// Lambda function or `selfaudit iam` ran it.
+	SourceLive = "iam-wildcard-scanner"
+)
+
+// ErrInput marks input the scanner cannot read: malformed YAML or JSON, a
+// malformed policy, a file given explicitly that is neither a template nor
+// a policy. Its message names the file and the problem in one line.
+var ErrInput = errors.New("input error")
+
+// templateExts are the file names a folder walk considers.
+var templateExts = map[string]bool{".yaml": true, ".yml": true, ".json": true, ".template": true}
+
+// Report is the outcome of scanning files.
+type Report struct {
+	Findings []findings.Finding
+	// Notes are sentences about what was not judged and why (a managed
+	// policy that is not embedded, a reference only known at deploy time).
+	Notes []string
+	// Files counts the files that were templates or policies; Skipped the
+	// files of walked folders that were neither.
+	Files, Skipped int
+}
+
+// FileScanner scans templates and policy files. The zero value is ready to
+// use; Now is the clock findings are stamped with.
+type FileScanner struct {
+	Now func() time.Time
+}
+
+func (s *FileScanner) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// ScanPaths scans files and folders. Folders are walked for .yaml, .yml,
+// .json and .template files, skipping hidden folders (such as .aws-sam,
+// whose build copies would double every finding) and node_modules; a
+// file in a folder that is neither a template nor a policy is skipped, but
+// one named explicitly is an input error. The first input error stops the
+// scan: a template that cannot be read cannot be vouched for.
+func (s *FileScanner) ScanPaths(paths []string) (*Report, error) {
+	rep := &Report{}
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w: %v", p, ErrInput, unwrapPathError(err))
+		}
+		if !st.IsDir() {
+			if err := s.scanPath(rep, p, true); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return fmt.Errorf("%s: %w: %v", path, ErrInput, unwrapPathError(err))
+			}
+			if d.IsDir() {
+				name := d.Name()
+				if path != p && (strings.HasPrefix(name, ".") || name == "node_modules") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !templateExts[strings.ToLower(filepath.Ext(path))] {
+				return nil
+			}
+			return s.scanPath(rep, path, false)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	findings.Sort(rep.Findings)
+	return rep, nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func (s *FileScanner) scanPath(rep *Report, path string, explicit bool) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w: %v", path, ErrInput, unwrapPathError(err))
+	}
+	fr, err := s.ScanFile(path, data)
+	if errors.Is(err, errNotPolicy) && !explicit {
+		rep.Skipped++
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	rep.Files++
+	rep.Findings = append(rep.Findings, fr.Findings...)
+	rep.Notes = append(rep.Notes, fr.Notes...)
+	return nil
+}
+
+// errNotPolicy is wrapped into the input error for a file that is neither a
+// template nor a policy, so that folder walks can skip such files.
+var errNotPolicy = errors.New("neither a CloudFormation/SAM template nor an IAM policy document")
+
+// FileReport is what one file yielded.
+type FileReport struct {
+	Findings []findings.Finding
+	Notes    []string
+}
+
+// ScanFile scans one file's content: a CloudFormation or SAM template, an
+// IAM policy document, or the JSON of `aws iam
+// get-account-authorization-details`. name is used in resources and errors.
+func (s *FileScanner) ScanFile(name string, data []byte) (*FileReport, error) {
+	f, err := cfntemplate.Load(name, data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	if f.IsTemplate() {
+		return s.scanTemplate(f)
+	}
+	v, _ := f.Value().(map[string]any)
+	switch {
+	case v == nil:
+	case v["Statement"] != nil:
+		return s.scanPolicyFile(f, v)
+	case v["RoleDetailList"] != nil || v["Policies"] != nil && v["UserDetailList"] != nil:
+		acct, err := DecodeAuthorizationDetails(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w: %v", name, ErrInput, err)
+		}
+		res := ScanAccountDetails(acct, AccountOptions{AllRoles: true, Now: s.Now})
+		return &FileReport{Findings: res.Findings, Notes: res.Notes}, nil
+	}
+	return nil, fmt.Errorf("%s: %w: %w", name, ErrInput, errNotPolicy)
+}
+
+// scanPolicyFile judges a plain policy document. Its kind follows from its
+// statements: only sts:AssumeRole* with a Principal is a trust policy, only
+// lambda:* with a Principal is a Lambda resource policy, anything else is an
+// identity policy.
+func (s *FileScanner) scanPolicyFile(f *cfntemplate.File, v map[string]any) (*FileReport, error) {
+	doc, err := iampolicy.FromValue(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: invalid policy document: %v", f.Name, ErrInput, err)
+	}
+	kind := policyFileKind(doc)
+	now := s.now()
+	var out FileReport
+	for _, is := range iampolicy.Evaluate(doc, kind, iampolicy.Options{}) {
+		res := f.Name + "#" + is.Pointer
+		out.Findings = append(out.Findings, newFinding(is, res, is.Key, SourceTemplate, now,
+			&findings.Location{File: f.Name, Line: f.Line(is.Pointer)}, nil))
+	}
+	return &out, nil
+}
+
+func policyFileKind(doc *iampolicy.Document) iampolicy.Kind {
+	if len(doc.Statements) == 0 {
+		return iampolicy.Identity
+	}
+	trust, lambda := true, true
+	for _, st := range doc.Statements {
+		if st.Principal == nil && st.NotPrincipal == nil {
+			return iampolicy.Identity
+		}
+		acts := append(append([]string(nil), st.Action...), st.NotAction...)
+		if len(acts) == 0 {
+			return iampolicy.Identity
+		}
+		for _, a := range acts {
+			la := strings.ToLower(a)
+			if !strings.HasPrefix(la, "sts:assumerole") && la != "sts:tagsession" && la != "sts:setsourceidentity" {
+				trust = false
+			}
+			if !strings.HasPrefix(la, "lambda:") {
+				lambda = false
+			}
+		}
+	}
+	switch {
+	case trust:
+		return iampolicy.Trust
+	case lambda:
+		return iampolicy.LambdaResource
+	}
+	return iampolicy.Identity
+}
+
+func (s *FileScanner) scanTemplate(f *cfntemplate.File) (*FileReport, error) {
+	now := s.now()
+	out := &FileReport{}
+	for _, src := range f.Sources() {
+		if err := s.scanSource(out, f, src, now); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (s *FileScanner) scanSource(out *FileReport, f *cfntemplate.File, src cfntemplate.Source, now time.Time) error {
+	where := fmt.Sprintf("%s#%s", f.Name, src.Pointer)
+	ctx := map[string]any{"logicalId": src.LogicalID, "resourceType": src.ResourceType}
+	eval := func(doc *iampolicy.Document, kind iampolicy.Kind, perStatement bool, extra map[string]any) {
+		for _, is := range iampolicy.Evaluate(doc, kind, iampolicy.Options{}) {
+			res, line, key := where, src.Line, is.Key
+			ev := mergeMaps(ctx, extra)
+			if perStatement {
+				res = where + is.Pointer
+				line = f.Line(src.Pointer + is.Pointer)
+			} else {
+				ev["statementPointer"] = is.Pointer
+			}
+			if line == 0 {
+				line = src.Line
+			}
+			out.Findings = append(out.Findings, newFinding(is, res, key, SourceTemplate, now,
+				&findings.Location{File: f.Name, Line: line}, ev))
+		}
+	}
+	switch src.Kind {
+	case cfntemplate.PolicyDocument, cfntemplate.TrustPolicy:
+		doc, err := iampolicy.FromValue(src.Document)
+		if err != nil {
+			return fmt.Errorf("%s: %w: line %d: %s of %s: %v", f.Name, ErrInput, src.Line, src.Kind, src.LogicalID, err)
+		}
+		kind := iampolicy.Identity
+		if src.Kind == cfntemplate.TrustPolicy {
+			kind = iampolicy.Trust
+		}
+		eval(doc, kind, true, nil)
+	case cfntemplate.ManagedPolicy:
+		if src.Ref == "" {
+			out.Notes = append(out.Notes, fmt.Sprintf("%s (line %d): managed policy of %s is only known at deploy time: not judged", where, src.Line, src.LogicalID))
+			return nil
+		}
+		doc, ok := iampolicy.ManagedPolicy(src.Ref)
+		if !ok {
+			if isAWSManaged(src.Ref) {
+				out.Notes = append(out.Notes, fmt.Sprintf("%s (line %d): AWS managed policy %s is not in the embedded set: not judged", where, src.Line, src.Ref))
+			}
+			// A customer managed policy is judged where it is
+			// declared (an AWS::IAM::ManagedPolicy, or the live scan).
+			return nil
+		}
+		eval(doc, iampolicy.Identity, false, map[string]any{"managedPolicy": src.Ref})
+	case cfntemplate.SAMPolicyTemplate:
+		m, ok, err := samtemplates.Document(src.Template, src.Params)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			out.Notes = append(out.Notes, fmt.Sprintf("%s (line %d): SAM policy template %s is not known to this build: not judged", where, src.Line, src.Template))
+			return nil
+		}
+		doc, err := iampolicy.FromValue(m)
+		if err != nil {
+			return fmt.Errorf("SAM policy template %s: %w", src.Template, err)
+		}
+		eval(doc, iampolicy.Identity, false, map[string]any{"policyTemplate": src.Template})
+	case cfntemplate.LambdaPermission:
+		doc, err := iampolicy.FromValue(PermissionDocument(src.Permission))
+		if err != nil {
+			return fmt.Errorf("%s: %w: line %d: Lambda permission %s: %v", f.Name, ErrInput, src.Line, src.LogicalID, err)
+		}
+		eval(doc, iampolicy.LambdaResource, false, map[string]any{"permission": src.Permission})
+	}
+	return nil
+}
+
+func isAWSManaged(ref string) bool {
+	return !strings.HasPrefix(ref, "arn:") || strings.Contains(ref, ":iam::aws:policy/")
+}
+
+// newFinding turns an engine issue into a finding on resource. key makes
+// the ID unique among findings of one check on one resource; extra is
+// merged into a copy of the issue's evidence (issues may be shared between
+// resources, so they are never modified).
+func newFinding(is iampolicy.Issue, resource, key, source string, now time.Time, loc *findings.Location, extra map[string]any) findings.Finding {
+	return findings.Finding{
+		ID:          findings.StableID(is.Check, resource, key),
+		Check:       is.Check,
+		Severity:    is.Severity,
+		Title:       is.Title,
+		Resource:    resource,
+		Evidence:    mergeMaps(is.Evidence, extra),
+		Remediation: is.Remediation,
+		Source:      source,
+		ObservedAt:  now,
+		Location:    loc,
+	}
+}
+
+func mergeMaps(a, b map[string]any) map[string]any {
+	out := make(map[string]any, len(a)+len(b))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
