@@ -471,4 +471,3 @@ func (l *ledger) add(k [32]byte, n int) {
 	}
 	l.m[k] = max(l.m[k], n)
 }
-
