@@ -172,8 +172,9 @@ func Read(ctx context.Context, r io.Reader, name string, h Handler, opts ReadOpt
 		cnt.malformed.Add(1)
 		cnt.problem(name, reason)
 	})
-	if splitErr == nil {
-		splitErr = flush()
+	// Items framed before a structural error are still delivered.
+	if err := flush(); err != nil && splitErr == nil {
+		splitErr = err
 	}
 	close(work)
 	wg.Wait()
