@@ -153,8 +153,8 @@ func WriteSARIF(w io.Writer, fs []Finding) error {
 		}
 		res := run.CreateResultForRule(f.Check).
 			WithLevel(sarifLevel(f.Severity)).
-			WithMessage(sarif.NewTextMessage(f.Title+" ("+f.Resource+")")).
-			AddPartialFingerprint("selfauditId", f.ID)
+			WithMessage(sarif.NewTextMessage(f.Title + " (" + f.Resource + ")")).
+			WithPartialFingerprints(map[string]string{"selfauditId": f.ID})
 		phys := sarif.NewPhysicalLocation().WithArtifactLocation(sarif.NewSimpleArtifactLocation(file))
 		if line > 0 {
 			phys = phys.WithRegion(sarif.NewSimpleRegion(line, line))

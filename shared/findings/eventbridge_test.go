@@ -1,0 +1,164 @@
+package findings
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+)
+
+// busServer speaks EventBridge's AWS JSON 1.1 PutEvents and fails the
+// entries whose finding ID is listed in failOnce on their first attempt, and
+// those in failAlways every time.
+type busServer struct {
+	mu         sync.Mutex
+	calls      [][]map[string]any
+	attempts   map[string]int
+	failOnce   map[string]bool
+	failAlways map[string]bool
+}
+
+func (s *busServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("X-Amz-Target") != "AWSEvents.PutEvents" {
+		http.Error(w, "unexpected target "+r.Header.Get("X-Amz-Target"), http.StatusBadRequest)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	var in struct{ Entries []map[string]any }
+	if err := json.Unmarshal(body, &in); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, in.Entries)
+	type result struct {
+		EventId      string `json:",omitempty"`
+		ErrorCode    string `json:",omitempty"`
+		ErrorMessage string `json:",omitempty"`
+	}
+	out := struct {
+		FailedEntryCount int
+		Entries          []result
+	}{}
+	for i, e := range in.Entries {
+		var f Finding
+		_ = json.Unmarshal([]byte(e["Detail"].(string)), &f)
+		s.attempts[f.ID]++
+		if s.failAlways[f.ID] || (s.failOnce[f.ID] && s.attempts[f.ID] == 1) {
+			out.FailedEntryCount++
+			out.Entries = append(out.Entries, result{ErrorCode: "InternalFailure", ErrorMessage: "try again"})
+			continue
+		}
+		out.Entries = append(out.Entries, result{EventId: fmt.Sprintf("ev-%d-%d", len(s.calls), i)})
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+func newBusClient(t *testing.T, h http.Handler) *eventbridge.Client {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return eventbridge.New(eventbridge.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(srv.URL),
+		Credentials:  aws.AnonymousCredentials{},
+	})
+}
+
+func TestEventBridgePublisherBatchesAndRetries(t *testing.T) {
+	t.Parallel()
+	var fs []Finding
+	for i := range 23 {
+		fs = append(fs, sample("IAM002", High, fmt.Sprintf("arn:aws:iam::123456789012:role/r%d", i)))
+	}
+	srv := &busServer{attempts: map[string]int{}, failOnce: map[string]bool{fs[3].ID: true, fs[15].ID: true}, failAlways: map[string]bool{}}
+	p := &EventBridgePublisher{Client: newBusClient(t, srv), BusName: "selfaudit-findings", BaseDelay: time.Millisecond}
+	if err := p.Publish(context.Background(), fs); err != nil {
+		t.Fatal(err)
+	}
+	// 23 entries: batches of 10, 10, 3, then one retry call per failed batch.
+	var sizes []int
+	for _, c := range srv.calls {
+		sizes = append(sizes, len(c))
+		if len(c) > MaxEntriesPerPut {
+			t.Errorf("a call carried %d entries", len(c))
+		}
+		for _, e := range c {
+			if e["Source"] != EventSource || e["DetailType"] != EventDetailType || e["EventBusName"] != "selfaudit-findings" {
+				t.Errorf("entry = %v", e)
+			}
+			if rs, _ := e["Resources"].([]any); len(rs) != 1 || !strings.HasPrefix(rs[0].(string), "arn:aws:iam::") {
+				t.Errorf("entry resources = %v", e["Resources"])
+			}
+		}
+	}
+	if fmt.Sprint(sizes) != "[10 1 10 1 3]" {
+		t.Errorf("call sizes = %v, want [10 1 10 1 3]", sizes)
+	}
+	for _, f := range fs {
+		if n := srv.attempts[f.ID]; n < 1 {
+			t.Errorf("finding %s never sent", f.Resource)
+		}
+	}
+}
+
+func TestEventBridgePublisherReportsPersistentFailures(t *testing.T) {
+	t.Parallel()
+	fs := []Finding{sample("IAM001", Critical, "arn:aws:iam::1:role/a"), sample("IAM001", Critical, "arn:aws:iam::1:role/b")}
+	srv := &busServer{attempts: map[string]int{}, failOnce: map[string]bool{}, failAlways: map[string]bool{fs[1].ID: true}}
+	p := &EventBridgePublisher{Client: newBusClient(t, srv), Attempts: 3, BaseDelay: time.Millisecond}
+	err := p.Publish(context.Background(), fs)
+	if err == nil || !strings.Contains(err.Error(), "1 of 2 entries failed") {
+		t.Fatalf("err = %v, want a persistent failure", err)
+	}
+	if srv.attempts[fs[1].ID] != 3 || srv.attempts[fs[0].ID] != 1 {
+		t.Fatalf("attempts = %v", srv.attempts)
+	}
+}
+
+func TestBatchEntriesBySize(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat("x", 100*1024)
+	var entries []types.PutEventsRequestEntry
+	for range 5 {
+		entries = append(entries, types.PutEventsRequestEntry{Source: aws.String(EventSource), DetailType: aws.String(EventDetailType), Detail: aws.String(big)})
+	}
+	batches := batchEntries(entries)
+	if len(batches) != 3 {
+		t.Fatalf("%d batches, want 3 (two 100 KiB entries fit in 256 KiB)", len(batches))
+	}
+	for _, b := range batches {
+		n := 0
+		for _, e := range b {
+			n += entrySize(e)
+		}
+		if n > MaxPutBytes {
+			t.Fatalf("batch of %d bytes", n)
+		}
+	}
+}
+
+func TestOversizedEvidenceIsTruncated(t *testing.T) {
+	t.Parallel()
+	f := sample("CT005", High, "arn:aws:iam::1:user/u")
+	f.Evidence = map[string]any{"events": strings.Repeat("y", MaxPutBytes)}
+	e, err := (&EventBridgePublisher{}).entry(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if entrySize(e) > MaxPutBytes || !strings.Contains(*e.Detail, `"truncated":true`) || !strings.Contains(*e.Detail, f.ID) {
+		t.Fatalf("oversized entry not reduced: %d bytes", entrySize(e))
+	}
+}
