@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 	"unicode/utf16"
@@ -104,12 +103,12 @@ func ParseInto(r *Record, b []byte) error {
 	if r.EventName == "" || r.EventSource == "" {
 		return ErrNotRecord
 	}
+	// A record with an unreadable eventTime is still worth checking (the
+	// rules that need time treat it as unknown), so it is not an error.
 	if timeStr != "" {
-		t, err := time.Parse(time.RFC3339, timeStr)
-		if err != nil {
-			return syntaxErr(0, "eventTime "+strconv.Quote(timeStr)+" is not RFC 3339")
+		if t, err := time.Parse(time.RFC3339, timeStr); err == nil {
+			r.EventTime = t.UTC()
 		}
-		r.EventTime = t.UTC()
 	}
 	return nil
 }

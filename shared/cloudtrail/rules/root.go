@@ -22,15 +22,14 @@ var CT006 = register(&Rule{
 		if u.InvokedBy != "" && u.InvokedBy != "signin.amazonaws.com" && strings.HasSuffix(u.InvokedBy, ".amazonaws.com") {
 			return nil // a service acting for the account
 		}
+		if r.EventSource == "signin.amazonaws.com" && signInFailed(r) {
+			return nil // a failed sign-in is not activity
+		}
 		res := "arn:" + partition(r.AWSRegion) + ":iam::" + r.Account() + ":root"
 		h := Hit{Resource: res, Evidence: map[string]any{"api": r.Action()}}
 		a := r.Action()
 		switch {
 		case a == "ConsoleLogin":
-			resp := response(r)
-			if strField(resp, "ConsoleLogin") == "Failure" {
-				return nil
-			}
 			add := map[string]any{}
 			_ = record.Decode(r.AdditionalEventData, &add)
 			if strField(add, "MFAUsed") == "No" {
@@ -48,3 +47,17 @@ var CT006 = register(&Rule{
 		return []Hit{h}
 	},
 })
+
+// signInFailed reports a sign-in event whose outcome is Failure; sign-in
+// events report failures in responseElements rather than errorCode.
+func signInFailed(r *record.Record) bool {
+	if r.ErrorMessage != "" {
+		return true
+	}
+	for _, v := range response(r) {
+		if v == "Failure" {
+			return true
+		}
+	}
+	return false
+}
