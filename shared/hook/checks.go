@@ -285,12 +285,13 @@ func shortName(n string) string {
 // unqualified strips a qualifier from a function name or ARN, so that the
 // version can be passed as Qualifier without the two disagreeing.
 func unqualified(n string) string {
-	if strings.HasPrefix(n, "arn:") {
-		parts := strings.Split(n, ":")
-		if len(parts) > 7 {
-			return strings.Join(parts[:7], ":")
+	const sep = ":function:"
+	if i := strings.Index(n, sep); i >= 0 {
+		rest := n[i+len(sep):]
+		if j := strings.IndexByte(rest, ':'); j >= 0 {
+			rest = rest[:j]
 		}
-		return n
+		return n[:i+len(sep)] + rest
 	}
 	if i := strings.IndexByte(n, ':'); i >= 0 {
 		return n[:i]
