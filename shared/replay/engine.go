@@ -246,6 +246,7 @@ type run struct {
 	stopAt    time.Time
 	hasStop   bool
 	drained   atomic.Bool
+	inflight  atomic.Int32 // batches being delivered right now
 	budgetMu  sync.Mutex
 	budget    int
 	mu        sync.Mutex
@@ -300,6 +301,17 @@ func (r *run) give(n int) {
 	r.budgetMu.Lock()
 	defer r.budgetMu.Unlock()
 	r.budget += n
+}
+
+// nap pauses briefly between empty receives, which would otherwise spin
+// when long polling is off.
+func (r *run) nap(ctx context.Context) {
+	t := time.NewTimer(50 * time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 // work runs the workers until the budget is spent, the queue is drained,
@@ -364,9 +376,18 @@ func (r *run) worker() {
 		}
 		r.give(n - len(out.Messages))
 		if len(out.Messages) == 0 {
+			// An empty answer while other workers still hold messages
+			// is not the end: a FIFO queue hides the rest of a group
+			// until its in-flight messages are deleted.
+			if r.inflight.Load() > 0 {
+				r.nap(ctx)
+				continue
+			}
 			r.drained.Store(true)
 			return
 		}
+		r.inflight.Add(1)
 		r.processBatch(ctx, out.Messages)
+		r.inflight.Add(-1)
 	}
 }
