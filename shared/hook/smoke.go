@@ -190,7 +190,7 @@ func (h *Hook) smoke(ctx context.Context, t Target, fn *lambda.GetFunctionConfig
 		}
 		if c.Expect != "" && !inv.timedOut && o.err == nil && h.Config.enabled(CheckSmokeResponse.ID) {
 			ro := pass()
-			if !strings.Contains(string(inv.payload), c.Expect) {
+			if !containsFragment(inv.payload, c.Expect) {
 				ro = fail(map[string]any{"expect": c.Expect, "response": truncate(string(inv.payload), 512)},
 					"response does not contain %q", c.Expect)
 			}
@@ -251,4 +251,18 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// containsFragment looks for the fragment in the response as sent and, when
+// the response is JSON, in its compact form, so that an expect written as
+// "ok":true matches however the function spaces its output.
+func containsFragment(payload []byte, fragment string) bool {
+	if bytes.Contains(payload, []byte(fragment)) {
+		return true
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, payload) == nil {
+		return bytes.Contains(buf.Bytes(), []byte(fragment))
+	}
+	return false
 }
