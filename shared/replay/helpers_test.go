@@ -26,6 +26,9 @@ func fauxqs(t testing.TB, transport http.RoundTripper) *sqs.Client {
 	t.Helper()
 	testenv.FakeAWSEnv(t)
 	t.Setenv("AWS_ENDPOINT_URL_SQS", testenv.FauxqsEndpoint(t))
+	// fauxqs speaks plain HTTP; a CA bundle from the caller's shell would
+	// also stop a custom transport from being used.
+	t.Setenv("AWS_CA_BUNDLE", "")
 	var opts []func(*config.LoadOptions) error
 	if transport != nil {
 		opts = append(opts, config.WithHTTPClient(&http.Client{Transport: transport, Timeout: 10 * time.Second}))
