@@ -19,9 +19,10 @@ type accountPolicy struct {
 
 // exampleAccount loads cloudsplaining's example GetAccountAuthorizationDetails
 // output (testdata/authz, a copy with its licence) as the offline scan sees
-// it: every role's trust policy, inline policies and attached managed
-// policies (default versions, from the file or else the embedded AWS
-// managed policies), and the same for users and groups.
+// it: the default version of every managed policy in the file, every role's
+// trust policy, inline policies and attached managed policies (from the
+// file or else the embedded AWS managed policies), and the same for users
+// and groups.
 func exampleAccount(tb testing.TB) []accountPolicy {
 	tb.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", "authz", "example-authz-details.json"))
@@ -75,6 +76,13 @@ func exampleAccount(tb testing.TB) []accountPolicy {
 		}
 	}
 	var out []accountPolicy
+	// Every managed policy of the account once, as the live scan reviews
+	// them, then each principal's own policies.
+	for _, p := range d.Policies {
+		if tree, ok := managed[p.Arn]; ok {
+			out = append(out, accountPolicy{name: p.Arn, kind: Identity, tree: tree})
+		}
+	}
 	attach := func(owner string, arns []struct{ PolicyArn string }) {
 		for _, a := range arns {
 			if tree, ok := managed[a.PolicyArn]; ok {
@@ -130,7 +138,7 @@ func scanAccount(tb testing.TB, ps []accountPolicy) int {
 func TestExampleAccountScan(t *testing.T) {
 	t.Parallel()
 	ps := exampleAccount(t)
-	if len(ps) < 20 {
+	if len(ps) < 40 {
 		t.Fatalf("only %d policies in the example account", len(ps))
 	}
 	start := time.Now()

@@ -70,7 +70,8 @@ func loadManaged() {
 // ManagedPolicy returns the document of an AWS managed policy embedded in
 // the binary, by name ("AdministratorAccess") or ARN
 // ("arn:aws:iam::aws:policy/AdministratorAccess", also with a path such as
-// service-role/ and in the aws-cn and aws-us-gov partitions). Names match
+// service-role/ and in the aws-cn and aws-us-gov partitions), or by name
+// with its path ("service-role/AWSLambdaBasicExecutionRole"). Names match
 // without regard to case. A customer managed policy ARN (an account ID in
 // place of "aws") is never an AWS managed policy. The returned document is
 // a copy the caller may change.
@@ -82,8 +83,10 @@ func ManagedPolicy(nameOrARN string) (*Document, bool) {
 		if len(parts) != 6 || parts[2] != "iam" || parts[4] != "aws" || !strings.HasPrefix(parts[5], "policy/") {
 			return nil, false
 		}
-		name = parts[5][strings.LastIndex(parts[5], "/")+1:]
 	}
+	// A name may carry the policy's path ("service-role/AWSLambdaRole"), as
+	// SAM's Policies and CDK's fromAwsManagedPolicyName accept.
+	name = name[strings.LastIndex(name, "/")+1:]
 	e := managedByName[strings.ToLower(name)]
 	if e == nil {
 		return nil, false
