@@ -28,6 +28,18 @@ const (
 	actRepeat               // already counted in this run
 )
 
+// seenAs says how a message this run already counted ended, for when it
+// is received again within the same run.
+type seenAs int
+
+const (
+	// seenHeld: skipped or looked at, and made visible at the end.
+	seenHeld seenAs = iota + 1
+	// seenFailed: delivery failed; it is not retried within this run (a
+	// failing target would otherwise be hammered) and waits for the next.
+	seenFailed
+)
+
 // Outcomes, as logged per message.
 const (
 	outReplayed = "replayed"
@@ -114,9 +126,11 @@ func (r *run) classify(m types.Message) *item {
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.seen[it.id()] {
+	if how := r.seen[it.id()]; how != 0 {
 		it.act = actRepeat
-		r.release[it.id()] = aws.ToString(m.ReceiptHandle)
+		if how == seenHeld {
+			r.release[it.id()] = aws.ToString(m.ReceiptHandle)
+		}
 		return it
 	}
 	r.res.Received++
@@ -155,7 +169,7 @@ func (r *run) classify(m types.Message) *item {
 		it.act = actLook
 	}
 	if it.act == actSkip || it.act == actLook {
-		r.seen[it.id()] = true
+		r.seen[it.id()] = seenHeld
 		r.release[it.id()] = aws.ToString(m.ReceiptHandle)
 	}
 	return it
@@ -345,6 +359,7 @@ func (r *run) account(ctx context.Context, items []*item) {
 			case !it.accepted:
 				outcome = outFailed
 				r.res.Failed++
+				r.seen[it.id()] = seenFailed
 			case it.act == actPark:
 				outcome = outParked
 				r.res.Parked++

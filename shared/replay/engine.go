@@ -252,7 +252,7 @@ type run struct {
 	mu        sync.Mutex
 	res       Result
 	report    *DryRunReport
-	seen      map[string]bool   // skipped or dry-run messages already counted
+	seen      map[string]seenAs // messages this run already counted
 	release   map[string]string // message ID -> latest receipt handle, made visible at the end
 	err       error
 	cancelCtx context.CancelFunc
@@ -260,7 +260,7 @@ type run struct {
 
 func newRun(e *Engine, p plan, req Request) *run {
 	r := &run{e: e, p: p, req: req, batch: batchSize, budget: req.MaxMessages,
-		seen: map[string]bool{}, release: map[string]string{}}
+		seen: map[string]seenAs{}, release: map[string]string{}}
 	r.res.DryRun = req.DryRun
 	if req.DryRun {
 		r.report = &DryRunReport{ByErrorCode: map[string]int{}, ByTarget: map[string]int{}, Samples: []Sample{}}
