@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 
 // Servers are the running fakes for one fleet.
@@ -57,10 +59,12 @@ func Start(t testing.TB, fleet *Fleet) *Servers {
 	return s
 }
 
-// SetEnv points the SDK at the servers through the standard endpoint
-// variables; call testenv.FakeAWSEnv first.
+// SetEnv sets fake credentials and region (testenv.FakeAWSEnv) and points
+// the SDK at the servers through the standard endpoint variables. It uses
+// t.Setenv, so the test must not be parallel.
 func (s *Servers) SetEnv(t testing.TB) {
 	t.Helper()
+	testenv.FakeAWSEnv(t)
 	for k, v := range s.EnvVars() {
 		t.Setenv(k, v)
 	}

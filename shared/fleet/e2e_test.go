@@ -1,0 +1,90 @@
+package fleet_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/fleet/fleettest"
+	"github.com/selfaudit/selfaudit/shared/internal/testenv"
+)
+
+func expectedFindings() int {
+	n := 0
+	for _, checks := range fleettest.SampleExpected {
+		n += len(checks)
+	}
+	return n
+}
+
+// TestBootstrapUnderRIE builds the function's bootstrap, runs it under
+// aws-lambda-rie against the fake Lambda, CloudWatch, CloudWatch Logs and
+// EventBridge servers, invokes it with the sample scheduled event, and
+// checks the findings that reach the bus.
+func TestBootstrapUnderRIE(t *testing.T) {
+	testenv.FakeAWSEnv(t)
+	bin := testenv.BuildFunction(t, "lambda-fleet-auditor")
+	srv := fleettest.Start(t, fleettest.Sample())
+	env := []string{"FINDINGS_BUS_NAME=selfaudit-findings", "AWS_LAMBDA_FUNCTION_TIMEOUT=300", "AWS_LAMBDA_FUNCTION_NAME=lambda-fleet-auditor"}
+	for k, v := range srv.EnvVars() {
+		env = append(env, k+"="+v)
+	}
+	rie := testenv.StartRIE(t, bin, env...)
+	payload, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "events", "lambda-fleet-auditor", "scheduled.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	inv, err := rie.Invoke(ctx, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.FunctionError != "" {
+		t.Fatalf("function failed: %s\n%s", inv.Payload, rie.Logs())
+	}
+	var out struct {
+		Functions int `json:"functions"`
+		Findings  int `json:"findings"`
+	}
+	if err := json.Unmarshal(inv.Payload, &out); err != nil {
+		t.Fatalf("%v: %s", err, inv.Payload)
+	}
+	want := expectedFindings()
+	if out.Functions != len(fleettest.SampleExpected) || out.Findings != want {
+		t.Errorf("output %+v, want %d functions and %d findings", out, len(fleettest.SampleExpected), want)
+	}
+	entries := srv.PublishedEvents()
+	if len(entries) != want {
+		t.Fatalf("bus received %d events, want %d", len(entries), want)
+	}
+	var checks []string
+	for _, raw := range entries {
+		var e struct {
+			Source, DetailType, Detail, EventBusName string
+		}
+		if err := json.Unmarshal(raw, &e); err != nil {
+			t.Fatal(err)
+		}
+		var f findings.Finding
+		if err := json.Unmarshal([]byte(e.Detail), &f); err != nil {
+			t.Fatalf("detail %s: %v", e.Detail, err)
+		}
+		if e.Source != "selfaudit" || e.DetailType != "Selfaudit Finding" || e.EventBusName != "selfaudit-findings" || f.Source != "lambda-fleet-auditor" {
+			t.Errorf("entry %s", raw)
+		}
+		checks = append(checks, f.Check)
+	}
+	sort.Strings(checks)
+	if !strings.Contains(strings.Join(checks, ","), "LMB101") || !strings.Contains(rie.Logs(), `"FindingsTotal":`+itoa(want)) {
+		t.Errorf("checks %v; logs lack the EMF total:\n%s", checks, rie.Logs())
+	}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
