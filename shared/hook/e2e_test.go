@@ -1,0 +1,171 @@
+package hook_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/selfaudit/selfaudit/shared/hook"
+	"github.com/selfaudit/selfaudit/shared/hook/internal/fakeaws"
+	"github.com/selfaudit/selfaudit/shared/internal/testenv"
+)
+
+// e2e is the built hook under aws-lambda-rie, talking to CodeDeploy and
+// EventBridge fakes and to a Lambda endpoint that serves control-plane
+// calls from a fake and routes invocations to the hello function running
+// under a second aws-lambda-rie.
+type e2e struct {
+	cd    *fakeaws.CodeDeploy
+	lam   *fakeaws.Lambda
+	bus   *fakeaws.EventBridge
+	front *testenv.LambdaFront
+	env   []string
+}
+
+// deployment registers a deployment shifting fn's alias to version 2.
+func (e *e2e) deployment(id, fn string, inline bool) {
+	e.cd.Deployments[id] = fakeaws.Deployment{Application: "selfaudit", Inline: inline, AppSpec: fmt.Sprintf(
+		`{"version":0.0,"Resources":[{"Fn":{"Type":"AWS::Lambda::Function","Properties":{"Name":"arn:aws:lambda:us-east-1:123456789012:function:%s","Alias":"live","CurrentVersion":"1","TargetVersion":"2"}}}]}`, fn)}
+}
+
+func newE2E(t testing.TB) *e2e {
+	t.Helper()
+	testenv.FakeAWSEnv(t)
+	hello := testenv.StartRIE(t, testenv.BuildPackage(t, "./shared/internal/testenv/testdata/hello", "hello"), "AWS_LAMBDA_FUNCTION_TIMEOUT=10")
+	e := &e2e{cd: fakeaws.NewCodeDeploy(), lam: fakeaws.NewLambda(), bus: &fakeaws.EventBridge{}}
+	// Three functions, one real binary: the smoke events and the
+	// configurations differ, the code under test does not.
+	e.front = &testenv.LambdaFront{Functions: map[string]*testenv.RIE{"hello": hello, "hello-failing": hello, "hello-secret": hello}, Fallback: e.lam}
+	e.lam.Put(fakeaws.HealthyFunction("hello", "2"))
+	e.lam.Put(fakeaws.HealthyFunction("hello-failing", "2"))
+	secret := fakeaws.HealthyFunction("hello-secret", "2")
+	secret["Environment"] = map[string]any{"Variables": map[string]string{"LOG_LEVEL": "info", "API_KEY": "sk-literal-1234"}}
+	e.lam.Put(secret)
+	urls := map[string]string{}
+	for name, h := range map[string]http.Handler{"CODEDEPLOY": e.cd, "LAMBDA": e.front, "EVENTBRIDGE": e.bus} {
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		urls[name] = srv.URL
+	}
+	smokeDir, err := filepath.Abs(filepath.Join("testdata", "smoke-e2e"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.env = []string{
+		"AWS_ENDPOINT_URL_CODEDEPLOY=" + urls["CODEDEPLOY"],
+		"AWS_ENDPOINT_URL_LAMBDA=" + urls["LAMBDA"],
+		"AWS_ENDPOINT_URL_EVENTBRIDGE=" + urls["EVENTBRIDGE"],
+		"FINDINGS_BUS_NAME=selfaudit-findings",
+		"AWS_LAMBDA_FUNCTION_TIMEOUT=60",
+		"SELFAUDIT_TRACING=off",
+		"HOOK_SMOKE_FILE=" + filepath.Join(smokeDir, "{function}.json"),
+	}
+	return e
+}
+
+func (e *e2e) startHook(t testing.TB, extraEnv ...string) *testenv.RIE {
+	t.Helper()
+	return testenv.StartRIE(t, testenv.BuildFunction(t, "pre-traffic-hook"), append(slices.Clone(e.env), extraEnv...)...)
+}
+
+func invokeHook(t testing.TB, r *testenv.RIE, deployment, execution string) (testenv.Invocation, hook.Result) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	ev, _ := json.Marshal(hook.Event{DeploymentID: deployment, LifecycleEventHookExecutionID: execution})
+	inv, err := r.Invoke(ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res hook.Result
+	_ = json.Unmarshal(inv.Payload, &res)
+	return inv, res
+}
+
+func TestEndToEnd(t *testing.T) {
+	e := newE2E(t)
+	e.deployment("d-HEALTHY01", "hello", false)
+	e.deployment("d-FAILING01", "hello-failing", true)
+	e.deployment("d-SECRET001", "hello-secret", true)
+	e.deployment("d-PANIC0001", "hello", true)
+	// d-MISSING01 is unknown: GetDeployment answers DeploymentDoesNotExistException.
+	e.cd.Deployments["d-DENIED001"] = fakeaws.Deployment{Application: "selfaudit", AppSpec: "x"}
+
+	h := e.startHook(t)
+	panicking := e.startHook(t, hook.EnvTestPanic+"=HOOK001")
+
+	tests := map[string]struct {
+		rie          *testenv.RIE
+		deployment   string
+		setup        func()
+		wantStatus   string
+		wantFindings []string
+	}{
+		"healthy version":       {rie: h, deployment: "d-HEALTHY01", wantStatus: "Succeeded", wantFindings: []string{"HOOK000"}},
+		"failing version":       {rie: h, deployment: "d-FAILING01", wantStatus: "Failed", wantFindings: []string{"HOOK010"}},
+		"secret in environment": {rie: h, deployment: "d-SECRET001", wantStatus: "Failed", wantFindings: []string{"HOOK005"}},
+		"deployment not found":  {rie: h, deployment: "d-MISSING01", wantStatus: "Failed", wantFindings: []string{"HOOK090"}},
+		"CodeDeploy throttles and then denies": {rie: h, deployment: "d-DENIED001", wantStatus: "Failed", wantFindings: []string{"HOOK090"},
+			setup: func() {
+				e.cd.SetError("GetApplicationRevision", &fakeaws.APIError{Status: 400, Type: "AccessDeniedException"})
+			}},
+		"panic injected in a check": {rie: panicking, deployment: "d-PANIC0001", wantStatus: "Failed", wantFindings: []string{"HOOK092"}},
+	}
+	names := make([]string, 0, len(tests))
+	for n := range tests {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		tc := tests[name]
+		t.Run(name, func(t *testing.T) {
+			if tc.setup != nil {
+				tc.setup()
+			}
+			inv, res := invokeHook(t, tc.rie, tc.deployment, "exec-"+tc.deployment)
+			if inv.FunctionError != "" {
+				t.Fatalf("hook invocation failed: %s", inv.Payload)
+			}
+			if res.Status != tc.wantStatus || !res.Reported {
+				t.Errorf("result %s (reported %v), want %s; reasons %v", res.Status, res.Reported, tc.wantStatus, res.Reasons)
+			}
+			var puts []fakeaws.PutCall
+			for _, p := range e.cd.Puts() {
+				if p.DeploymentID == tc.deployment {
+					puts = append(puts, p)
+				}
+			}
+			if len(puts) != 1 || puts[0].Status != tc.wantStatus || puts[0].ExecutionID != "exec-"+tc.deployment {
+				t.Fatalf("reports for %s = %+v, want exactly one %s", tc.deployment, puts, tc.wantStatus)
+			}
+			var got []string
+			for _, d := range e.bus.Details() {
+				if ev, _ := d["evidence"].(map[string]any); ev["deploymentId"] == tc.deployment {
+					got = append(got, fmt.Sprint(d["check"]))
+					if strings.Contains(fmt.Sprint(d), "sk-literal-1234") {
+						t.Errorf("finding carries the secret: %v", d)
+					}
+				}
+			}
+			for _, id := range tc.wantFindings {
+				if !slices.Contains(got, id) {
+					t.Errorf("findings %v lack %s", got, id)
+				}
+			}
+		})
+	}
+
+	// The target really ran, at the target version.
+	for _, c := range e.front.Calls() {
+		if c.Qualifier != "2" {
+			t.Errorf("invocation of %s used qualifier %q, want the target version 2", c.Function, c.Qualifier)
+		}
+	}
+}
