@@ -113,8 +113,8 @@ func TestLiveScanGolden(t *testing.T) {
 	if err := res.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if res.Roles != 3 || res.Functions != 5 {
-		t.Errorf("judged %d roles and %d functions, want 3 and 5", res.Roles, res.Functions)
+	if res.Roles != 3 || res.Functions != 8 {
+		t.Errorf("judged %d roles and %d functions, want 3 and 8", res.Roles, res.Functions)
 	}
 	for _, f := range res.Findings {
 		if err := f.Validate(); err != nil {
@@ -218,8 +218,8 @@ func TestLiveScanAccountFailure(t *testing.T) {
 	if len(res.Errors) != 1 || res.Errors[0].Operation != "GetAccountAuthorizationDetails" {
 		t.Fatalf("errors = %v", res.Errors)
 	}
-	if res.Functions != 5 {
-		t.Errorf("functions judged = %d, want 5 (the Lambda part still runs)", res.Functions)
+	if res.Functions != 8 {
+		t.Errorf("functions judged = %d, want 8 (the Lambda part still runs)", res.Functions)
 	}
 }
 

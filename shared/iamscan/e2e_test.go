@@ -1,0 +1,154 @@
+package iamscan
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/iamscan/internal/fakeaws"
+	"github.com/selfaudit/selfaudit/shared/internal/testenv"
+)
+
+// TestFunctionEndToEnd builds the iam-wildcard-scanner bootstrap, runs it
+// under aws-lambda-rie with its IAM, Lambda and EventBridge endpoints
+// pointed at httptest servers speaking the real wire formats, invokes it
+// with the sample events and checks what it published and returned.
+func TestFunctionEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the function under aws-lambda-rie")
+	}
+	testenv.FakeAWSEnv(t)
+	bin := testenv.BuildFunction(t, "iam-wildcard-scanner")
+	fi, err := fakeaws.NewIAM("testdata/gaad")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi.WantFilter = []string{"Role", "LocalManagedPolicy", "AWSManagedPolicy"}
+	if err := fi.LoadDetails(detailsJSON); err != nil {
+		t.Fatal(err)
+	}
+	fl, err := fakeaws.NewLambda(lambdaJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eb := &fakeaws.EventBridge{}
+	is, ls, es := httptest.NewServer(fi), httptest.NewServer(fl), httptest.NewServer(eb)
+	defer is.Close()
+	defer ls.Close()
+	defer es.Close()
+	const bus = "selfaudit-findings"
+	rie := testenv.StartRIE(t, bin,
+		"AWS_ENDPOINT_URL_IAM="+is.URL,
+		"AWS_ENDPOINT_URL_LAMBDA="+ls.URL,
+		"AWS_ENDPOINT_URL_EVENTBRIDGE="+es.URL,
+		"FINDINGS_BUS_NAME="+bus,
+		"SCAN_ALL_ROLES=true",
+		"AWS_LAMBDA_FUNCTION_TIMEOUT=60",
+	)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	// The golden findings of the same account, judged in-process.
+	var golden goldenResult
+	b, err := os.ReadFile("testdata/live-scan.golden.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &golden); err != nil {
+		t.Fatal(err)
+	}
+
+	scheduled, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "events/iam-wildcard-scanner/scheduled.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := rie.Invoke(ctx, scheduled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.FunctionError != "" {
+		t.Fatalf("scheduled scan failed: %s\n%s", inv.Payload, rie.Logs())
+	}
+	var resp struct {
+		Findings  int              `json:"findings"`
+		Summary   findings.Summary `json:"summary"`
+		Roles     int              `json:"roles"`
+		Functions int              `json:"functions"`
+	}
+	if err := json.Unmarshal(inv.Payload, &resp); err != nil {
+		t.Fatalf("response %s: %v", inv.Payload, err)
+	}
+	if resp.Findings != len(golden.Findings) || resp.Roles != golden.Roles || resp.Functions != golden.Functions {
+		t.Errorf("response %s, want %d findings, %d roles, %d functions", inv.Payload, len(golden.Findings), golden.Roles, golden.Functions)
+	}
+
+	batches := eb.Batches()
+	want := map[string]bool{}
+	for _, f := range golden.Findings {
+		want[f.ID] = true
+	}
+	got := map[string]bool{}
+	for i, batch := range batches {
+		if len(batch) == 0 || len(batch) > findings.MaxEntriesPerPut {
+			t.Errorf("PutEvents call %d carried %d entries", i, len(batch))
+		}
+		for _, e := range batch {
+			if e.Source != findings.EventSource || e.DetailType != findings.EventDetailType || e.EventBusName != bus {
+				t.Errorf("entry source %q detail-type %q bus %q", e.Source, e.DetailType, e.EventBusName)
+			}
+			var f findings.Finding
+			if err := json.Unmarshal([]byte(e.Detail), &f); err != nil {
+				t.Fatalf("detail %s: %v", e.Detail, err)
+			}
+			if f.Source != SourceLive {
+				t.Errorf("finding source %q", f.Source)
+			}
+			got[f.ID] = true
+		}
+	}
+	if wantCalls := (len(golden.Findings) + 9) / 10; len(batches) != wantCalls {
+		t.Errorf("%d PutEvents calls for %d findings, want %d", len(batches), len(golden.Findings), wantCalls)
+	}
+	if !equalSets(got, want) {
+		t.Errorf("published %d distinct findings, golden has %d", len(got), len(want))
+	}
+	if len(eb.BadTarget) > 0 {
+		t.Errorf("requests that were not PutEvents in JSON 1.1: %v", eb.BadTarget)
+	}
+	if !strings.Contains(rie.Logs(), `"_aws"`) {
+		t.Error("no Embedded Metric Format line in the function's output")
+	}
+
+	// A CT007 finding on the bus asks for a scan of one role.
+	targeted := `{"version":"0","id":"e2e-1","detail-type":"Selfaudit Finding","source":"selfaudit","account":"012345678901","time":"2026-11-27T09:14:03Z","region":"us-east-1","resources":[],"detail":{"check":"CT007","resource":"arn:aws:iam::012345678901:role/OverprivilegedEC2"}}`
+	before := fi.Count("GetAccountAuthorizationDetails")
+	inv, err = rie.Invoke(ctx, []byte(targeted))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.FunctionError != "" {
+		t.Fatalf("targeted scan failed: %s", inv.Payload)
+	}
+	if !strings.Contains(string(inv.Payload), `"scope":"role:OverprivilegedEC2"`) || !strings.Contains(string(inv.Payload), `"roles":1`) {
+		t.Errorf("targeted response %s", inv.Payload)
+	}
+	if fi.Count("GetAccountAuthorizationDetails") != before || fi.Count("GetRole") != 1 {
+		t.Errorf("targeted scan calls: %s", fi.String())
+	}
+
+	// A role that does not exist: the invocation fails, so Lambda's
+	// Errors metric and the on-failure destination see it.
+	inv, err = rie.Invoke(ctx, []byte(`{"roleName":"no-such-role"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.FunctionError == "" || !strings.Contains(string(inv.Payload), "no-such-role") {
+		t.Errorf("scan of a missing role: error %q payload %s", inv.FunctionError, inv.Payload)
+	}
+}
