@@ -261,4 +261,3 @@ func TestNetworkAndAgent(t *testing.T) {
 		}
 	}
 }
-

@@ -112,7 +112,7 @@ var CT003 = register(&Rule{
 			return nil
 		}
 		h := Hit{Resource: FunctionARN(r), Evidence: map[string]any{
-			"principal": principal, "action": strField(p, "action"), "statementId": strField(p, "statementId"),
+			"permissionPrincipal": principal, "action": strField(p, "action"), "statementId": strField(p, "statementId"),
 		}}
 		var conds []string
 		for _, k := range []string{"sourceArn", "sourceAccount", "principalOrgID"} {
