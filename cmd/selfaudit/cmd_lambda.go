@@ -1,5 +1,70 @@
 package main
 
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/selfaudit/selfaudit/shared/awsconfig"
+	"github.com/selfaudit/selfaudit/shared/fleet"
+	"github.com/selfaudit/selfaudit/shared/tracing"
+)
+
 func init() {
-	register("lambda", notYet("lambda", "audit every Lambda function of the account against the operations checklist"))
+	register("lambda", command{
+		summary: "audit every Lambda function of the account against the operations checklist",
+		run:     runLambda,
+	})
+}
+
+func runLambda(ctx context.Context, env *cliEnv, args []string) int {
+	fs := newFlagSet(env, "lambda", "[--format text|json|sarif] [--fail-on LEVEL] [--lookback-days 14] [--error-rate 0.05] [--reports auto|insights|events|off]")
+	var rf reportFlags
+	rf.register(fs, "text, json or sarif")
+	days := fs.Int("lookback-days", 14, "days of metrics and REPORT lines to judge (1-63)")
+	errorRate := fs.Float64("error-rate", 0.05, "Errors/Invocations above which LMB117 fires")
+	reports := fs.String("reports", "auto", "where memory figures come from: auto (Logs Insights, else log events), insights, events, or off")
+	if done, code := parseFlags(env, fs, args); done {
+		return code
+	}
+	format, min, err := rf.parse()
+	if err != nil {
+		return usageError(env, "lambda", "%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usageError(env, "lambda", "unexpected argument %q", fs.Arg(0))
+	}
+	if *days < 1 || *days > 63 {
+		return usageError(env, "lambda", "--lookback-days must be 1 to 63 (CloudWatch keeps hourly data for 63 days)")
+	}
+	if !(*errorRate > 0 && *errorRate < 1) {
+		return usageError(env, "lambda", "--error-rate must be between 0 and 1")
+	}
+	rs, err := fleet.ParseReportSource(*reports)
+	if err != nil {
+		return usageError(env, "lambda", "--reports: %v", err)
+	}
+	awsCfg, err := awsconfig.Load(ctx, tracing.Noop{})
+	if err != nil {
+		return usageError(env, "lambda", "%v", err)
+	}
+	a := fleet.New(lambda.NewFromConfig(awsCfg), cloudwatch.NewFromConfig(awsCfg), cloudwatchlogs.NewFromConfig(awsCfg), fleet.Config{
+		Source:    "selfaudit-cli",
+		Lookback:  time.Duration(*days) * 24 * time.Hour,
+		ErrorRate: *errorRate,
+		Reports:   rs,
+	})
+	if env.stderrIsTerminal {
+		fmt.Fprintf(env.stderr, "selfaudit lambda: reading functions, alarms, %d days of metrics and REPORT lines in %s...\n", *days, awsCfg.Region)
+	}
+	res, err := a.Run(ctx)
+	if err != nil {
+		return usageError(env, "lambda", "%v", err)
+	}
+	notes := append([]string{fmt.Sprintf("audited %d functions in %s", res.Functions, awsCfg.Region)}, res.Notes...)
+	return emit(env, "lambda", format, min, res.Findings, notes...)
 }
