@@ -134,9 +134,9 @@ func scanAccount(tb testing.TB, ps []accountPolicy) int {
 }
 
 // TestExampleAccountScan scans the whole example account and reports how
-// long it took, catalog loading included when this test runs first.
+// long it took, loading the catalog and managed policies included when this
+// test runs first. It is not parallel, so that its figure is its own.
 func TestExampleAccountScan(t *testing.T) {
-	t.Parallel()
 	ps := exampleAccount(t)
 	if len(ps) < 40 {
 		t.Fatalf("only %d policies in the example account", len(ps))
@@ -148,9 +148,10 @@ func TestExampleAccountScan(t *testing.T) {
 	if n == 0 {
 		t.Error("no issues in an account with AdministratorAccess attached")
 	}
-	// The target is 50 ms; the bound here leaves room for -race and a busy
-	// machine so that it catches a regression by an order of magnitude.
-	if el > 2*time.Second {
+	// The target is 50 ms on an idle machine (see the benchmarks); this
+	// bound leaves room for -race and a busy CI runner, and still catches a
+	// regression by two orders of magnitude.
+	if el > 5*time.Second {
 		t.Errorf("scan took %v", el)
 	}
 }

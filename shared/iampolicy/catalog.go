@@ -1,7 +1,6 @@
 package iampolicy
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	_ "embed"
@@ -26,19 +25,31 @@ var catalogGz []byte
 
 // catalogData is the decoded action catalog. It is built on first use, not
 // at init, so that a function cold start that never scans a policy does not
-// pay for inflating and indexing some twenty thousand actions.
+// pay for it. Every name is a substring of one inflated text (or of its
+// lower-case copy), so loading allocates a handful of slices rather than a
+// string per action.
 type catalogData struct {
-	source   string                  // the "# source ..." header line
+	source   string                  // the "# source ..." header
 	services map[string]*serviceData // by lower-case service prefix
 	names    []string                // lower-case service prefixes, sorted
 	count    int
 }
 
+// serviceData holds one service's actions sorted by lower-case name, with
+// parallel slices of precomputed spellings so that matching allocates
+// nothing.
 type serviceData struct {
-	actions  []ActionInfo // sorted by name
-	lower    []string     // lower-case action names, same order
-	byLower  map[string]int
-	prefixes []string // lower-case literal prefixes of the resource part of the service's ARNs
+	actions   []ActionInfo
+	full      []string // "s3:GetObject"
+	fullLower []string // "s3:getobject"
+	nameLower []string // "getobject"
+	prefixes  []string // lower-case literal prefixes of the resource part of the service's ARNs
+}
+
+// actionRef points at one catalog action.
+type actionRef struct {
+	s *serviceData
+	i int
 }
 
 var (
@@ -48,8 +59,9 @@ var (
 )
 
 // catalog returns the embedded catalog. A corrupt embedded file is a build
-// defect, not an input error; it is reported once and the engine then works
-// with an empty catalog (every action unknown) rather than panicking.
+// defect, not an input error: it is reported by CatalogSource and the
+// engine then works with an empty catalog (every action unknown) rather
+// than panicking.
 func catalog() *catalogData {
 	catalogOnce.Do(func() {
 		catalogVal, catalogErr = loadCatalog(catalogGz)
@@ -67,8 +79,8 @@ func CatalogSource() (source string, actions int, err error) {
 	return c.source, c.count, catalogErr
 }
 
-var levelNames = map[string]string{
-	"R": LevelRead, "L": LevelList, "W": LevelWrite, "P": LevelPermissions, "T": LevelTagging,
+var levelNames = [256]string{
+	'R': LevelRead, 'L': LevelList, 'W': LevelWrite, 'P': LevelPermissions, 'T': LevelTagging,
 }
 
 func loadCatalog(gz []byte) (*catalogData, error) {
@@ -76,19 +88,34 @@ func loadCatalog(gz []byte) (*catalogData, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open embedded action catalog: %w", err)
 	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
+	// The gzip trailer holds the inflated size; reading into a buffer of
+	// that size avoids io.ReadAll's repeated growing and copying.
+	var buf strings.Builder
+	if n := len(gz); n >= 4 {
+		buf.Grow(int(uint32(gz[n-4]) | uint32(gz[n-3])<<8 | uint32(gz[n-2])<<16 | uint32(gz[n-1])<<24))
+	}
+	if _, err := io.Copy(&buf, zr); err != nil {
 		return nil, fmt.Errorf("inflate embedded action catalog: %w", err)
 	}
+	text := buf.String()
+	lower := strings.ToLower(text)
+	if len(lower) != len(text) {
+		return nil, fmt.Errorf("embedded action catalog is not ASCII")
+	}
 	c := &catalogData{services: map[string]*serviceData{}}
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	line := 0
-	for sc.Scan() {
-		line++
-		text := sc.Text()
-		if strings.HasPrefix(text, "#res\t") {
-			f := strings.Split(text, "\t")
+	var cur *serviceData
+	curName := ""
+	for pos, line := 0, 1; pos < len(text); line++ {
+		end := strings.IndexByte(text[pos:], '\n')
+		if end < 0 {
+			end = len(text) - pos
+		}
+		start := pos
+		l, ll := text[pos:pos+end], lower[pos:pos+end]
+		pos += end + 1
+		switch {
+		case strings.HasPrefix(l, "#res\t"):
+			f := strings.Split(ll, "\t")
 			if len(f) < 3 {
 				return nil, fmt.Errorf("action catalog line %d: malformed resource prefixes", line)
 			}
@@ -97,73 +124,92 @@ func loadCatalog(gz []byte) (*catalogData, error) {
 				if p == "-" {
 					p = ""
 				}
-				s.prefixes = append(s.prefixes, strings.ToLower(p))
+				s.prefixes = append(s.prefixes, p)
 			}
 			continue
-		}
-		if v, ok := strings.CutPrefix(text, "# source "); ok {
-			c.source = v
+		case strings.HasPrefix(l, "# source "):
+			c.source = l[len("# source "):]
+			continue
+		case l == "" || l[0] == '#':
 			continue
 		}
-		if text == "" || text[0] == '#' {
-			continue
+		// service:Action <TAB> level <TAB> flag
+		tab := strings.IndexByte(l, '\t')
+		colon := strings.IndexByte(l, ':')
+		if tab < 0 || colon < 0 || colon > tab || len(l) != tab+4 || l[tab+2] != '\t' {
+			return nil, fmt.Errorf("action catalog line %d: want service:Action<TAB>level<TAB>flag", line)
 		}
-		f := strings.Split(text, "\t")
-		if len(f) != 4 {
-			return nil, fmt.Errorf("action catalog line %d: want 4 fields, got %d", line, len(f))
+		level := levelNames[l[tab+1]]
+		if level == "" {
+			return nil, fmt.Errorf("action catalog line %d: unknown access level %q", line, l[tab+1])
 		}
-		level, ok := levelNames[f[2]]
-		if !ok {
-			return nil, fmt.Errorf("action catalog line %d: unknown access level %q", line, f[2])
+		svcLower := ll[:colon]
+		if cur == nil || svcLower != curName {
+			cur, curName = c.service(svcLower), svcLower
 		}
-		s := c.service(f[0])
-		s.actions = append(s.actions, ActionInfo{Service: f[0], Name: f[1], AccessLevel: level, ResourceTypes: f[3] == "1"})
+		cur.actions = append(cur.actions, ActionInfo{Service: l[:colon], Name: l[colon+1 : tab], AccessLevel: level, ResourceTypes: l[tab+3] == '1'})
+		cur.full = append(cur.full, text[start:start+tab])
+		cur.fullLower = append(cur.fullLower, lower[start:start+tab])
+		cur.nameLower = append(cur.nameLower, lower[start+colon+1:start+tab])
 		c.count++
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read embedded action catalog: %w", err)
 	}
 	for name, s := range c.services {
 		c.names = append(c.names, name)
-		sort.Slice(s.actions, func(i, j int) bool { return strings.ToLower(s.actions[i].Name) < strings.ToLower(s.actions[j].Name) })
-		s.lower = make([]string, len(s.actions))
-		s.byLower = make(map[string]int, len(s.actions))
-		for i, a := range s.actions {
-			s.lower[i] = strings.ToLower(a.Name)
-			s.byLower[s.lower[i]] = i
+		if !sort.StringsAreSorted(s.nameLower) {
+			return nil, fmt.Errorf("action catalog: actions of %s are not sorted", name)
 		}
 	}
 	sort.Strings(c.names)
 	return c, nil
 }
 
-func (c *catalogData) service(name string) *serviceData {
-	key := strings.ToLower(name)
-	s := c.services[key]
+func (c *catalogData) service(lowerName string) *serviceData {
+	s := c.services[lowerName]
 	if s == nil {
 		s = &serviceData{}
-		c.services[key] = s
+		c.services[lowerName] = s
 	}
 	return s
+}
+
+// find returns the index of a lower-case action name, or -1.
+func (s *serviceData) find(nameLower string) int {
+	i := sort.SearchStrings(s.nameLower, nameLower)
+	if i < len(s.nameLower) && s.nameLower[i] == nameLower {
+		return i
+	}
+	return -1
 }
 
 // LookupAction finds one action ("lambda:InvokeFunction") in the embedded
 // catalog, ignoring case as IAM does. Patterns with wildcards are not looked
 // up; use ExpandAction for those.
 func LookupAction(action string) (ActionInfo, bool) {
-	svc, name, ok := strings.Cut(action, ":")
-	if !ok || hasWildcard(action) {
+	if hasWildcard(action) {
 		return ActionInfo{}, false
 	}
-	s := catalog().services[strings.ToLower(svc)]
-	if s == nil {
-		return ActionInfo{}, false
-	}
-	i, ok := s.byLower[strings.ToLower(name)]
+	r, ok := lookup(strings.ToLower(action))
 	if !ok {
 		return ActionInfo{}, false
 	}
-	return s.actions[i], true
+	return r.s.actions[r.i], true
+}
+
+// lookup finds a lower-case "service:action".
+func lookup(lowerAction string) (actionRef, bool) {
+	svc, name, ok := strings.Cut(lowerAction, ":")
+	if !ok {
+		return actionRef{}, false
+	}
+	s := catalog().services[svc]
+	if s == nil {
+		return actionRef{}, false
+	}
+	i := s.find(name)
+	if i < 0 {
+		return actionRef{}, false
+	}
+	return actionRef{s, i}, true
 }
 
 // ExpandAction returns every catalog action that an Action element pattern
@@ -172,8 +218,20 @@ func LookupAction(action string) (ActionInfo, bool) {
 // sorted by service, then name; a pattern that names no known action yields
 // nil.
 func ExpandAction(pattern string) []ActionInfo {
+	refs := expand(strings.ToLower(strings.TrimSpace(pattern)))
+	if len(refs) == 0 {
+		return nil
+	}
+	out := make([]ActionInfo, len(refs))
+	for i, r := range refs {
+		out[i] = r.s.actions[r.i]
+	}
+	return out
+}
+
+// expand matches a lower-case pattern against the catalog.
+func expand(p string) []actionRef {
 	c := catalog()
-	p := strings.ToLower(strings.TrimSpace(pattern))
 	if p == "*" {
 		p = "*:*"
 	}
@@ -181,29 +239,34 @@ func ExpandAction(pattern string) []ActionInfo {
 	if !ok {
 		return nil
 	}
-	var out []ActionInfo
-	expandService := func(s *serviceData) {
-		if !hasWildcard(namePat) {
-			if i, ok := s.byLower[namePat]; ok {
-				out = append(out, s.actions[i])
+	var out []actionRef
+	one := func(s *serviceData) {
+		switch {
+		case namePat == "*":
+			for i := range s.actions {
+				out = append(out, actionRef{s, i})
 			}
-			return
-		}
-		for i, n := range s.lower {
-			if globMatch(namePat, n) {
-				out = append(out, s.actions[i])
+		case !hasWildcard(namePat):
+			if i := s.find(namePat); i >= 0 {
+				out = append(out, actionRef{s, i})
+			}
+		default:
+			for i, n := range s.nameLower {
+				if globMatch(namePat, n) {
+					out = append(out, actionRef{s, i})
+				}
 			}
 		}
 	}
 	if !hasWildcard(svcPat) {
 		if s := c.services[svcPat]; s != nil {
-			expandService(s)
+			one(s)
 		}
 		return out
 	}
 	for _, name := range c.names {
 		if globMatch(svcPat, name) {
-			expandService(c.services[name])
+			one(c.services[name])
 		}
 	}
 	return out
@@ -212,8 +275,8 @@ func ExpandAction(pattern string) []ActionInfo {
 func hasWildcard(s string) bool { return strings.ContainsAny(s, "*?") }
 
 // globMatch matches IAM wildcards (* any run, ? one character) against s.
-// Both are expected in the same case. It runs in linear time with one
-// backtrack point, so hostile patterns cannot make it slow.
+// Both are expected in the same case. It keeps one backtrack point and no
+// recursion, so its work is at most len(pattern)·len(s) whatever the input.
 func globMatch(pattern, s string) bool {
 	px, sx := 0, 0
 	starP, starS := -1, 0

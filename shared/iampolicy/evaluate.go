@@ -23,9 +23,13 @@ func Evaluate(doc *Document, kind Kind, opts Options) []Issue {
 	var out []Issue
 	switch kind {
 	case Identity:
-		g := documentGrants(doc)
+		views := make([]*stmtView, len(doc.Statements))
 		for i := range doc.Statements {
-			out = append(out, evalIdentity(&doc.Statements[i], g)...)
+			views[i] = newView(&doc.Statements[i])
+		}
+		g := documentGrants(views)
+		for _, v := range views {
+			out = append(out, evalIdentity(v, g)...)
 		}
 	case LambdaResource:
 		for i := range doc.Statements {
@@ -67,49 +71,105 @@ func newIssue(check string, base findings.Severity, s *Statement, key string, ev
 // escalation paths that need several permissions together.
 type grants struct {
 	all      bool
-	services map[string]bool
-	actions  map[string]bool
+	services map[string]bool // lower-case service prefixes granted whole
+	actions  map[string]bool // lower-case literal actions
+	patterns []grantPattern  // wildcard patterns, matched when asked
 }
 
+type grantPattern struct {
+	pattern string // lower-case
+	view    *stmtView
+}
+
+// stmtView caches what the identity checks ask of one statement many
+// times: its Action patterns and resources in lower case, and whether it
+// covers every resource of a service.
+type stmtView struct {
+	s       *Statement
+	actions []string // trimmed as written
+	lower   []string // trimmed, lower-case
+	res     []string // trimmed, lower-case Resource
+	broad   map[string]bool
+}
+
+func newView(s *Statement) *stmtView {
+	v := &stmtView{s: s, actions: make([]string, len(s.Action)), lower: make([]string, len(s.Action)), res: make([]string, len(s.Resource))}
+	for i, a := range s.Action {
+		v.actions[i] = strings.TrimSpace(a)
+		v.lower[i] = strings.ToLower(v.actions[i])
+	}
+	for i, r := range s.Resource {
+		v.res[i] = strings.ToLower(strings.TrimSpace(r))
+	}
+	return v
+}
+
+// broadFor reports whether the statement covers every resource of the
+// service (lower-case; "" for every service), computed once per service:
+// NotResource, or a Resource for which resourceBroad holds.
+func (v *stmtView) broadFor(svc string) bool {
+	if b, ok := v.broad[svc]; ok {
+		return b
+	}
+	b := v.s.NotResource != nil
+	for _, r := range v.res {
+		if b {
+			break
+		}
+		b = resourceBroadLower(r, svc)
+	}
+	if v.broad == nil {
+		v.broad = make(map[string]bool, 4)
+	}
+	v.broad[svc] = b
+	return b
+}
+
+// has reports whether a lower-case action is granted on every resource of
+// its service.
 func (g *grants) has(action string) bool {
 	svc, _, _ := strings.Cut(action, ":")
-	return g.all || g.services[svc] || g.actions[action]
+	if g.all || g.services[svc] || g.actions[action] {
+		return true
+	}
+	for _, p := range g.patterns {
+		if globMatch(p.pattern, action) && p.view.broadFor(svc) {
+			return true
+		}
+	}
+	return false
 }
 
 // documentGrants collects what a document allows on every resource. A
 // statement with a restrictive Condition does not count: iam:PassRole
 // limited by iam:PassedToService to dax.amazonaws.com cannot hand a role to
 // a new Lambda function, so it completes no path.
-func documentGrants(doc *Document) *grants {
+func documentGrants(views []*stmtView) *grants {
 	g := &grants{services: map[string]bool{}, actions: map[string]bool{}}
-	for i := range doc.Statements {
-		s := &doc.Statements[i]
+	for _, v := range views {
+		s := v.s
 		if !isAllow(s) || s.Action == nil {
 			continue
 		}
 		if ok, _ := restrictive(s.Condition); ok {
 			continue
 		}
-		for _, p := range s.Action {
-			p = strings.ToLower(strings.TrimSpace(p))
+		for _, p := range v.lower {
 			svc, name, ok := strings.Cut(p, ":")
 			switch {
 			case p == "*" || (svc == "*" && name == "*"):
-				if broadFor(s, "") {
+				if v.broadFor("") {
 					g.all = true
 				}
-			case ok && name == "*" && !hasWildcard(svc):
-				if broadFor(s, svc) {
+			case !ok:
+			case name == "*" && !hasWildcard(svc):
+				if v.broadFor(svc) {
 					g.services[svc] = true
 				}
 			case hasWildcard(p):
-				for _, a := range ExpandAction(p) {
-					if broadFor(s, strings.ToLower(a.Service)) {
-						g.actions[strings.ToLower(a.Service+":"+a.Name)] = true
-					}
-				}
-			case ok:
-				if broadFor(s, svc) {
+				g.patterns = append(g.patterns, grantPattern{p, v})
+			default:
+				if v.broadFor(svc) {
 					g.actions[p] = true
 				}
 			}
@@ -129,7 +189,13 @@ type grant struct {
 	patterns []string
 }
 
-func evalIdentity(s *Statement, g *grants) []Issue {
+func refGrant(r actionRef) grant {
+	full := r.s.fullLower[r.i]
+	return grant{name: r.s.full[r.i], lower: full, service: full[:strings.IndexByte(full, ':')], info: r.s.actions[r.i], known: true}
+}
+
+func evalIdentity(v *stmtView, g *grants) []Issue {
+	s := v.s
 	if !isAllow(s) {
 		return nil
 	}
@@ -140,7 +206,7 @@ func evalIdentity(s *Statement, g *grants) []Issue {
 		}))
 	}
 	if s.Action != nil {
-		out = append(out, actionIssues(s, g)...)
+		out = append(out, actionIssues(v, g)...)
 	}
 	if s.NotResource != nil {
 		out = append(out, newIssue("IAM007", findings.Medium, s, s.Pointer, map[string]any{
@@ -181,16 +247,16 @@ func resourcesOf(s *Statement) any {
 //	IAM002 (svc:*) covers the actions of that service;
 //	of the remaining actions, iam:PassRole is IAM004, escalation actions
 //	IAM005, and other write actions IAM006.
-func actionIssues(s *Statement, g *grants) []Issue {
+func actionIssues(v *stmtView, g *grants) []Issue {
+	s := v.s
 	var out []Issue
 	// IAM001, or "*" on scoped resources.
-	for _, p := range s.Action {
-		t := strings.TrimSpace(p)
+	for _, t := range v.actions {
 		if t != "*" && t != "*:*" {
 			continue
 		}
 		_, n, _ := CatalogSource()
-		if broadFor(s, "") {
+		if v.broadFor("") {
 			return []Issue{newIssue("IAM001", findings.Critical, s, s.Pointer, map[string]any{
 				"actions": s.Action, "resources": resourcesOf(s), "expandsTo": n,
 			})}
@@ -204,8 +270,7 @@ func actionIssues(s *Statement, g *grants) []Issue {
 	// IAM002: whole services.
 	covered := map[string]bool{}
 	c := catalog()
-	for _, p := range s.Action {
-		t := strings.ToLower(strings.TrimSpace(p))
+	for pi, t := range v.lower {
 		svcPat, name, ok := strings.Cut(t, ":")
 		if !ok || name != "*" {
 			continue
@@ -231,19 +296,19 @@ func actionIssues(s *Statement, g *grants) []Issue {
 				n = len(sd.actions)
 			}
 			sev, scoped := findings.High, false
-			if !broadFor(s, svc) {
+			if !v.broadFor(svc) {
 				sev, scoped = findings.Medium, true
 			}
 			out = append(out, newIssue("IAM002", sev, s, s.Pointer+"|"+svc, map[string]any{
-				"service": svc, "pattern": strings.TrimSpace(p), "resources": resourcesOf(s),
+				"service": svc, "pattern": v.actions[pi], "resources": resourcesOf(s),
 				"scoped": scoped, "expandsTo": n,
 			}))
 		}
 	}
 
 	// The remaining concrete actions.
-	var order []string
-	byName := map[string]*grant{}
+	order := make([]string, 0, len(v.actions))
+	byName := make(map[string]*grant, len(v.actions))
 	add := func(gr grant, pattern string) {
 		if covered[gr.service] {
 			return
@@ -258,25 +323,23 @@ func actionIssues(s *Statement, g *grants) []Issue {
 		byName[gr.lower] = &gr
 		order = append(order, gr.lower)
 	}
-	for _, p := range s.Action {
-		t := strings.TrimSpace(p)
-		if hasWildcard(t) {
-			for _, a := range ExpandAction(t) {
-				n := a.Service + ":" + a.Name
-				add(grant{name: n, lower: strings.ToLower(n), service: strings.ToLower(a.Service), info: a, known: true}, t)
+	for pi, t := range v.actions {
+		tl := v.lower[pi]
+		if hasWildcard(tl) {
+			for _, r := range expand(tl) {
+				add(refGrant(r), t)
 			}
 			continue
 		}
-		svc, _, ok := strings.Cut(t, ":")
+		svc, _, ok := strings.Cut(tl, ":")
 		if !ok {
 			continue
 		}
-		if a, ok := LookupAction(t); ok {
-			n := a.Service + ":" + a.Name
-			add(grant{name: n, lower: strings.ToLower(n), service: strings.ToLower(a.Service), info: a, known: true}, t)
+		if r, ok := lookup(tl); ok {
+			add(refGrant(r), t)
 			continue
 		}
-		add(grant{name: t, lower: strings.ToLower(t), service: strings.ToLower(svc)}, t)
+		add(grant{name: t, lower: tl, service: svc}, t)
 	}
 	sort.Strings(order)
 
@@ -287,7 +350,7 @@ func actionIssues(s *Statement, g *grants) []Issue {
 	pathsHit := map[string]bool{}
 	for _, name := range order {
 		gr := byName[name]
-		if !broadFor(s, gr.service) {
+		if !v.broadFor(gr.service) {
 			continue
 		}
 		if gr.lower == "iam:passrole" {
@@ -411,25 +474,18 @@ func capMap(m map[string]string) map[string]string {
 	return out
 }
 
-// broadFor reports whether the statement's resources cover every resource
-// of the service (lower-case; "" for every service): Resource "*", an ARN
-// whose resource part is only wildcards ("arn:aws:s3:::*"), or one that
-// names a resource type and wildcards only ("arn:aws:iam::*:role/*").
-// NotResource counts as broad: it allows everything but the listed ARNs.
-func broadFor(s *Statement, svc string) bool {
-	if s.NotResource != nil {
-		return true
-	}
-	for _, r := range s.Resource {
-		if resourceBroad(r, svc) {
-			return true
-		}
-	}
-	return false
+// resourceBroad reports whether a resource covers every resource of the
+// service (lower-case; "" for every service): "*", an ARN whose resource
+// part is only wildcards ("arn:aws:s3:::*"), or one that names a resource
+// type and wildcards only ("arn:aws:iam::*:role/*"). A statement with
+// NotResource counts as broad too (stmtView.broadFor): it allows everything
+// but the listed ARNs.
+func resourceBroad(r, svc string) bool {
+	return resourceBroadLower(strings.ToLower(strings.TrimSpace(r)), svc)
 }
 
-func resourceBroad(r, svc string) bool {
-	r = strings.ToLower(strings.TrimSpace(r))
+// resourceBroadLower is resourceBroad for a trimmed, lower-case resource.
+func resourceBroadLower(r, svc string) bool {
 	if r == "*" {
 		return true
 	}

@@ -4,10 +4,13 @@
 //
 //	go generate ./shared/iampolicy
 //
-// The catalog is written as gzip'd text, one line per action:
+// The catalog is written as gzip'd text, one line per action, sorted by
+// service and then by lower-case action name:
 //
-//	service <TAB> Action <TAB> level <TAB> resource-flag
+//	service:Action <TAB> level <TAB> resource-flag
 //
+// (the full action name is one field so that the engine can use it as a
+// substring of the inflated text, without building a string per action)
 // where level is R (Read), L (List), W (Write), P (Permissions management)
 // or T (Tagging), and resource-flag is 1 when the action lists resource
 // types (it supports resource-level permissions) and 0 when it does not.
@@ -150,7 +153,7 @@ func buildCatalog(dir string) ([]byte, error) {
 	sort.Strings(services)
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# source %s commit %s\n", repo, commit)
-	fmt.Fprintf(&buf, "# columns: service action level(R,L,W,P,T) resource-types(0,1); #res service prefixes\n")
+	fmt.Fprintf(&buf, "# columns: service:action level(R,L,W,P,T) resource-types(0,1); #res service prefixes\n")
 	n := 0
 	for _, svc := range services {
 		b, err := os.ReadFile(filepath.Join(dir, "actions", svc+".json"))
@@ -162,12 +165,21 @@ func buildCatalog(dir string) ([]byte, error) {
 			return nil, fmt.Errorf("decode actions/%s.json: %w", svc, err)
 		}
 		keys := make([]string, 0, len(acts))
-		for k := range acts {
+		byLower := make(map[string]action, len(acts))
+		for _, a := range acts {
+			k := strings.ToLower(a.Name)
+			if _, dup := byLower[k]; dup {
+				return nil, fmt.Errorf("%s: action %s listed twice", svc, a.Name)
+			}
+			byLower[k] = a
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			a := acts[k]
+			a := byLower[k]
+			if strings.ContainsAny(a.Name, "\t\n:") || strings.ContainsAny(svc, "\t\n:") {
+				return nil, fmt.Errorf("%s: action name %q cannot be written", svc, a.Name)
+			}
 			code, err := levelCode(a.AccessLevel)
 			if err != nil {
 				return nil, fmt.Errorf("%s:%s: %w", svc, a.Name, err)
@@ -176,7 +188,7 @@ func buildCatalog(dir string) ([]byte, error) {
 			if len(a.ResourceTypes) > 0 {
 				rt = "1"
 			}
-			fmt.Fprintf(&buf, "%s\t%s\t%s\t%s\n", svc, a.Name, code, rt)
+			fmt.Fprintf(&buf, "%s:%s\t%s\t%s\n", svc, a.Name, code, rt)
 			n++
 		}
 		prefixes, err := resourcePrefixes(dir, svc)
