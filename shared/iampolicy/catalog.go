@@ -102,9 +102,25 @@ func loadCatalog(gz []byte) (*catalogData, error) {
 	if len(lower) != len(text) {
 		return nil, fmt.Errorf("embedded action catalog is not ASCII")
 	}
-	c := &catalogData{services: map[string]*serviceData{}}
+	c := &catalogData{services: make(map[string]*serviceData, 512)}
+	// One backing array per column for the whole catalog; each service's
+	// slices are windows on it (services are contiguous in the file).
+	n := strings.Count(text, "\n") + 1
+	acts := make([]ActionInfo, 0, n)
+	full := make([]string, 0, n)
+	fullLower := make([]string, 0, n)
+	nameLower := make([]string, 0, n)
 	var cur *serviceData
-	curName := ""
+	curName, curStart := "", 0
+	closeService := func() {
+		if cur != nil {
+			end := len(acts)
+			cur.actions = acts[curStart:end:end]
+			cur.full = full[curStart:end:end]
+			cur.fullLower = fullLower[curStart:end:end]
+			cur.nameLower = nameLower[curStart:end:end]
+		}
+	}
 	for pos, line := 0, 1; pos < len(text); line++ {
 		end := strings.IndexByte(text[pos:], '\n')
 		if end < 0 {
@@ -145,14 +161,19 @@ func loadCatalog(gz []byte) (*catalogData, error) {
 		}
 		svcLower := ll[:colon]
 		if cur == nil || svcLower != curName {
-			cur, curName = c.service(svcLower), svcLower
+			closeService()
+			cur, curName, curStart = c.service(svcLower), svcLower, len(acts)
+			if len(cur.actions) > 0 {
+				return nil, fmt.Errorf("action catalog line %d: actions of %s are not contiguous", line, svcLower)
+			}
 		}
-		cur.actions = append(cur.actions, ActionInfo{Service: l[:colon], Name: l[colon+1 : tab], AccessLevel: level, ResourceTypes: l[tab+3] == '1'})
-		cur.full = append(cur.full, text[start:start+tab])
-		cur.fullLower = append(cur.fullLower, lower[start:start+tab])
-		cur.nameLower = append(cur.nameLower, lower[start+colon+1:start+tab])
+		acts = append(acts, ActionInfo{Service: l[:colon], Name: l[colon+1 : tab], AccessLevel: level, ResourceTypes: l[tab+3] == '1'})
+		full = append(full, text[start:start+tab])
+		fullLower = append(fullLower, lower[start:start+tab])
+		nameLower = append(nameLower, lower[start+colon+1:start+tab])
 		c.count++
 	}
+	closeService()
 	for name, s := range c.services {
 		c.names = append(c.names, name)
 		if !sort.StringsAreSorted(s.nameLower) {
