@@ -1,5 +1,127 @@
 package main
 
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	ct "github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/selfaudit/selfaudit/shared/awsconfig"
+	"github.com/selfaudit/selfaudit/shared/cloudtrail"
+	"github.com/selfaudit/selfaudit/shared/cloudtrail/baseline"
+	"github.com/selfaudit/selfaudit/shared/cloudtrail/rules"
+	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/tracing"
+)
+
 func init() {
-	register("trail", notYet("trail", "analyse CloudTrail files (or --lookup) for risky and unusual activity"))
+	register("trail", command{summary: "analyse CloudTrail files (or --lookup) for risky and unusual activity", run: runTrail})
+}
+
+// trailDeps are the AWS clients the live modes need; tests replace them.
+type trailDeps struct {
+	lookup func(ctx context.Context) (cloudtrail.LookupEventsAPI, error)
+	store  func(ctx context.Context, table string) (*baseline.Store, error)
+}
+
+var defaultTrailDeps = trailDeps{
+	lookup: func(ctx context.Context) (cloudtrail.LookupEventsAPI, error) {
+		cfg, err := awsconfig.Load(ctx, tracing.FromEnvironment())
+		if err != nil {
+			return nil, err
+		}
+		return ct.NewFromConfig(cfg), nil
+	},
+	store: func(ctx context.Context, table string) (*baseline.Store, error) {
+		cfg, err := awsconfig.Load(ctx, tracing.FromEnvironment())
+		if err != nil {
+			return nil, err
+		}
+		return &baseline.Store{Client: dynamodb.NewFromConfig(cfg), Table: table}, nil
+	},
+}
+
+func runTrail(ctx context.Context, env *cliEnv, args []string) int {
+	return runTrailWith(ctx, env, args, defaultTrailDeps)
+}
+
+func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDeps) int {
+	fs := newFlagSet(env, "trail", "[--format text|json] [--fail-on LEVEL] [--table NAME] (PATH... | --lookup --since 1h)")
+	var rf reportFlags
+	rf.register(fs, "text or json")
+	lookup := fs.Bool("lookup", false, "read recent management events from the account with LookupEvents instead of files")
+	since := fs.Duration("since", time.Hour, "with --lookup: how far back to read")
+	table := fs.String("table", "", "DynamoDB baseline table: enables CT009 and CT010 (and updates the baselines)")
+	pipeline := fs.String("pipeline", "", "comma-separated ARNs (with * wildcards) of the deploy roles counted as the pipeline for CT001/CT002")
+	burst := fs.Int("burst", 0, "CT005: access errors from one principal within --burst-window that make a burst (default 10)")
+	burstWindow := fs.Duration("burst-window", 0, "CT005 window (default 5m)")
+	if done, code := parseFlags(env, fs, args); done {
+		return code
+	}
+	format, min, err := rf.parse()
+	if err != nil {
+		return usageError(env, "trail", "%v", err)
+	}
+	if format == findings.FormatSARIF {
+		return usageError(env, "trail", "--format sarif is for template scans; use text or json")
+	}
+	paths := fs.Args()
+	switch {
+	case *lookup && len(paths) > 0:
+		return usageError(env, "trail", "give either PATH arguments or --lookup, not both")
+	case !*lookup && len(paths) == 0:
+		return usageError(env, "trail", "no CloudTrail files given (PATH... or --lookup --since 1h)")
+	case *since <= 0:
+		return usageError(env, "trail", "--since must be positive")
+	}
+	cfg := rules.DefaultConfig()
+	for _, p := range strings.Split(*pipeline, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			cfg.PipelinePrincipals = append(cfg.PipelinePrincipals, p)
+		}
+	}
+	if *burst > 0 {
+		cfg.BurstThreshold = *burst
+	}
+	if *burstWindow > 0 {
+		cfg.BurstWindow = *burstWindow
+	}
+	opts := cloudtrail.Options{Rules: cfg, Source: "selfaudit-cli"}
+	if *table != "" {
+		st, err := deps.store(ctx, *table)
+		if err != nil {
+			return usageError(env, "trail", "baseline table %s: %v", *table, err)
+		}
+		opts.Baseline = &baseline.Tracker{Store: st, Source: "selfaudit-cli"}
+		opts.Windows = st
+	}
+	var out []findings.Finding
+	var stats cloudtrail.Stats
+	if *lookup {
+		client, err := deps.lookup(ctx)
+		if err != nil {
+			return usageError(env, "trail", "%v", err)
+		}
+		a := cloudtrail.NewAnalyzer(opts)
+		end := time.Now().UTC()
+		if err := a.Lookup(ctx, client, cloudtrail.LookupOptions{Start: end.Add(-*since), End: end}); err != nil {
+			return usageError(env, "trail", "%v", err)
+		}
+		out, stats, err = a.Finish(ctx)
+		if err != nil {
+			return usageError(env, "trail", "%v", err)
+		}
+	} else {
+		out, stats, err = cloudtrail.AnalyzePaths(ctx, paths, opts)
+		if err != nil {
+			return usageError(env, "trail", "%v", err)
+		}
+	}
+	if env.stderrIsTerminal {
+		fmt.Fprintf(env.stderr, "selfaudit trail: %d records from %d files, %d findings\n", stats.Records, stats.Files, len(out))
+	}
+	return emit(env, "trail", format, min, out, stats.Notes...)
 }
