@@ -149,9 +149,10 @@ func TestExampleAccountScan(t *testing.T) {
 		t.Error("no issues in an account with AdministratorAccess attached")
 	}
 	// The target is 50 ms on an idle machine (see the benchmarks); this
-	// bound leaves room for -race and a busy CI runner, and still catches a
-	// regression by two orders of magnitude.
-	if el > 5*time.Second {
+	// bound leaves room for a busy CI runner and still catches a regression
+	// by two orders of magnitude. The race detector's slowdown has no bound
+	// worth asserting.
+	if !raceEnabled && el > 10*time.Second {
 		t.Errorf("scan took %v", el)
 	}
 }
