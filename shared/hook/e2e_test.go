@@ -169,3 +169,22 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkEndToEndOverhead invokes the built hook under aws-lambda-rie
+// with the smoke checks off: everything the hook adds to a deployment
+// except the target's own run time (event decoding, the CodeDeploy and
+// Lambda calls, the checks, the report and the findings), measured from
+// outside as CodeDeploy would see it.
+func BenchmarkEndToEndOverhead(b *testing.B) {
+	e := newE2E(b)
+	e.deployment("d-BENCH0001", "hello", true)
+	r := e.startHook(b, "HOOK_DISABLED_CHECKS=smoke", "LOG_LEVEL=warn")
+	invokeHook(b, r, "d-BENCH0001", "warm-up") // cold start is not overhead per deployment
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		inv, res := invokeHook(b, r, "d-BENCH0001", fmt.Sprint("exec-", i))
+		if inv.FunctionError != "" || res.Status != "Succeeded" {
+			b.Fatalf("%s %s", res.Status, inv.Payload)
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package hook
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// BenchmarkHandleOverhead measures what the hook itself costs per
+// deployment, without the smoke invocation: GetDeployment, the AppSpec
+// parse, GetFunctionConfiguration, every configuration check, the status
+// report and the findings publication, through the real SDK clients over
+// loopback HTTP.
+func BenchmarkHandleOverhead(b *testing.B) {
+	for _, inline := range []bool{true, false} {
+		b.Run(fmt.Sprintf("inlineAppSpec=%v", inline), func(b *testing.B) {
+			e := newWireEnv(b)
+			d := e.cd.Deployments[testDeployment]
+			d.Inline = inline
+			e.cd.Deployments[testDeployment] = d
+			e.hook.Config.Disabled[CheckSmoke.ID] = true
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				res, err := e.hook.Handle(ctx, Event{DeploymentID: testDeployment, LifecycleEventHookExecutionID: fmt.Sprint("exec-", i)})
+				if err != nil || res.Status != "Succeeded" {
+					b.Fatalf("%s: %v %v", res.Status, err, res.Reasons)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkHandleWithSmoke is the same with one smoke invocation answered
+// at once by the fake, for comparison.
+func BenchmarkHandleWithSmoke(b *testing.B) {
+	e := newWireEnv(b)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if res, err := e.hook.Handle(ctx, Event{DeploymentID: testDeployment, LifecycleEventHookExecutionID: fmt.Sprint("exec-", i)}); err != nil || res.Status != "Succeeded" {
+			b.Fatalf("%s: %v", res.Status, err)
+		}
+	}
+}
+
+func BenchmarkParseAppSpec(b *testing.B) {
+	yml := readTestdata(b, "appspec/sam.yaml")
+	js := readTestdata(b, "appspec/sam.json")
+	b.Run("yaml", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := ParseAppSpec(yml); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("json", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := ParseAppSpec(js); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
