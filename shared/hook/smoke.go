@@ -176,8 +176,17 @@ func (h *Hook) smoke(ctx context.Context, t Target, fn *lambda.GetFunctionConfig
 			inv = h.invoke(ctx, t, c, budget)
 			return inv.outcome(label, source)
 		})
+		if inv.timedOut {
+			// Reported by the latency check; without it, the smoke check
+			// must fail, or a hanging version would pass.
+			if h.Config.enabled(CheckSmokeLatency.ID) {
+				o = outcome{skipped: "no response within the latency budget (see " + CheckSmokeLatency.ID + ")"}
+			} else {
+				o = fail(map[string]any{"budgetMs": budget.Milliseconds()}, "no response within %s", budget)
+			}
+		}
 		rec.add(resultOf(CheckSmoke, label, c.Name, resource, o))
-		if o.err != nil && !inv.timedOut {
+		if o.err != nil {
 			continue
 		}
 		if h.Config.enabled(CheckSmokeLatency.ID) {
