@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ErrInvalid is wrapped by every error Parse and FromValue return for a
@@ -59,8 +60,12 @@ func FromValue(v any) (*Document, error) {
 	}
 	doc := &Document{}
 	var err error
-	if doc.Version, err = optString(root, "Version"); err != nil {
-		return nil, err
+	// An unquoted Version: 2012-10-17 in YAML may arrive as a date or a
+	// number rather than a string; any scalar is accepted.
+	if v, ok := root["Version"]; ok {
+		if doc.Version, err = scalarString(v); err != nil {
+			return nil, fmt.Errorf("%w: Version: %w", ErrInvalid, err)
+		}
 	}
 	if doc.ID, err = optString(root, "Id"); err != nil {
 		return nil, err
@@ -409,19 +414,29 @@ func scalarString(v any) (string, error) {
 		return strconv.Itoa(t), nil
 	case int64:
 		return strconv.FormatInt(t, 10), nil
+	case uint64:
+		return strconv.FormatUint(t, 10), nil
+	case time.Time:
+		// YAML decoders turn unquoted dates into times.
+		if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
+			return t.Format("2006-01-02"), nil
+		}
+		return t.Format(time.RFC3339Nano), nil
 	case nil:
 		return "", errors.New("want a string, got null")
 	}
 	return "", fmt.Errorf("want a string, got %s", typeName(v))
 }
 
+// optString reads an optional scalar element; YAML may have turned an
+// unquoted Sid or Id into a number, which is accepted as its text.
 func optString(m map[string]any, key string) (string, error) {
 	v, ok := m[key]
 	if !ok {
 		return "", nil
 	}
-	s, ok := v.(string)
-	if !ok {
+	s, err := scalarString(v)
+	if err != nil {
 		return "", fmt.Errorf("%w: %s must be a string, got %s", ErrInvalid, key, typeName(v))
 	}
 	return s, nil
@@ -435,7 +450,7 @@ func typeName(v any) string {
 		return "a string"
 	case bool:
 		return "a boolean"
-	case json.Number, float64, int, int64:
+	case json.Number, float64, int, int64, uint64:
 		return "a number"
 	case []any:
 		return "a list"

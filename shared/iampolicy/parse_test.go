@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseShapes(t *testing.T) {
@@ -105,7 +106,7 @@ func TestParseErrors(t *testing.T) {
 		"no statement":       {`{"Version":"2012-10-17"}`, "no Statement element"},
 		"statement string":   {`{"Statement":"x"}`, "Statement must be an object or a list, got a string"},
 		"statement not obj":  {`{"Statement":[{"Effect":"Allow","Action":"a:b"},3]}`, "statement 1 (/Statement/1): must be an object, got a number"},
-		"version number":     {`{"Version":1,"Statement":[]}`, "Version must be a string"},
+		"version object":     {`{"Version":{},"Statement":[]}`, "Version: want a string, got an object"},
 		"no effect":          {stmt(`{"Action":"a:b"}`), "statement 0 (/Statement/0): no Effect"},
 		"bad effect":         {stmt(`{"Effect":"Allow","Action":"a:b"},{"Effect":"Allow","Action":"a:b"},{"Effect":"Permit","Action":"a:b"}`), `statement 2 (/Statement/2): Effect must be Allow or Deny, got "Permit"`},
 		"effect not string":  {stmt(`{"Effect":true,"Action":"a:b"}`), "Effect must be Allow or Deny, got a boolean"},
@@ -119,7 +120,7 @@ func TestParseErrors(t *testing.T) {
 		"principal value":    {stmt(`{"Effect":"Allow","Principal":{"AWS":{"x":1}},"Action":"a:b"}`), "Principal: AWS: want a string or a list"},
 		"condition list":     {stmt(`{"Effect":"Allow","Action":"a:b","Condition":[]}`), "Condition: must be an object, got a list"},
 		"condition operator": {stmt(`{"Effect":"Allow","Action":"a:b","Condition":{"StringEquals":"x"}}`), "Condition: StringEquals: must be an object of condition keys"},
-		"sid number":         {stmt(`{"Sid":1,"Effect":"Allow","Action":"a:b"}`), "Sid must be a string"},
+		"sid list":           {stmt(`{"Sid":[1],"Effect":"Allow","Action":"a:b"}`), "Sid must be a string"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -239,6 +240,16 @@ func TestFromValueDecodedTypes(t *testing.T) {
 	c := d.Statements[0].Condition
 	if c["NumericLessThan"]["k"][0] != "3" || c["Bool"]["b"][0] != "false" || c["StringEquals"]["n"][0] != "12" {
 		t.Errorf("condition %v", c)
+	}
+	yamlDate := map[string]any{"Version": time.Date(2012, 10, 17, 0, 0, 0, 0, time.UTC), "Statement": map[string]any{
+		"Effect": "Allow", "Action": "s3:GetObject", "Condition": map[string]any{"NumericEquals": map[string]any{"k": uint64(7), "i": 5}},
+	}}
+	d, err = FromValue(yamlDate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Version != "2012-10-17" || d.Statements[0].Condition["NumericEquals"]["k"][0] != "7" || d.Statements[0].Condition["NumericEquals"]["i"][0] != "5" {
+		t.Errorf("YAML-decoded values: %+v", d)
 	}
 	for name, bad := range map[string]any{
 		"nil": nil, "string": "x", "deep": deepIf(200), "wide": deepIf(40),
