@@ -126,6 +126,13 @@ func (s *FileScanner) scanPath(rep *Report, path string, explicit bool) error {
 	return nil
 }
 
+// inputError marks an error that already names the file (as cfntemplate's
+// do) as an input error without changing its message.
+type inputError struct{ err error }
+
+func (e inputError) Error() string   { return e.err.Error() }
+func (e inputError) Unwrap() []error { return []error{e.err, ErrInput} }
+
 // errNotPolicy is wrapped into the input error for a file that is neither a
 // template nor a policy, so that folder walks can skip such files.
 var errNotPolicy = errors.New("neither a CloudFormation/SAM template nor an IAM policy document")
@@ -142,7 +149,7 @@ type FileReport struct {
 func (s *FileScanner) ScanFile(name string, data []byte) (*FileReport, error) {
 	f, err := cfntemplate.Load(name, data)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+		return nil, inputError{err}
 	}
 	if f.IsTemplate() {
 		return s.scanTemplate(f)
