@@ -548,7 +548,7 @@ func (e evaluator) logCost(fn *Function) []findings.Finding {
 		return nil
 	}
 	est, err := e.monthly(fn, fn.memoryMB())
-	if err != nil || est.LogsIngestionUSD <= est.LambdaUSD() {
+	if err != nil || est.LogsIngestionUSD <= est.LambdaUSD() || est.LogsIngestionUSD < e.cfg.MinLogsUSD {
 		return nil
 	}
 	return []findings.Finding{e.finding(LMB120, fn, fn.LogGroupName, map[string]any{

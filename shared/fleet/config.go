@@ -52,6 +52,10 @@ type Config struct {
 	// MemoryHighRatio is the share of the configured memory the peak may
 	// reach before LMB115 fires; default 0.9.
 	MemoryHighRatio float64
+	// MinLogsUSD is the monthly log ingestion cost below which LMB120
+	// stays quiet, however it compares with a tiny compute bill; default
+	// $1.
+	MinLogsUSD float64
 	// MinReports is how many REPORT lines right-sizing needs; default 50.
 	MinReports int
 	// Reports selects where REPORT lines come from; default auto.
@@ -99,6 +103,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MemoryHighRatio <= 0 {
 		c.MemoryHighRatio = 0.9
+	}
+	if c.MinLogsUSD <= 0 {
+		c.MinLogsUSD = 1
 	}
 	if c.MinReports <= 0 {
 		c.MinReports = 50

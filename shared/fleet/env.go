@@ -21,6 +21,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		{"TIMEOUT_RATIO", &c.TimeoutRatio},
 		{"MEMORY_HEADROOM", &c.MemoryHeadroom},
 		{"MEMORY_HIGH_RATIO", &c.MemoryHighRatio},
+		{"MIN_LOGS_USD", &c.MinLogsUSD},
 	}
 	for _, f := range floats {
 		if v := getenv(f.name); v != "" {
