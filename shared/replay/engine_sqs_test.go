@@ -213,3 +213,26 @@ func TestReplayOptions(t *testing.T) {
 		}
 	})
 }
+
+// TestReplayStopsBeforeDeadline gives the engine a deadline it cannot meet:
+// it must stop with its margin, without error, and report what is left.
+func TestReplayStopsBeforeDeadline(t *testing.T) {
+	c := fauxqs(t, nil)
+	dlq := newQueue(t, c, "slow-dlq", false)
+	target := newQueue(t, c, "slow-target", false)
+	const n = 200
+	fill(t, c, dlq, n, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	dl, _ := ctx.Deadline()
+	res, err := replay.New(c, nil, replay.Options{SafetyMargin: time.Second}).Run(ctx, replay.Request{QueueURL: dlq, Target: target, RatePerSecond: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left := time.Until(dl); left < 300*time.Millisecond {
+		t.Errorf("returned %v before the deadline; want most of the margin left", left)
+	}
+	if res.Replayed == 0 || res.Replayed >= n || res.RemainingApprox != n-res.Replayed || res.Failed != 0 {
+		t.Errorf("result = %+v; want a partial replay with the rest reported", res)
+	}
+}
