@@ -104,7 +104,7 @@ func TestEndToEnd(t *testing.T) {
 	tests := map[string]struct {
 		rie          *testenv.RIE
 		deployment   string
-		setup        func()
+		setup        func(t *testing.T)
 		wantStatus   string
 		wantFindings []string
 	}{
@@ -112,9 +112,10 @@ func TestEndToEnd(t *testing.T) {
 		"failing version":       {rie: h, deployment: "d-FAILING01", wantStatus: "Failed", wantFindings: []string{"HOOK010"}},
 		"secret in environment": {rie: h, deployment: "d-SECRET001", wantStatus: "Failed", wantFindings: []string{"HOOK005"}},
 		"deployment not found":  {rie: h, deployment: "d-MISSING01", wantStatus: "Failed", wantFindings: []string{"HOOK090"}},
-		"CodeDeploy throttles and then denies": {rie: h, deployment: "d-DENIED001", wantStatus: "Failed", wantFindings: []string{"HOOK090"},
-			setup: func() {
+		"CodeDeploy denies the revision read": {rie: h, deployment: "d-DENIED001", wantStatus: "Failed", wantFindings: []string{"HOOK090"},
+			setup: func(t *testing.T) {
 				e.cd.SetError("GetApplicationRevision", &fakeaws.APIError{Status: 400, Type: "AccessDeniedException"})
+				t.Cleanup(func() { e.cd.SetError("GetApplicationRevision", nil) })
 			}},
 		"panic injected in a check": {rie: panicking, deployment: "d-PANIC0001", wantStatus: "Failed", wantFindings: []string{"HOOK092"}},
 	}
@@ -127,7 +128,7 @@ func TestEndToEnd(t *testing.T) {
 		tc := tests[name]
 		t.Run(name, func(t *testing.T) {
 			if tc.setup != nil {
-				tc.setup()
+				tc.setup(t)
 			}
 			inv, res := invokeHook(t, tc.rie, tc.deployment, "exec-"+tc.deployment)
 			if inv.FunctionError != "" {
