@@ -45,6 +45,11 @@ func checkIssues(t *testing.T, doc *Document) {
 	}
 }
 
+// FuzzParse feeds arbitrary bytes to Parse and evaluates whatever parses.
+// Run it with an execution count rather than a duration on shared or busy
+// machines, e.g. -fuzztime 3000x: a duration-based -fuzztime can fail with
+// a spurious "context deadline exceeded" under CPU starvation (Go issue
+// 75804).
 func FuzzParse(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
