@@ -30,7 +30,7 @@ func newFlagSet(env *cliEnv, name, synopsis string) *flag.FlagSet {
 func parseFlags(env *cliEnv, fs *flag.FlagSet, args []string) (done bool, code int) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
+			// The flag package already printed the usage.
 			return true, exitOK
 		}
 		fmt.Fprintf(env.stderr, "selfaudit %s: %v\n", fs.Name(), err)
