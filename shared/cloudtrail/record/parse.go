@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -218,25 +218,23 @@ func boolish(b []byte, off int, dst *bool) error {
 	return nil
 }
 
-const maxInterned = 4096
-
-var internTable sync.Map // string -> string
-var internCount struct {
-	sync.Mutex
-	n int
-}
+// internSlots is a small lock-free cache of common short strings (event
+// sources, names, regions, account IDs): a hit costs a hash and a compare
+// and no allocation, which matters at millions of records. A collision just
+// replaces the slot.
+var internSlots [4096]atomic.Pointer[string]
 
 func interned(b []byte) string {
-	if v, ok := internTable.Load(string(b)); ok {
-		return v.(string)
+	h := uint32(2166136261)
+	for _, c := range b {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	slot := &internSlots[h&uint32(len(internSlots)-1)]
+	if p := slot.Load(); p != nil && *p == string(b) {
+		return *p
 	}
 	s := string(b)
-	internCount.Lock()
-	if internCount.n < maxInterned {
-		internCount.n++
-		internTable.Store(s, s)
-	}
-	internCount.Unlock()
+	slot.Store(&s)
 	return s
 }
 

@@ -35,6 +35,10 @@ type Record struct {
 	ResponseElements    json.RawMessage
 	AdditionalEventData json.RawMessage
 	Resources           json.RawMessage
+
+	// Decoded forms of RequestParameters and ResponseElements, filled on
+	// first use so that several rules reading them decode once.
+	params, response map[string]any
 }
 
 // UserIdentity is who made the call.
@@ -133,4 +137,24 @@ func Decode(raw json.RawMessage, v any) error {
 		return nil
 	}
 	return json.Unmarshal(raw, v)
+}
+
+// Params returns requestParameters as a map, decoded on first use; a record
+// without them, or with malformed ones, yields an empty map. Callers must
+// not modify it.
+func (r *Record) Params() map[string]any {
+	if r.params == nil {
+		r.params = map[string]any{}
+		_ = Decode(r.RequestParameters, &r.params)
+	}
+	return r.params
+}
+
+// Response returns responseElements as a map, like Params.
+func (r *Record) Response() map[string]any {
+	if r.response == nil {
+		r.response = map[string]any{}
+		_ = Decode(r.ResponseElements, &r.response)
+	}
+	return r.response
 }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
@@ -143,11 +144,15 @@ var CT008 = register(&Rule{
 		if r.EventSource != "lambda.amazonaws.com" || r.Failed() {
 			return nil
 		}
-		p := params(r)
 		var what string
 		switch r.Action() {
 		case "UpdateFunctionConfiguration":
-			dlc, ok := p["deadLetterConfig"].(map[string]any)
+			// Most configuration updates leave the DLQ alone; skip
+			// decoding those.
+			if !bytes.Contains(r.RequestParameters, []byte(`"deadLetterConfig"`)) {
+				return nil
+			}
+			dlc, ok := params(r)["deadLetterConfig"].(map[string]any)
 			if !ok {
 				return nil
 			}
@@ -158,7 +163,7 @@ var CT008 = register(&Rule{
 		case "DeleteFunctionEventInvokeConfig":
 			what = "event invoke configuration deleted"
 		case "PutFunctionEventInvokeConfig", "UpdateFunctionEventInvokeConfig":
-			dc, hasDC := p["destinationConfig"].(map[string]any)
+			dc, hasDC := params(r)["destinationConfig"].(map[string]any)
 			if !hasDC {
 				if r.Action() == "PutFunctionEventInvokeConfig" {
 					what = "event invoke configuration replaced without destinations"
@@ -202,6 +207,9 @@ var CT011 = register(&Rule{
 					Evidence: map[string]any{"authType": "NONE", "api": r.Action()}}}
 			}
 		case "UpdateFunctionConfiguration", "CreateFunction":
+			if !bytes.Contains(r.RequestParameters, []byte(`"layers"`)) && !bytes.Contains(r.ResponseElements, []byte(`"layers"`)) {
+				return nil
+			}
 			own := r.Account()
 			var hits []Hit
 			for _, l := range layerARNs(r) {

@@ -251,17 +251,9 @@ func partition(region string) string {
 
 // params decodes requestParameters into a string-keyed map; a record
 // without them, or with malformed ones, yields an empty map.
-func params(r *record.Record) map[string]any {
-	m := map[string]any{}
-	_ = record.Decode(r.RequestParameters, &m)
-	return m
-}
+func params(r *record.Record) map[string]any { return r.Params() }
 
-func response(r *record.Record) map[string]any {
-	m := map[string]any{}
-	_ = record.Decode(r.ResponseElements, &m)
-	return m
-}
+func response(r *record.Record) map[string]any { return r.Response() }
 
 func strField(m map[string]any, k string) string {
 	s, _ := m[k].(string)
