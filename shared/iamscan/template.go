@@ -290,7 +290,7 @@ func (s *FileScanner) scanSource(out *FileReport, f *cfntemplate.File, src cfnte
 		}
 		doc, err := iampolicy.FromValue(m)
 		if err != nil {
-			return fmt.Errorf("SAM policy template %s: %w", src.Template, err)
+			return fmt.Errorf("%s: %w: line %d: SAM policy template %s of %s: %v", f.Name, ErrInput, src.Line, src.Template, src.LogicalID, err)
 		}
 		eval(doc, iampolicy.Identity, false, map[string]any{"policyTemplate": src.Template})
 	case cfntemplate.LambdaPermission:
