@@ -50,7 +50,8 @@ audit: selfaudit ## offline self-audit of template.yaml and events/cloudtrail
 invoke: tools ## run FN's host build under aws-lambda-rie and post EVENT to it
 	@test -n "$(FN)" || { echo "usage: make invoke FN=<function> EVENT=<file>"; exit 2; }
 	@test -f "$(EVENT)" || { echo "make invoke: event file '$(EVENT)' not found"; exit 2; }
-	.ci/emulators.sh run go run ./shared/internal/testenv/cmd/invoke -fn $(FN) -event $(EVENT)
+	SELFAUDIT_INVOKE_FN=$(FN) SELFAUDIT_INVOKE_EVENT=$(abspath $(EVENT)) \
+	  .ci/emulators.sh run go test -v -count=1 -timeout 30m -run '^TestInvoke$$' ./shared/internal/invoke/
 
 # --- quality -------------------------------------------------------------
 
@@ -58,7 +59,7 @@ tools: ## install the pinned emulators into .tools/
 	.ci/tools.sh
 
 test: tools ## start the emulators, run every test with -race, stop them
-	.ci/emulators.sh run go test -race -count=1 $(GOTEST_FLAGS) ./...
+	.ci/emulators.sh run go test -race -count=1 -timeout 45m $(GOTEST_FLAGS) ./...
 
 bench: tools ## run the benchmarks (figures quoted in README.md)
 	.ci/emulators.sh run go test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench.out

@@ -178,7 +178,7 @@ func BuildPackage(t testing.TB, pkg, name string) string {
 		buildDir = d
 	}
 	out := filepath.Join(buildDir, name, "bootstrap")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-tags", "lambda.norpc", "-o", out, pkg)
 	cmd.Dir = ModuleRoot(t)

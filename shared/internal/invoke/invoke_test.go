@@ -1,0 +1,192 @@
+package invoke
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/selfaudit/selfaudit/shared/fleet/fleettest"
+	"github.com/selfaudit/selfaudit/shared/internal/testenv"
+)
+
+// local is what one function needs around it: environment for the
+// function, and a report of what the stand-ins saw, printed after the call.
+type local struct {
+	env    []string
+	report func() string
+}
+
+// setups builds the stand-ins per function.
+var setups = map[string]func(t *testing.T, event []byte) local{
+	"lambda-fleet-auditor":       fleetAuditor,
+	"dlq-replayer":               dlqReplayer,
+	"cloudtrail-anomaly-checker": cloudTrailChecker,
+}
+
+func TestInvoke(t *testing.T) {
+	fn := os.Getenv("SELFAUDIT_INVOKE_FN")
+	if fn == "" {
+		t.Skip("make invoke FN=<function> EVENT=<file> sets SELFAUDIT_INVOKE_FN and SELFAUDIT_INVOKE_EVENT")
+	}
+	path := os.Getenv("SELFAUDIT_INVOKE_EVENT")
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(testenv.ModuleRoot(t), path)
+	}
+	event, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read event: %v", err)
+	}
+	if !json.Valid(event) {
+		t.Fatalf("event %s is not JSON", path)
+	}
+	setup, ok := setups[fn]
+	if !ok {
+		names := make([]string, 0, len(setups))
+		for n := range setups {
+			names = append(names, n)
+		}
+		t.Fatalf("no local setup for %q; known: %s", fn, strings.Join(names, ", "))
+	}
+	testenv.FakeAWSEnv(t)
+	l := setup(t, event)
+	bin := testenv.BuildFunction(t, fn)
+	env := append([]string{"AWS_LAMBDA_FUNCTION_NAME=" + fn, "AWS_LAMBDA_FUNCTION_TIMEOUT=120", "LOG_LEVEL=info"}, l.env...)
+	rie := testenv.StartRIE(t, bin, env...)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	start := time.Now()
+	res, err := rie.Invoke(ctx, event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	fmt.Printf("==> %s log\n%s\n", fn, strings.TrimSpace(rie.Logs()))
+	fmt.Printf("==> %s result (%s, %d ms)\n%s\n", fn, orOK(res.FunctionError), took.Milliseconds(), res.Payload)
+	if l.report != nil {
+		fmt.Printf("==> what the local AWS stand-ins saw\n%s\n", l.report())
+	}
+	if res.FunctionError != "" {
+		t.Fatalf("%s returned a function error", fn)
+	}
+}
+
+func orOK(s string) string {
+	if s == "" {
+		return "ok"
+	}
+	return "function error: " + s
+}
+
+func awsConfig(t *testing.T) aws.Config {
+	t.Helper()
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// fleetAuditor serves a sample fleet of eight functions over the Lambda,
+// CloudWatch and CloudWatch Logs wire formats.
+func fleetAuditor(t *testing.T, _ []byte) local {
+	s := fleettest.Start(t, fleettest.Sample())
+	var env []string
+	for k, v := range s.EnvVars() {
+		env = append(env, k+"="+v)
+	}
+	env = append(env, "FINDINGS_BUS_NAME=selfaudit-findings")
+	return local{env: env, report: func() string {
+		return fmt.Sprintf("%d API calls %v\n%d findings published", s.TotalCalls(), s.Calls(), len(s.PublishedEvents()))
+	}}
+}
+
+// dlqReplayer creates the event's queue on fauxqs with a few Lambda async
+// DLQ messages, and routes Lambda invocations of any function to an echo
+// function under a second aws-lambda-rie.
+func dlqReplayer(t *testing.T, event []byte) local {
+	endpoint := testenv.FauxqsEndpoint(t)
+	t.Setenv("AWS_ENDPOINT_URL_SQS", endpoint)
+	var req struct {
+		QueueURL string `json:"queueUrl"`
+		Target   string `json:"target"`
+	}
+	if err := json.Unmarshal(event, &req); err != nil {
+		t.Fatalf("decode replay request: %v", err)
+	}
+	name := req.QueueURL[strings.LastIndexAny(req.QueueURL, "/:")+1:]
+	client := sqs.NewFromConfig(awsConfig(t))
+	ctx := context.Background()
+	q, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})
+	if err != nil {
+		t.Fatalf("create queue %s on fauxqs: %v", name, err)
+	}
+	for i := range 5 {
+		_, err := client.SendMessage(ctx, &sqs.SendMessageInput{
+			QueueUrl:    q.QueueUrl,
+			MessageBody: aws.String(fmt.Sprintf(`{"detail-type":"Scheduled Event","source":"aws.events","id":"sample-%d"}`, i)),
+			MessageAttributes: map[string]sqstypes.MessageAttributeValue{
+				"RequestID":    {DataType: aws.String("String"), StringValue: aws.String(fmt.Sprintf("req-%d", i))},
+				"ErrorCode":    {DataType: aws.String("Number"), StringValue: aws.String("200")},
+				"ErrorMessage": {DataType: aws.String("String"), StringValue: aws.String("sample failure")},
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	hello := testenv.BuildPackage(t, "./shared/internal/testenv/testdata/hello", "hello")
+	targetName := req.Target[strings.LastIndex(req.Target, ":function:")+len(":function:"):]
+	targetName, _, _ = strings.Cut(targetName, ":")
+	front := &testenv.LambdaFront{Functions: map[string]*testenv.RIE{targetName: testenv.StartRIE(t, hello)}}
+	srv := httptest.NewServer(front)
+	t.Cleanup(srv.Close)
+	return local{
+		env: []string{"AWS_ENDPOINT_URL_SQS=" + endpoint, "AWS_ENDPOINT_URL_LAMBDA=" + srv.URL},
+		report: func() string {
+			attrs, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+			left := "?"
+			if err == nil {
+				left = attrs.Attributes["ApproximateNumberOfMessages"] + " visible, " + attrs.Attributes["ApproximateNumberOfMessagesNotVisible"] + " in flight"
+			}
+			return fmt.Sprintf("queue %s on fauxqs: 5 messages seeded, %s left\nfunction %s received %d invocations", name, left, targetName, len(front.Calls()))
+		},
+	}
+}
+
+// cloudTrailChecker gives the checker a baseline table on dynalite and a
+// findings bus that records what it was sent.
+func cloudTrailChecker(t *testing.T, _ []byte) local {
+	endpoint := testenv.DynaliteEndpoint(t)
+	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
+	table := fmt.Sprintf("selfaudit-invoke-%d", time.Now().UnixNano())
+	ddb := dynamodb.NewFromConfig(awsConfig(t))
+	_, err := ddb.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName:            aws.String(table),
+		BillingMode:          ddbtypes.BillingModePayPerRequest,
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}, {AttributeName: aws.String("sk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
+		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: ddbtypes.KeyTypeHash}, {AttributeName: aws.String("sk"), KeyType: ddbtypes.KeyTypeRange}},
+	})
+	if err != nil {
+		t.Fatalf("create baseline table on dynalite: %v", err)
+	}
+	bus := &busRecorder{}
+	srv := httptest.NewServer(bus)
+	t.Cleanup(srv.Close)
+	return local{
+		env:    []string{"AWS_ENDPOINT_URL_DYNAMODB=" + endpoint, "AWS_ENDPOINT_URL_EVENTBRIDGE=" + srv.URL, "BASELINE_TABLE=" + table, "FINDINGS_BUS_NAME=selfaudit-findings"},
+		report: bus.String,
+	}
+}
