@@ -310,6 +310,18 @@ func BenchmarkScanAccountOffline(b *testing.B) {
 	}
 }
 
+// BenchmarkJudgeAccount judges the decoded example account: the checks
+// cost alone, without JSON decoding.
+func BenchmarkJudgeAccount(b *testing.B) {
+	acct := mustDetails(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if res := ScanAccountDetails(acct, AccountOptions{AllRoles: true, Now: fixedNow}); len(res.Findings) == 0 {
+			b.Fatal("no findings")
+		}
+	}
+}
+
 // BenchmarkLiveScanHTTP runs the live scan through httptest and the real
 // SDK clients and reports API calls per GetAccountAuthorizationDetails page.
 func BenchmarkLiveScanHTTP(b *testing.B) {
