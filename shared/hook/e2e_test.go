@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/selfaudit/selfaudit/shared/hook"
-	"github.com/selfaudit/selfaudit/shared/hook/internal/fakeaws"
+	fakeaws "github.com/selfaudit/selfaudit/shared/internal/hookfakes"
 	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 

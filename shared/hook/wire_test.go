@@ -21,7 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
-	"github.com/selfaudit/selfaudit/shared/hook/internal/fakeaws"
+	fakeaws "github.com/selfaudit/selfaudit/shared/internal/hookfakes"
 	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 

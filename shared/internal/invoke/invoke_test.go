@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/selfaudit/selfaudit/shared/fleet/fleettest"
+	"github.com/selfaudit/selfaudit/shared/internal/hookfakes"
 	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 
@@ -34,6 +36,7 @@ var setups = map[string]func(t *testing.T, event []byte) local{
 	"lambda-fleet-auditor":       fleetAuditor,
 	"dlq-replayer":               dlqReplayer,
 	"cloudtrail-anomaly-checker": cloudTrailChecker,
+	"pre-traffic-hook":           preTrafficHook,
 }
 
 func TestInvoke(t *testing.T) {
@@ -189,4 +192,37 @@ func cloudTrailChecker(t *testing.T, _ []byte) local {
 		env:    []string{"AWS_ENDPOINT_URL_DYNAMODB=" + endpoint, "AWS_ENDPOINT_URL_EVENTBRIDGE=" + srv.URL, "BASELINE_TABLE=" + table, "FINDINGS_BUS_NAME=selfaudit-findings"},
 		report: bus.String,
 	}
+}
+
+// preTrafficHook fakes CodeDeploy with the event's deployment shifting a
+// healthy echo function (under a second aws-lambda-rie) from version 1 to
+// 2, so the hook runs every check and a real smoke invocation.
+func preTrafficHook(t *testing.T, event []byte) local {
+	var ev struct {
+		DeploymentID string `json:"DeploymentId"`
+	}
+	if err := json.Unmarshal(event, &ev); err != nil || ev.DeploymentID == "" {
+		t.Fatalf("event has no DeploymentId: %v", err)
+	}
+	cd := hookfakes.NewCodeDeploy()
+	cd.Deployments[ev.DeploymentID] = hookfakes.Deployment{Application: "selfaudit", Inline: true, AppSpec: `{"version":0.0,"Resources":[{"OrdersApi":{"Type":"AWS::Lambda::Function","Properties":{"Name":"orders-api","Alias":"live","CurrentVersion":"1","TargetVersion":"2"}}}]}`}
+	lam := hookfakes.NewLambda()
+	lam.Put(hookfakes.HealthyFunction("orders-api", "2"))
+	hello := testenv.BuildPackage(t, "./shared/internal/testenv/testdata/hello", "hello")
+	front := &testenv.LambdaFront{Functions: map[string]*testenv.RIE{"orders-api": testenv.StartRIE(t, hello)}, Fallback: lam}
+	bus := &busRecorder{}
+	var env []string
+	for name, h := range map[string]http.Handler{"CODEDEPLOY": cd, "LAMBDA": front, "EVENTBRIDGE": bus} {
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		env = append(env, "AWS_ENDPOINT_URL_"+name+"="+srv.URL)
+	}
+	env = append(env, "FINDINGS_BUS_NAME=selfaudit-findings")
+	return local{env: env, report: func() string {
+		var puts []string
+		for _, p := range cd.Puts() {
+			puts = append(puts, p.DeploymentID+"="+p.Status)
+		}
+		return fmt.Sprintf("CodeDeploy received %d status report(s): %s\nsmoke invocations of orders-api: %d\n%s", len(puts), strings.Join(puts, ", "), len(front.Calls()), bus.String())
+	}}
 }

@@ -1,4 +1,4 @@
-package fakeaws
+package hookfakes
 
 import (
 	"crypto/sha256"
