@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/selfaudit/selfaudit/shared/cloudtrail"
+	"github.com/selfaudit/selfaudit/shared/cloudtrail/rules"
 	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/iamscan"
 )
@@ -22,9 +24,13 @@ func init() {
 // working directory (make audit runs from the repository root).
 const auditTemplate = "template.yaml"
 
+// auditTrail holds the sample CloudTrail files, written for the project
+// with a few planted problems.
+const auditTrail = "events/cloudtrail"
+
 // runAudit is the newcomer's demo: it prints real findings and exits 0
 // whatever they are, 2 only when the input cannot be read.
-func runAudit(_ context.Context, env *cliEnv, args []string) int {
+func runAudit(ctx context.Context, env *cliEnv, args []string) int {
 	fset := newFlagSet(env, "audit", "[--format text|json]")
 	format := fset.String("format", "text", "output format: text or json")
 	if done, code := parseFlags(env, fset, args); done {
@@ -47,7 +53,17 @@ func runAudit(_ context.Context, env *cliEnv, args []string) int {
 		notes = append(notes, rep.Notes...)
 		notes = append(notes, fmt.Sprintf("scanned %s", auditTemplate))
 	}
-	notes = append(notes, "CloudTrail samples under events/cloudtrail: not yet checked by this build")
+	if _, err := os.Stat(auditTrail); errors.Is(err, fs.ErrNotExist) {
+		notes = append(notes, fmt.Sprintf("%s not found in this folder: CloudTrail analysis skipped (run from the repository root)", auditTrail))
+	} else {
+		trail, stats, err := cloudtrail.AnalyzePaths(ctx, []string{auditTrail}, cloudtrail.Options{Rules: rules.DefaultConfig(), Source: "selfaudit-cli"})
+		if err != nil {
+			return usageError(env, "audit", "%s", oneLine(err))
+		}
+		found = append(found, trail...)
+		notes = append(notes, stats.Notes...)
+		notes = append(notes, fmt.Sprintf("analysed %s: %d files, %d records (%d malformed, %d not CloudTrail)", auditTrail, stats.Files, stats.Records, stats.Malformed, stats.Unknown))
+	}
 	emit(env, "audit", f, 0, found, notes...)
 	return exitOK
 }
