@@ -6,7 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOOLS=$PWD/.tools
-STATE=$TOOLS/emulators.env
+# "run" keeps its pid and log files in a folder of its own, so several runs
+# (two terminals, or make test beside make invoke) never stop each other's
+# emulators; "start"/"stop" share .tools/run.
+RUNDIR=${SELFAUDIT_EMULATOR_DIR:-$TOOLS/run}
+STATE=$RUNDIR/emulators.env
 
 free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
@@ -18,20 +22,21 @@ wait_for() { # url name
     sleep 0.1
   done
   echo "emulators: $2 did not start; its log:" >&2
-  cat "$TOOLS/$2.log" >&2 || true
+  cat "$RUNDIR/$2.log" >&2 || true
   return 1
 }
 
 start() {
   stop >/dev/null 2>&1 || true
+  mkdir -p "$RUNDIR"
   local fq dy
   fq=$(free_port); dy=$(free_port)
   (cd "$TOOLS/emulators" && FAUXQS_PORT=$fq FAUXQS_LOGGER=false FAUXQS_HOST=localhost \
-     exec node fauxqs-loopback.mjs >"$TOOLS/fauxqs.log" 2>&1) &
-  echo $! > "$TOOLS/fauxqs.pid"
+     exec node fauxqs-loopback.mjs >"$RUNDIR/fauxqs.log" 2>&1) &
+  echo $! > "$RUNDIR/fauxqs.pid"
   (cd "$TOOLS/emulators" && exec node_modules/.bin/dynalite --port "$dy" --host 127.0.0.1 \
-     >"$TOOLS/dynalite.log" 2>&1) &
-  echo $! > "$TOOLS/dynalite.pid"
+     >"$RUNDIR/dynalite.log" 2>&1) &
+  echo $! > "$RUNDIR/dynalite.pid"
   wait_for "http://127.0.0.1:$fq/health" fauxqs
   wait_for "http://127.0.0.1:$dy/" dynalite
   cat > "$STATE" <<EOV
@@ -44,9 +49,9 @@ EOV
 
 stop() {
   for n in fauxqs dynalite; do
-    if [ -f "$TOOLS/$n.pid" ]; then
-      kill "$(cat "$TOOLS/$n.pid")" 2>/dev/null || true
-      rm -f "$TOOLS/$n.pid"
+    if [ -f "$RUNDIR/$n.pid" ]; then
+      kill "$(cat "$RUNDIR/$n.pid")" 2>/dev/null || true
+      rm -f "$RUNDIR/$n.pid"
     fi
   done
   rm -f "$STATE"
@@ -57,7 +62,9 @@ case "${1:-}" in
   stop) stop ;;
   run)
     shift
-    trap stop EXIT
+    RUNDIR=$(mktemp -d "${TMPDIR:-/tmp}/selfaudit-emulators.XXXXXX")
+    STATE=$RUNDIR/emulators.env
+    trap 'stop; rm -rf "$RUNDIR"' EXIT
     start
     # shellcheck disable=SC1090
     . "$STATE"
