@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
-	"github.com/selfaudit/selfaudit/shared/iamscan/internal/fakeaws"
+	fakeaws "github.com/selfaudit/selfaudit/shared/internal/iamfakes"
 	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 

@@ -19,7 +19,7 @@ import (
 
 	"github.com/selfaudit/selfaudit/shared/awsconfig"
 	"github.com/selfaudit/selfaudit/shared/findings"
-	"github.com/selfaudit/selfaudit/shared/iamscan/internal/fakeaws"
+	fakeaws "github.com/selfaudit/selfaudit/shared/internal/iamfakes"
 	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 

@@ -21,6 +21,7 @@ import (
 
 	"github.com/selfaudit/selfaudit/shared/fleet/fleettest"
 	"github.com/selfaudit/selfaudit/shared/internal/hookfakes"
+	"github.com/selfaudit/selfaudit/shared/internal/iamfakes"
 	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 
@@ -37,6 +38,7 @@ var setups = map[string]func(t *testing.T, event []byte) local{
 	"dlq-replayer":               dlqReplayer,
 	"cloudtrail-anomaly-checker": cloudTrailChecker,
 	"pre-traffic-hook":           preTrafficHook,
+	"iam-wildcard-scanner":       iamScanner,
 }
 
 func TestInvoke(t *testing.T) {
@@ -224,5 +226,34 @@ func preTrafficHook(t *testing.T, event []byte) local {
 			puts = append(puts, p.DeploymentID+"="+p.Status)
 		}
 		return fmt.Sprintf("CodeDeploy received %d status report(s): %s\nsmoke invocations of orders-api: %d\n%s", len(puts), strings.Join(puts, ", "), len(front.Calls()), bus.String())
+	}}
+}
+
+// iamScanner serves the example account of cloudsplaining (IAM's XML wire
+// format, paginated, documents URL-encoded) and a few functions with
+// resource policies (Lambda's REST JSON), the IAM scanner's own fixtures.
+func iamScanner(t *testing.T, _ []byte) local {
+	dir := filepath.Join(testenv.ModuleRoot(t), "shared", "iamscan", "testdata")
+	iam, err := iamfakes.NewIAM(filepath.Join(dir, "gaad"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := iam.LoadDetails(filepath.Join(dir, "cloudsplaining", "example-authz-details.json")); err != nil {
+		t.Fatal(err)
+	}
+	lam, err := iamfakes.NewLambda(filepath.Join(dir, "lambda", "functions.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus := &busRecorder{}
+	var env []string
+	for name, h := range map[string]http.Handler{"IAM": iam, "LAMBDA": lam, "EVENTBRIDGE": bus} {
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		env = append(env, "AWS_ENDPOINT_URL_"+name+"="+srv.URL)
+	}
+	env = append(env, "FINDINGS_BUS_NAME=selfaudit-findings", "SCAN_ALL_ROLES=true")
+	return local{env: env, report: func() string {
+		return fmt.Sprintf("IAM calls: %s\nLambda calls: %s\n%s", iam.Calls.String(), lam.Calls.String(), bus.String())
 	}}
 }

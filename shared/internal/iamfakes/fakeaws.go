@@ -1,10 +1,10 @@
-// Package fakeaws serves recorded AWS answers over HTTP in the services'
+// Package iamfakes serves recorded AWS answers over HTTP in the services'
 // real wire formats, for tests that point the real SDK clients (or a built
 // function under aws-lambda-rie) at them through AWS_ENDPOINT_URL_*:
 // IAM's Query/XML protocol, Lambda's REST JSON control plane and
 // EventBridge's JSON 1.1 PutEvents. Every server counts the calls it
 // answered, per operation, so tests can assert how the scan talks to AWS.
-package fakeaws
+package iamfakes
 
 import (
 	"encoding/base64"

@@ -1,4 +1,4 @@
-package fakeaws
+package iamfakes
 
 import (
 	"encoding/json"
