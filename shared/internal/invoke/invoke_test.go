@@ -30,6 +30,9 @@ import (
 type local struct {
 	env    []string
 	report func() string
+	// event replaces the sample event when the stand-ins need it to name
+	// their own resources (a queue URL of the emulator, say).
+	event []byte
 }
 
 // setups builds the stand-ins per function.
@@ -67,6 +70,9 @@ func TestInvoke(t *testing.T) {
 	}
 	testenv.FakeAWSEnv(t)
 	l := setup(t, event)
+	if l.event != nil {
+		event = l.event
+	}
 	bin := testenv.BuildFunction(t, fn)
 	env := append([]string{"AWS_LAMBDA_FUNCTION_NAME=" + fn, "AWS_LAMBDA_FUNCTION_TIMEOUT=120", "LOG_LEVEL=info"}, l.env...)
 	rie := testenv.StartRIE(t, bin, env...)
@@ -131,6 +137,8 @@ func dlqReplayer(t *testing.T, event []byte) local {
 	if err := json.Unmarshal(event, &req); err != nil {
 		t.Fatalf("decode replay request: %v", err)
 	}
+	var fields map[string]any
+	_ = json.Unmarshal(event, &fields)
 	name := req.QueueURL[strings.LastIndexAny(req.QueueURL, "/:")+1:]
 	client := sqs.NewFromConfig(awsConfig(t))
 	ctx := context.Background()
@@ -158,8 +166,16 @@ func dlqReplayer(t *testing.T, event []byte) local {
 	front := &testenv.LambdaFront{Functions: map[string]*testenv.RIE{targetName: testenv.StartRIE(t, hello)}}
 	srv := httptest.NewServer(front)
 	t.Cleanup(srv.Close)
+	// The sample names the queue as it is called in AWS; here it lives on
+	// fauxqs under fauxqs's own URL.
+	fields["queueUrl"] = aws.ToString(q.QueueUrl)
+	rewritten, err := json.Marshal(fields)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return local{
-		env: []string{"AWS_ENDPOINT_URL_SQS=" + endpoint, "AWS_ENDPOINT_URL_LAMBDA=" + srv.URL},
+		event: rewritten,
+		env:   []string{"AWS_ENDPOINT_URL_SQS=" + endpoint, "AWS_ENDPOINT_URL_LAMBDA=" + srv.URL},
 		report: func() string {
 			attrs, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
 			left := "?"
