@@ -339,6 +339,7 @@ func (r *run) work(ctx context.Context) {
 
 func (r *run) worker() {
 	ctx := r.workCtx
+	empties := 0
 	for !r.drained.Load() && ctx.Err() == nil {
 		wait := r.e.opts.ReceiveWait
 		if r.hasStop {
@@ -358,6 +359,10 @@ func (r *run) worker() {
 				return
 			}
 		}
+		// inflight counts workers receiving or delivering, so that an
+		// empty answer is not taken for the end while another worker is
+		// about to hold messages.
+		r.inflight.Add(1)
 		out, err := r.e.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 			QueueUrl:                    aws.String(r.p.source.url),
 			MaxNumberOfMessages:         int32(n),
@@ -367,6 +372,7 @@ func (r *run) worker() {
 			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
 		})
 		if err != nil {
+			r.inflight.Add(-1)
 			r.give(n)
 			if ctx.Err() == nil {
 				r.fail(fmt.Errorf("receive from dead-letter queue %s: %w", r.p.source.url, err))
@@ -376,17 +382,20 @@ func (r *run) worker() {
 		}
 		r.give(n - len(out.Messages))
 		if len(out.Messages) == 0 {
+			others := r.inflight.Add(-1)
+			empties++
 			// An empty answer while other workers still hold messages
 			// is not the end: a FIFO queue hides the rest of a group
-			// until its in-flight messages are deleted.
-			if r.inflight.Load() > 0 {
+			// until its in-flight messages are deleted. Three empty
+			// answers in a row are, whatever the others do.
+			if others > 0 && empties < 3 {
 				r.nap(ctx)
 				continue
 			}
 			r.drained.Store(true)
 			return
 		}
-		r.inflight.Add(1)
+		empties = 0
 		r.processBatch(ctx, out.Messages)
 		r.inflight.Add(-1)
 	}
