@@ -373,7 +373,7 @@ func (r *run) account(ctx context.Context, items []*item) {
 			ev = log.Warn()
 		}
 		ev = ev.Str("messageId", it.id()).
-			Str("requestId", it.dec.RequestID).
+			Str("failedRequestId", it.dec.RequestID).
 			Str("kind", string(it.dec.Kind)).
 			Str("target", it.dest).
 			Str("outcome", outcome).
