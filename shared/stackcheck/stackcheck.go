@@ -456,3 +456,41 @@ func CheckBuildspec(buildspec []byte) []string {
 	}
 	return problems
 }
+
+// ResourceTypeLookup tells whether an IAM action supports resource-level
+// permissions (iampolicy.LookupAction's ResourceTypes).
+type ResourceTypeLookup func(action string) (supports, known bool)
+
+// CheckWildcardResources returns each Allow statement of the template's
+// roles that grants on Resource "*" an action which supports resource-level
+// permissions: such an action can always be scoped.
+func CheckWildcardResources(t *Template, lookup ResourceTypeLookup) []string {
+	var problems []string
+	res := t.Resources()
+	for _, id := range t.OfType("AWS::IAM::Role") {
+		for _, pol := range asList(get(res[id], "Properties", "Policies")) {
+			for _, st := range asList(get(pol, "PolicyDocument", "Statement")) {
+				if get(st, "Effect") != "Allow" {
+					continue
+				}
+				star := false
+				for _, r := range asList(get(st, "Resource")) {
+					if r == "*" {
+						star = true
+					}
+				}
+				if !star {
+					continue
+				}
+				for _, a := range asList(get(st, "Action")) {
+					name, _ := a.(string)
+					if supports, known := lookup(name); !known || supports {
+						problems = append(problems, fmt.Sprintf("%s: %s on Resource \"*\" can be scoped to resources", id, name))
+					}
+				}
+			}
+		}
+	}
+	sort.Strings(problems)
+	return problems
+}

@@ -6,8 +6,41 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/selfaudit/selfaudit/shared/iampolicy"
 	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
+
+// optionalOnly lists actions whose only resource type is optional and
+// does not cover what the stack reads: CloudWatch's GetMetricData can be
+// scoped to OTLP datasets only, never to classic metrics.
+var optionalOnly = map[string]bool{"cloudwatch:GetMetricData": true}
+
+func lookupResourceTypes(action string) (bool, bool) {
+	info, ok := iampolicy.LookupAction(action)
+	return info.ResourceTypes && !optionalOnly[action], ok
+}
+
+// TestWildcardResourcesOnlyWhereUnavoidable: Resource "*" appears only for
+// APIs that support no resource-level permission.
+func TestWildcardResourcesOnlyWhereUnavoidable(t *testing.T) {
+	root := testenv.ModuleRoot(t)
+	for _, name := range []string{"template.yaml", "pipeline.yaml"} {
+		tpl, err := Load(filepath.Join(root, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range CheckWildcardResources(tpl, lookupResourceTypes) {
+			t.Errorf("%s: %s", name, p)
+		}
+	}
+	broken, err := Load(filepath.Join("testdata", "wildcard-write.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := CheckWildcardResources(broken, lookupResourceTypes); len(p) != 1 || !strings.Contains(p[0], "sqs:SendMessage") {
+		t.Fatalf("problems = %v, want sqs:SendMessage reported", p)
+	}
+}
 
 func TestTemplateInvariants(t *testing.T) {
 	root := testenv.ModuleRoot(t)
