@@ -203,12 +203,12 @@ func cloudTrailChecker(t *testing.T, _ []byte) local {
 	if err != nil {
 		t.Fatalf("create baseline table on dynalite: %v", err)
 	}
-	bus := &busRecorder{}
+	bus := &hookfakes.EventBridge{}
 	srv := httptest.NewServer(bus)
 	t.Cleanup(srv.Close)
 	return local{
 		env:    []string{"AWS_ENDPOINT_URL_DYNAMODB=" + endpoint, "AWS_ENDPOINT_URL_EVENTBRIDGE=" + srv.URL, "BASELINE_TABLE=" + table, "FINDINGS_BUS_NAME=selfaudit-findings"},
-		report: bus.String,
+		report: func() string { return published(bus) },
 	}
 }
 
@@ -228,7 +228,7 @@ func preTrafficHook(t *testing.T, event []byte) local {
 	lam.Put(hookfakes.HealthyFunction("orders-api", "2"))
 	hello := testenv.BuildPackage(t, "./shared/internal/testenv/testdata/hello", "hello")
 	front := &testenv.LambdaFront{Functions: map[string]*testenv.RIE{"orders-api": testenv.StartRIE(t, hello)}, Fallback: lam}
-	bus := &busRecorder{}
+	bus := &hookfakes.EventBridge{}
 	var env []string
 	for name, h := range map[string]http.Handler{"CODEDEPLOY": cd, "LAMBDA": front, "EVENTBRIDGE": bus} {
 		srv := httptest.NewServer(h)
@@ -241,7 +241,7 @@ func preTrafficHook(t *testing.T, event []byte) local {
 		for _, p := range cd.Puts() {
 			puts = append(puts, p.DeploymentID+"="+p.Status)
 		}
-		return fmt.Sprintf("CodeDeploy received %d status report(s): %s\nsmoke invocations of orders-api: %d\n%s", len(puts), strings.Join(puts, ", "), len(front.Calls()), bus.String())
+		return fmt.Sprintf("CodeDeploy received %d status report(s): %s\nsmoke invocations of orders-api: %d\n%s", len(puts), strings.Join(puts, ", "), len(front.Calls()), published(bus))
 	}}
 }
 
@@ -261,7 +261,7 @@ func iamScanner(t *testing.T, _ []byte) local {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bus := &busRecorder{}
+	bus := &hookfakes.EventBridge{}
 	var env []string
 	for name, h := range map[string]http.Handler{"IAM": iam, "LAMBDA": lam, "EVENTBRIDGE": bus} {
 		srv := httptest.NewServer(h)
@@ -270,6 +270,6 @@ func iamScanner(t *testing.T, _ []byte) local {
 	}
 	env = append(env, "FINDINGS_BUS_NAME=selfaudit-findings", "SCAN_ALL_ROLES=true")
 	return local{env: env, report: func() string {
-		return fmt.Sprintf("IAM calls: %s\nLambda calls: %s\n%s", iam.Calls.String(), lam.Calls.String(), bus.String())
+		return fmt.Sprintf("IAM calls: %s\nLambda calls: %s\n%s", iam.Calls.String(), lam.Calls.String(), published(bus))
 	}}
 }
