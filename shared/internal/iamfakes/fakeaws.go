@@ -20,19 +20,47 @@ import (
 	"sync"
 )
 
-// Calls counts answered calls per operation.
+// Calls counts answered calls per operation. A call is what the caller
+// asked for: the SDK's own retries of it (amz-sdk-request attempt=2 and
+// later, which a loaded machine provokes by dropping a connection
+// mid-response) are counted apart, in Retries, so that tests asserting how
+// many calls a scan makes do not depend on the transport's luck.
 type Calls struct {
-	mu sync.Mutex
-	n  map[string]int
+	mu      sync.Mutex
+	n       map[string]int
+	retries int
 }
 
-func (c *Calls) add(op string) {
+func (c *Calls) add(r *http.Request, op string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.n == nil {
 		c.n = map[string]int{}
 	}
+	if IsRetry(r) {
+		c.retries++
+		return
+	}
 	c.n[op]++
+}
+
+// IsRetry reports whether the SDK marked the request as a second or later
+// attempt of one call (header amz-sdk-request: attempt=N; max=M).
+func IsRetry(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("amz-sdk-request"), ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if ok && k == "attempt" && v != "1" {
+			return true
+		}
+	}
+	return false
+}
+
+// Retries returns the SDK retries answered, over all operations.
+func (c *Calls) Retries() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.retries
 }
 
 // Count returns the calls of one operation.
@@ -62,6 +90,9 @@ func (c *Calls) String() string {
 		ks = append(ks, fmt.Sprintf("%s=%d", k, c.n[k]))
 	}
 	sort.Strings(ks)
+	if c.retries > 0 {
+		ks = append(ks, fmt.Sprintf("(retries=%d)", c.retries))
+	}
 	return strings.Join(ks, " ")
 }
 
@@ -113,7 +144,7 @@ func (s *IAM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action := r.PostForm.Get("Action")
-	s.add(action)
+	s.add(r, action)
 	if s.Fail != nil {
 		if status, code := s.Fail(action, r.PostForm); status != 0 {
 			iamError(w, status, code, "injected by the test")
@@ -220,7 +251,7 @@ func (s *Lambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rest := strings.Trim(strings.TrimPrefix(path, prefix), "/")
 	if rest == "" {
-		s.add("ListFunctions")
+		s.add(r, "ListFunctions")
 		s.listFunctions(w, r)
 		return
 	}
@@ -229,7 +260,7 @@ func (s *Lambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		lambdaError(w, http.StatusNotFound, "ResourceNotFoundException", "no such route: "+path)
 		return
 	}
-	s.add("GetPolicy")
+	s.add(r, "GetPolicy")
 	name, _ = url.PathUnescape(name)
 	if i := strings.LastIndex(name, ":function:"); i >= 0 {
 		name = name[i+len(":function:"):]
@@ -323,7 +354,7 @@ func (s *EventBridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"__type":"UnknownOperationException","message":"only PutEvents"}`)
 		return
 	}
-	s.add("PutEvents")
+	s.add(r, "PutEvents")
 	var in struct{ Entries []PutEventsEntry }
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 		w.WriteHeader(http.StatusBadRequest)

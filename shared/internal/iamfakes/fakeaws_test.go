@@ -1,0 +1,41 @@
+package iamfakes
+
+import (
+	"net/http/httptest"
+	"testing"
+)
+
+func TestIsRetry(t *testing.T) {
+	for _, tc := range []struct {
+		header string
+		want   bool
+	}{
+		{"", false},
+		{"attempt=1; max=6", false},
+		{"attempt=2; max=6", true},
+		{"max=6; attempt=3", true},
+		{"attempt=1", false},
+		{"garbage", false},
+	} {
+		r := httptest.NewRequest("POST", "/", nil)
+		if tc.header != "" {
+			r.Header.Set("amz-sdk-request", tc.header)
+		}
+		if got := IsRetry(r); got != tc.want {
+			t.Errorf("IsRetry(%q) = %v, want %v", tc.header, got, tc.want)
+		}
+	}
+}
+
+func TestCallsCountRetriesApart(t *testing.T) {
+	var c Calls
+	first := httptest.NewRequest("POST", "/", nil)
+	first.Header.Set("amz-sdk-request", "attempt=1; max=6")
+	again := httptest.NewRequest("POST", "/", nil)
+	again.Header.Set("amz-sdk-request", "attempt=2; max=6")
+	c.add(first, "GetRole")
+	c.add(again, "GetRole")
+	if c.Count("GetRole") != 1 || c.Total() != 1 || c.Retries() != 1 {
+		t.Errorf("count %d total %d retries %d, want 1 1 1 (%s)", c.Count("GetRole"), c.Total(), c.Retries(), c.String())
+	}
+}
