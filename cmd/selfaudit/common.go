@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/findings/sarif"
 )
 
 // newFlagSet returns a flag set that reports errors instead of exiting, so
@@ -82,7 +83,13 @@ func parseFailOn(s string) (findings.Severity, error) {
 // emit writes findings and returns the exit code for them.
 func emit(env *cliEnv, cmd string, format findings.Format, min findings.Severity, fs []findings.Finding, notes ...string) int {
 	findings.Sort(fs)
-	if err := findings.Write(env.stdout, format, fs, notes...); err != nil {
+	var err error
+	if format == findings.FormatSARIF {
+		err = sarif.Write(env.stdout, fs)
+	} else {
+		err = findings.Write(env.stdout, format, fs, notes...)
+	}
+	if err != nil {
 		fmt.Fprintf(env.stderr, "selfaudit %s: write output: %v\n", cmd, err)
 		return exitUsage
 	}

@@ -4,12 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/owenrumney/go-sarif/v3/pkg/report"
-	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 )
 
 // Format names an output format of the command-line tool.
@@ -39,15 +35,16 @@ type Report struct {
 	Extra    map[string]any `json:"extra,omitempty"`
 }
 
-// Write renders findings in the given format. notes are sentences about the
-// run itself (for example checks that were skipped) and appear in text and
-// JSON output.
+// Write renders findings as text or JSON. notes are sentences about the
+// run itself (for example checks that were skipped). SARIF lives in the
+// findings/sarif package, so that only the command-line tool links its
+// library, not every function.
 func Write(w io.Writer, format Format, fs []Finding, notes ...string) error {
 	switch format {
 	case FormatJSON:
 		return WriteJSON(w, fs, notes...)
 	case FormatSARIF:
-		return WriteSARIF(w, fs)
+		return fmt.Errorf("SARIF is written by package findings/sarif")
 	default:
 		return WriteText(w, fs, notes...)
 	}
@@ -108,59 +105,4 @@ func compactEvidence(ev map[string]any) string {
 		return string(b[:max]) + "…"
 	}
 	return string(b)
-}
-
-// sarifLevel maps severities onto SARIF's three result levels.
-func sarifLevel(s Severity) string {
-	switch {
-	case s >= High:
-		return "error"
-	case s == Medium:
-		return "warning"
-	default:
-		return "note"
-	}
-}
-
-// WriteSARIF writes a SARIF 2.1.0 log with one run, one rule per check and
-// one result per finding, so code-scanning UIs can annotate template lines.
-func WriteSARIF(w io.Writer, fs []Finding) error {
-	rep := report.NewV210Report()
-	run := sarif.NewRunWithInformationURI("selfaudit", "https://github.com/selfaudit/selfaudit")
-	checks := map[string]Finding{}
-	for _, f := range fs {
-		if _, ok := checks[f.Check]; !ok {
-			checks[f.Check] = f
-		}
-	}
-	ids := make([]string, 0, len(checks))
-	for id := range checks {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		f := checks[id]
-		pb := sarif.NewPropertyBag()
-		pb.Add("severity", f.Severity.String())
-		run.AddRule(id).WithDescription(f.Title).WithMarkdownHelp(f.Remediation).WithProperties(pb)
-	}
-	for _, f := range fs {
-		file, line := f.Resource, 0
-		if f.Location != nil {
-			file, line = f.Location.File, f.Location.Line
-		} else if i := strings.Index(file, "#"); i >= 0 {
-			file = file[:i]
-		}
-		res := run.CreateResultForRule(f.Check).
-			WithLevel(sarifLevel(f.Severity)).
-			WithMessage(sarif.NewTextMessage(f.Title + " (" + f.Resource + ")")).
-			WithPartialFingerprints(map[string]string{"selfauditId": f.ID})
-		phys := sarif.NewPhysicalLocation().WithArtifactLocation(sarif.NewSimpleArtifactLocation(file))
-		if line > 0 {
-			phys = phys.WithRegion(sarif.NewSimpleRegion(line, line))
-		}
-		res.AddLocation(sarif.NewLocationWithPhysicalLocation(phys))
-	}
-	rep.AddRun(run)
-	return rep.Write(w)
 }

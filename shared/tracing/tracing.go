@@ -4,10 +4,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-xray-sdk-go/instrumentation/awsv2"
-	"github.com/aws/aws-xray-sdk-go/strategy/ctxmissing"
-	"github.com/aws/aws-xray-sdk-go/xray"
-	"github.com/aws/aws-xray-sdk-go/xraylog"
 )
 
 // Tracer adds tracing to AWS SDK clients built from a config.
@@ -28,12 +24,12 @@ func FromEnvironment() Tracer {
 	case "off":
 		return Noop{}
 	case "xray":
-		return newXRay()
+		return NewXRay()
 	}
 	if os.Getenv("AWS_LAMBDA_FUNCTION_NAME") == "" {
 		return Noop{}
 	}
-	return newXRay()
+	return NewXRay()
 }
 
 // Noop traces nothing.
@@ -44,21 +40,3 @@ func (Noop) InstrumentAWS(*aws.Config) {}
 
 // Name is "none".
 func (Noop) Name() string { return "none" }
-
-// XRay instruments SDK clients with the X-Ray SDK's middleware.
-type XRay struct{}
-
-func newXRay() XRay {
-	// Quiet when there is no segment (a call outside an invocation, or
-	// local runs without the daemon): the default strategy logs an error
-	// for every SDK call, which is noise, not signal.
-	_ = xray.Configure(xray.Config{ContextMissingStrategy: ctxmissing.NewDefaultIgnoreErrorStrategy()})
-	xray.SetLogger(xraylog.NullLogger)
-	return XRay{}
-}
-
-// InstrumentAWS appends the X-Ray middleware to the config's API options.
-func (XRay) InstrumentAWS(cfg *aws.Config) { awsv2.AWSV2Instrumentor(&cfg.APIOptions) }
-
-// Name is "xray".
-func (XRay) Name() string { return "xray" }

@@ -1,9 +1,20 @@
 package tracing
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-xray-sdk-go/header"
 )
 
 func TestFromEnvironment(t *testing.T) {
@@ -31,5 +42,201 @@ func TestFromEnvironment(t *testing.T) {
 				t.Fatalf("%d API options added, want %d", len(cfg.APIOptions), tc.options)
 			}
 		})
+	}
+}
+
+// daemon is a fake X-Ray daemon: a UDP socket that keeps every document.
+type daemon struct {
+	conn *net.UDPConn
+	mu   sync.Mutex
+	docs [][]byte
+}
+
+func startDaemon(t *testing.T) *daemon {
+	t.Helper()
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &daemon{conn: conn}
+	t.Cleanup(func() { conn.Close() })
+	go func() {
+		buf := make([]byte, 64<<10)
+		for {
+			n, _, err := conn.ReadFromUDP(buf)
+			if err != nil {
+				return
+			}
+			d.mu.Lock()
+			d.docs = append(d.docs, append([]byte(nil), buf[:n]...))
+			d.mu.Unlock()
+		}
+	}()
+	t.Setenv("AWS_XRAY_DAEMON_ADDRESS", conn.LocalAddr().String())
+	return d
+}
+
+// wait returns the subsegments received once n arrived or a second passed.
+func (d *daemon) wait(t *testing.T, n int) []map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(time.Second)
+	for {
+		d.mu.Lock()
+		got := len(d.docs)
+		d.mu.Unlock()
+		if got >= n || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []map[string]any
+	for _, raw := range d.docs {
+		head, body, ok := bytes.Cut(raw, []byte("\n"))
+		if !ok || string(head)+"\n" != daemonHeader {
+			t.Fatalf("datagram without the daemon header: %q", raw)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(body, &doc); err != nil {
+			t.Fatalf("document is not JSON: %v: %s", err, body)
+		}
+		out = append(out, doc)
+	}
+	return out
+}
+
+const (
+	traceID  = "1-67891233-abcdef012345678912345678"
+	parentID = "53995c3f42cd8ad8"
+)
+
+// TestXRaySubsegments calls the real Lambda client against an httptest
+// server and checks the documents the daemon receives and the header the
+// service receives.
+func TestXRaySubsegments(t *testing.T) {
+	tests := map[string]struct {
+		status    int
+		errorType string
+		sampled   string
+		wantDocs  int
+		wantFlags []string
+	}{
+		"ok":           {status: 200, sampled: "1", wantDocs: 1},
+		"client error": {status: 404, errorType: "ResourceNotFoundException", sampled: "1", wantDocs: 1, wantFlags: []string{"error"}},
+		"throttled":    {status: 429, errorType: "TooManyRequestsException", sampled: "1", wantDocs: 1, wantFlags: []string{"error", "throttle"}},
+		"server fault": {status: 500, errorType: "ServiceException", sampled: "1", wantDocs: 1, wantFlags: []string{"fault"}},
+		"not sampled":  {status: 200, sampled: "0", wantDocs: 0},
+		"no header":    {status: 200, wantDocs: 0},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			d := startDaemon(t)
+			t.Setenv("_X_AMZN_TRACE_ID", "")
+			var gotHeader string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				gotHeader = r.Header.Get(TraceHeader)
+				w.Header().Set("X-Amzn-RequestId", "req-1")
+				if tc.errorType != "" {
+					w.Header().Set("X-Amzn-ErrorType", tc.errorType)
+					w.WriteHeader(tc.status)
+					_, _ = w.Write([]byte(`{"message":"injected"}`))
+					return
+				}
+				_, _ = w.Write([]byte(`{"FunctionName":"f","Version":"3"}`))
+			}))
+			defer srv.Close()
+			x := NewXRay()
+			cfg := aws.Config{Region: "eu-west-1", Credentials: aws.AnonymousCredentials{}, BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1}
+			x.InstrumentAWS(&cfg)
+			ctx := context.Background()
+			if tc.sampled != "" {
+				ctx = context.WithValue(ctx, lambdaTraceKey, "Root="+traceID+";Parent="+parentID+";Sampled="+tc.sampled)
+			}
+			_, err := lambda.NewFromConfig(cfg).GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("f")})
+			if (err != nil) != (tc.errorType != "") {
+				t.Fatalf("err = %v", err)
+			}
+			docs := d.wait(t, tc.wantDocs)
+			if len(docs) != tc.wantDocs {
+				t.Fatalf("%d documents, want %d", len(docs), tc.wantDocs)
+			}
+			if tc.sampled == "" {
+				if gotHeader != "" {
+					t.Errorf("trace header %q sent without a trace", gotHeader)
+				}
+				return
+			}
+			down := header.FromString(gotHeader)
+			if down.TraceID != traceID || down.SamplingDecision != header.SamplingDecision("Sampled="+tc.sampled) || len(down.ParentID) != 16 {
+				t.Errorf("downstream header %q", gotHeader)
+			}
+			if tc.wantDocs == 0 {
+				return
+			}
+			doc := docs[0]
+			aws := doc["aws"].(map[string]any)
+			if doc["type"] != "subsegment" || doc["name"] != "Lambda" || doc["namespace"] != "aws" ||
+				doc["trace_id"] != traceID || doc["parent_id"] != parentID || doc["id"] != down.ParentID ||
+				aws["operation"] != "GetFunctionConfiguration" || aws["region"] != "eu-west-1" || aws["request_id"] != "req-1" {
+				t.Errorf("document %v", doc)
+			}
+			if s, e := doc["start_time"].(float64), doc["end_time"].(float64); s <= 0 || e < s {
+				t.Errorf("times %v..%v", s, e)
+			}
+			if st := doc["http"].(map[string]any)["response"].(map[string]any)["status"]; st != float64(tc.status) {
+				t.Errorf("status %v, want %d", st, tc.status)
+			}
+			var flags []string
+			for _, f := range []string{"error", "fault", "throttle"} {
+				if doc[f] == true {
+					flags = append(flags, f)
+				}
+			}
+			if strings.Join(flags, ",") != strings.Join(tc.wantFlags, ",") {
+				t.Errorf("flags %v, want %v", flags, tc.wantFlags)
+			}
+			if tc.errorType != "" {
+				ex := doc["cause"].(map[string]any)["exceptions"].([]any)[0].(map[string]any)
+				if ex["type"] != tc.errorType || !strings.Contains(ex["message"].(string), "injected") {
+					t.Errorf("cause %v", ex)
+				}
+			}
+		})
+	}
+}
+
+// TestXRayWithoutDaemon: with nothing listening, calls still succeed.
+func TestXRayWithoutDaemon(t *testing.T) {
+	l, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.LocalAddr().String()
+	l.Close()
+	t.Setenv("AWS_XRAY_DAEMON_ADDRESS", addr)
+	t.Setenv("_X_AMZN_TRACE_ID", "Root="+traceID+";Parent="+parentID+";Sampled=1")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"FunctionName":"f"}`))
+	}))
+	defer srv.Close()
+	x := NewXRay()
+	cfg := aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}, BaseEndpoint: aws.String(srv.URL)}
+	x.InstrumentAWS(&cfg)
+	c := lambda.NewFromConfig(cfg)
+	for i := 0; i < 3; i++ {
+		if _, err := c.GetFunctionConfiguration(context.Background(), &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("f")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestXRayBadDaemonAddress: an unusable address turns sending off, quietly.
+func TestXRayBadDaemonAddress(t *testing.T) {
+	t.Setenv("AWS_XRAY_DAEMON_ADDRESS", "not an address")
+	x := NewXRay()
+	x.send(&subsegment{ID: newID()})
+	if x.conn != nil {
+		t.Fatal("a connection was opened to an unusable address")
 	}
 }
