@@ -79,7 +79,7 @@ func runCost(_ context.Context, env *cliEnv, args []string) int {
 	}
 	base := cost.Workload{Invocations: n, Arch: a, LogBytes: *logKB * cost.KiB * n, Days: *days}
 	opt := cost.Options{Legacy100ms: *legacy, FreeTier: *freeTier}
-	grid, err := cost.Default.Grid(base, mems, durs, opt)
+	grid, err := cost.Default().Grid(base, mems, durs, opt)
 	if err != nil {
 		return usageError(env, "cost", "%v", err)
 	}
@@ -115,7 +115,7 @@ func writeCostText(w io.Writer, grid [][]cost.Estimate) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	if len(grid) == 1 && len(grid[0]) == 1 {
 		e := first
-		fmt.Fprintf(tw, "Lambda cost over %s days, %s prices read %s\n", trimFloat(e.Days), cost.Default.Region, e.PricesReadOn)
+		fmt.Fprintf(tw, "Lambda cost over %s days, %s prices read %s\n", trimFloat(e.Days), cost.Default().Region, e.PricesReadOn)
 		fmt.Fprintf(tw, "  memory\t%d MB (%s)\n", e.MemoryMB, e.Arch)
 		fmt.Fprintf(tw, "  duration\t%s ms (billed %s ms)\n", trimFloat(e.DurationMs), trimFloat(e.BilledDurationMs))
 		fmt.Fprintf(tw, "  requests\t%s\n", groupDigits(e.Requests))
@@ -127,7 +127,7 @@ func writeCostText(w io.Writer, grid [][]cost.Estimate) error {
 		return tw.Flush()
 	}
 	fmt.Fprintf(tw, "Total cost (USD) of %s requests over %s days, %s, %s prices read %s\n",
-		groupDigits(first.Requests), trimFloat(first.Days), first.Arch, cost.Default.Region, first.PricesReadOn)
+		groupDigits(first.Requests), trimFloat(first.Days), first.Arch, cost.Default().Region, first.PricesReadOn)
 	fmt.Fprint(tw, "memory \\ duration")
 	for _, e := range grid[0] {
 		fmt.Fprintf(tw, "\t%s ms", trimFloat(e.DurationMs))

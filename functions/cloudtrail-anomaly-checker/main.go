@@ -25,12 +25,15 @@ import (
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/baseline"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/rules"
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/gctune"
 	"github.com/selfaudit/selfaudit/shared/logging"
 	"github.com/selfaudit/selfaudit/shared/tracing"
 )
 
 func main() {
+	gc := gctune.AfterInit(os.Getenv)
 	log := logging.New(os.Stderr)
+	log.Debug().Int("gcPercent", gc.GCPercent).Int64("memoryLimitBytes", gc.MemoryLimitBytes).Msg("garbage collector set")
 	cfg, err := configFromEnv(os.Getenv)
 	if err != nil {
 		log.Error().Err(err).Msg("configuration")

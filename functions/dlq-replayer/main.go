@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/selfaudit/selfaudit/shared/awsconfig"
+	"github.com/selfaudit/selfaudit/shared/gctune"
 	"github.com/selfaudit/selfaudit/shared/logging"
 	"github.com/selfaudit/selfaudit/shared/replay"
 	"github.com/selfaudit/selfaudit/shared/tracing"
@@ -22,7 +23,9 @@ import (
 // not fatal here: every invocation returns it, so it shows in the Errors
 // metric and in the caller's response instead of as a crash loop.
 func main() {
+	gc := gctune.AfterInit(os.Getenv)
 	log := logging.New(os.Stdout)
+	log.Debug().Int("gcPercent", gc.GCPercent).Int64("memoryLimitBytes", gc.MemoryLimitBytes).Msg("garbage collector set")
 	h := &handler{log: log}
 	eng, err := newEngine(context.Background())
 	if err != nil {

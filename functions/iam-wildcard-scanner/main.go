@@ -19,13 +19,16 @@ import (
 
 	"github.com/selfaudit/selfaudit/shared/awsconfig"
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/gctune"
 	"github.com/selfaudit/selfaudit/shared/iamscan"
 	"github.com/selfaudit/selfaudit/shared/logging"
 	"github.com/selfaudit/selfaudit/shared/tracing"
 )
 
 func main() {
+	gc := gctune.AfterInit(os.Getenv)
 	log := logging.New(os.Stderr)
+	log.Debug().Int("gcPercent", gc.GCPercent).Int64("memoryLimitBytes", gc.MemoryLimitBytes).Msg("garbage collector set")
 	tracer := tracing.FromEnvironment()
 	cfg, err := awsconfig.Load(context.Background(), tracer)
 	if err != nil {

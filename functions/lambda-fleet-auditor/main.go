@@ -14,12 +14,15 @@ import (
 	"github.com/selfaudit/selfaudit/shared/awsconfig"
 	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/fleet"
+	"github.com/selfaudit/selfaudit/shared/gctune"
 	"github.com/selfaudit/selfaudit/shared/logging"
 	"github.com/selfaudit/selfaudit/shared/tracing"
 )
 
 func main() {
+	gc := gctune.AfterInit(os.Getenv)
 	log := logging.New(os.Stdout)
+	log.Debug().Int("gcPercent", gc.GCPercent).Int64("memoryLimitBytes", gc.MemoryLimitBytes).Msg("garbage collector set")
 	h, err := newHandler(context.Background(), os.Getenv)
 	if err != nil {
 		// A bad configuration fails every invocation with the reason,

@@ -19,6 +19,7 @@ import (
 
 	"github.com/selfaudit/selfaudit/shared/awsconfig"
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/gctune"
 	"github.com/selfaudit/selfaudit/shared/hook"
 	"github.com/selfaudit/selfaudit/shared/logging"
 	"github.com/selfaudit/selfaudit/shared/tracing"
@@ -58,7 +59,9 @@ func readFile(name string) ([]byte, error) {
 }
 
 func main() {
+	gc := gctune.AfterInit(os.Getenv)
 	log := logging.New(os.Stdout)
+	log.Debug().Int("gcPercent", gc.GCPercent).Int64("memoryLimitBytes", gc.MemoryLimitBytes).Msg("garbage collector set")
 	if err := run(log); err != nil {
 		log.Error().Err(err).Msg("pre-traffic hook could not start")
 		os.Exit(1)

@@ -10,7 +10,7 @@ import (
 // A 512 MB x86_64 function running 800 ms, 3 million times a month, writing
 // 2 KB of logs per invocation.
 func ExamplePrices_Estimate() {
-	e, err := cost.Default.Estimate(cost.Workload{
+	e, err := cost.Default().Estimate(cost.Workload{
 		MemoryMB:    512,
 		Duration:    800 * time.Millisecond,
 		Invocations: 3e6,

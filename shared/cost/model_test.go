@@ -105,7 +105,7 @@ func TestEstimateHandComputed(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			got, err := Default.Estimate(tc.w, tc.opt)
+			got, err := Default().Estimate(tc.w, tc.opt)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -138,7 +138,7 @@ func TestEstimateRejectsImpossibleWorkloads(t *testing.T) {
 	for name, w := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := Default.Estimate(w, Options{}); err == nil {
+			if _, err := Default().Estimate(w, Options{}); err == nil {
 				t.Error("accepted")
 			}
 		})
@@ -157,7 +157,7 @@ func TestOverScalesToMonth(t *testing.T) {
 
 func TestGridRowsByMemory(t *testing.T) {
 	t.Parallel()
-	g, err := Default.Grid(Workload{Invocations: 1e6}, []int{128, 256}, []time.Duration{100 * time.Millisecond, time.Second}, Options{})
+	g, err := Default().Grid(Workload{Invocations: 1e6}, []int{128, 256}, []time.Duration{100 * time.Millisecond, time.Second}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestGridRowsByMemory(t *testing.T) {
 
 func TestEstimateJSONFieldNames(t *testing.T) {
 	t.Parallel()
-	e, err := Default.Estimate(Workload{MemoryMB: 128, Duration: time.Millisecond, Invocations: 1}, Options{})
+	e, err := Default().Estimate(Workload{MemoryMB: 128, Duration: time.Millisecond, Invocations: 1}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"sync"
 )
 
 //go:embed prices.json
@@ -57,10 +58,12 @@ func ParsePrices(b []byte) (Prices, error) {
 	return p, nil
 }
 
-// Default is the embedded price list (us-east-1, first tier). The file is
-// part of the binary, so a broken one is a build defect, which
-// TestDefaultPrices catches before it can ship.
-var Default = mustDefault()
+// Default returns the embedded price list (us-east-1, first tier), parsed
+// on first use rather than at package initialisation, which every cold
+// start of a function linking this package would pay. The file is part of
+// the binary, so a broken one is a build defect, which TestDefaultPrices
+// catches before it can ship.
+var Default = sync.OnceValue(mustDefault)
 
 func mustDefault() Prices {
 	p, err := ParsePrices(pricesJSON)

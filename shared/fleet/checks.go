@@ -435,7 +435,7 @@ func (e evaluator) monthly(fn *Function, memoryMB int) (cost.Estimate, error) {
 		LogBytes:    m.LogBytes,
 		Days:        e.cfg.lookbackDays(),
 	}.Over(cost.DaysPerMonth)
-	return cost.Default.Estimate(w, cost.Options{})
+	return cost.Default().Estimate(w, cost.Options{})
 }
 
 // roundUpMB rounds a memory figure up to a multiple of 64 MB within

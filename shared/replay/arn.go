@@ -3,7 +3,6 @@ package replay
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
@@ -21,12 +20,50 @@ type QueueRef struct {
 // IsFIFO reports whether the queue's name marks it as FIFO.
 func (q QueueRef) IsFIFO() bool { return strings.HasSuffix(q.Name, ".fifo") }
 
-var (
-	queueNameRE    = regexp.MustCompile(`^[A-Za-z0-9_-]{1,75}(\.fifo)?$`)
-	accountRE      = regexp.MustCompile(`^[0-9]{12}$`)
-	functionNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	qualifierRE    = regexp.MustCompile(`^(\$LATEST|[A-Za-z0-9_-]{1,128})$`)
-)
+// The name rules below are plain loops rather than regular expressions:
+// bounded repetitions such as {1,75} compile into large programs, and
+// compiling them at package initialisation cost every cold start of the
+// replayer several milliseconds.
+
+// isName reports whether s is 1 to max letters, digits, hyphens and
+// underscores: the alphabet of queue names, function names and aliases.
+func isName(s string, max int) bool {
+	if len(s) == 0 || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// isQueueName: up to 80 characters, of which a FIFO queue's ".fifo"
+// suffix is five.
+func isQueueName(s string) bool {
+	if base, ok := strings.CutSuffix(s, ".fifo"); ok {
+		return isName(base, 75)
+	}
+	return isName(s, 80)
+}
+
+// isAccount: twelve digits.
+func isAccount(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isQualifier: $LATEST, a version number or an alias name.
+func isQualifier(s string) bool { return s == "$LATEST" || isName(s, 128) }
 
 // ParseQueue accepts https://sqs.REGION.amazonaws.com/ACCOUNT/NAME (any
 // host, so emulators work) or arn:PARTITION:sqs:REGION:ACCOUNT:NAME.
@@ -40,7 +77,7 @@ func ParseQueue(s string) (QueueRef, error) {
 		if a.Service != "sqs" {
 			return QueueRef{}, fmt.Errorf("queue ARN %q names a %s resource, not an SQS queue", s, a.Service)
 		}
-		if !accountRE.MatchString(a.AccountID) || !queueNameRE.MatchString(a.Resource) {
+		if !isAccount(a.AccountID) || !isQueueName(a.Resource) {
 			return QueueRef{}, fmt.Errorf("queue ARN %q: want arn:aws:sqs:REGION:ACCOUNT:NAME", s)
 		}
 		return QueueRef{ARN: s, Name: a.Resource, Account: a.AccountID}, nil
@@ -53,7 +90,7 @@ func ParseQueue(s string) (QueueRef, error) {
 		return QueueRef{}, fmt.Errorf("queue %q is neither an https queue URL nor an SQS ARN", s)
 	}
 	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
-	if len(parts) != 2 || !queueNameRE.MatchString(parts[1]) || parts[0] == "" || u.RawQuery != "" || u.Fragment != "" {
+	if len(parts) != 2 || !isQueueName(parts[1]) || parts[0] == "" || u.RawQuery != "" || u.Fragment != "" {
 		return QueueRef{}, fmt.Errorf("queue URL %q: want https://HOST/ACCOUNT/NAME", s)
 	}
 	return QueueRef{URL: s, Name: parts[1], Account: parts[0]}, nil
@@ -130,7 +167,7 @@ func parseFunctionARN(s string, a arn.ARN) (Target, error) {
 	if parts[0] != "function" || len(parts) < 2 || len(parts) > 3 {
 		return Target{}, fmt.Errorf("target ARN %q is a Lambda %s, not a function", s, parts[0])
 	}
-	if !accountRE.MatchString(a.AccountID) || a.Region == "" || !functionNameRE.MatchString(parts[1]) {
+	if !isAccount(a.AccountID) || a.Region == "" || !isName(parts[1], 64) {
 		return Target{}, fmt.Errorf("target ARN %q: want arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]", s)
 	}
 	t := Target{Kind: TargetLambda, ARN: s}
@@ -138,7 +175,7 @@ func parseFunctionARN(s string, a arn.ARN) (Target, error) {
 	base.Resource = "function:" + parts[1]
 	t.Function = base.String()
 	if len(parts) == 3 {
-		if !qualifierRE.MatchString(parts[2]) {
+		if !isQualifier(parts[2]) {
 			return Target{}, fmt.Errorf("target ARN %q: qualifier %q is not a version or alias", s, parts[2])
 		}
 		t.Qualifier = parts[2]

@@ -98,6 +98,15 @@ func TestParseTarget(t *testing.T) {
 		"no account":        {in: "arn:aws:lambda:us-east-1::function:f", wantErr: true},
 		"queue name spaces": {in: "arn:aws:sqs:us-east-1:123456789012:a b", wantErr: true},
 		"garbage":           {in: "arn:", wantErr: true},
+		"80-char queue":     {in: "arn:aws:sqs:us-east-1:123456789012:" + strings.Repeat("q", 80), kind: TargetQueue, queueName: strings.Repeat("q", 80), queueAcct: "123456789012"},
+		"81-char queue":     {in: "arn:aws:sqs:us-east-1:123456789012:" + strings.Repeat("q", 81), wantErr: true},
+		"80-char fifo":      {in: "arn:aws:sqs:us-east-1:123456789012:" + strings.Repeat("q", 75) + ".fifo", kind: TargetQueue, queueName: strings.Repeat("q", 75) + ".fifo", queueAcct: "123456789012"},
+		"81-char fifo":      {in: "arn:aws:sqs:us-east-1:123456789012:" + strings.Repeat("q", 76) + ".fifo", wantErr: true},
+		"bare .fifo":        {in: "arn:aws:sqs:us-east-1:123456789012:.fifo", wantErr: true},
+		"11-digit account":  {in: "arn:aws:sqs:us-east-1:12345678901:q", wantErr: true},
+		"letter in account": {in: "arn:aws:lambda:us-east-1:12345678901x:function:f", wantErr: true},
+		"65-char function":  {in: "arn:aws:lambda:us-east-1:123456789012:function:" + strings.Repeat("f", 65), wantErr: true},
+		"bad qualifier":     {in: "arn:aws:lambda:us-east-1:123456789012:function:f:$latest", wantErr: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

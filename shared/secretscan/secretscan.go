@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -63,16 +64,17 @@ func Check(key, value string) (reason string, flagged bool) {
 	if v == "" || IsReference(v) {
 		return "", false
 	}
+	p := compiled()
 	switch {
-	case privateKeyRe.MatchString(v):
+	case p.privateKey.MatchString(v):
 		return ReasonPrivateKey, true
-	case accessKeyRe.MatchString(v):
+	case p.accessKey.MatchString(v):
 		return ReasonAWSAccessKey, true
-	case knownTokenRe.MatchString(v):
+	case p.knownToken.MatchString(v):
 		return ReasonKnownToken, true
 	case urlHasPassword(v):
 		return ReasonURLCredentials, true
-	case passwordAssignRe.MatchString(v):
+	case p.passwordAssign.MatchString(v):
 		return ReasonPasswordAssignment, true
 	}
 	if secretKeyName(key) && !benignValue(v) {
@@ -84,31 +86,40 @@ func Check(key, value string) (reason string, flagged bool) {
 	return "", false
 }
 
-var (
-	// AWS access key IDs: long-term (AKIA), temporary (ASIA) and the other
-	// documented prefixes, followed by 16 upper-case base32 characters.
-	accessKeyRe  = regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z2-7]{16}\b`)
-	privateKeyRe = regexp.MustCompile(`-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----`)
-	knownTokenRe = regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|xox[abposr]-[A-Za-z0-9-]{10,}|(?:sk|rk)_live_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35}|glpat-[A-Za-z0-9_-]{20,}|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})`)
-	// password=..., Password: ..., pwd=... inside a connection string.
-	passwordAssignRe = regexp.MustCompile(`(?i)(?:^|[;&?\s,])(?:password|passwd|pwd|secret|token)\s*[=:]\s*[^;&\s,]+`)
+// patterns are compiled on first use, not at package initialisation: the
+// functions that link this package pay for them only when they scan, not
+// on every cold start.
+type patterns struct {
+	accessKey, privateKey, knownToken, passwordAssign *regexp.Regexp
+	// references are the forms a reference to a managed secret takes.
+	references []*regexp.Regexp
+}
 
-	// referenceRes are the forms a reference to a managed secret takes.
-	referenceRes = []*regexp.Regexp{
-		regexp.MustCompile(`^\{\{resolve:(?:ssm|ssm-secure|secretsmanager):[^}]+\}\}$`),
-		regexp.MustCompile(`^arn:aws[a-z-]*:(?:secretsmanager|ssm|kms):[a-z0-9-]*:\d{12}:\S+$`),
-		regexp.MustCompile(`^/aws/reference/secretsmanager/\S+$`),
-		// An SSM parameter name (hierarchical), as a path.
-		regexp.MustCompile(`^/[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)*/?$`),
-		regexp.MustCompile(`^(?:ssm|secretsmanager|ssm-secure):\S+$`),
+var compiled = sync.OnceValue(func() *patterns {
+	return &patterns{
+		// AWS access key IDs: long-term (AKIA), temporary (ASIA) and the
+		// other documented prefixes, then 16 upper-case base32 characters.
+		accessKey:  regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z2-7]{16}\b`),
+		privateKey: regexp.MustCompile(`-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----`),
+		knownToken: regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|xox[abposr]-[A-Za-z0-9-]{10,}|(?:sk|rk)_live_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35}|glpat-[A-Za-z0-9_-]{20,}|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})`),
+		// password=..., Password: ..., pwd=... inside a connection string.
+		passwordAssign: regexp.MustCompile(`(?i)(?:^|[;&?\s,])(?:password|passwd|pwd|secret|token)\s*[=:]\s*[^;&\s,]+`),
+		references: []*regexp.Regexp{
+			regexp.MustCompile(`^\{\{resolve:(?:ssm|ssm-secure|secretsmanager):[^}]+\}\}$`),
+			regexp.MustCompile(`^arn:aws[a-z-]*:(?:secretsmanager|ssm|kms):[a-z0-9-]*:\d{12}:\S+$`),
+			regexp.MustCompile(`^/aws/reference/secretsmanager/\S+$`),
+			// An SSM parameter name (hierarchical), as a path.
+			regexp.MustCompile(`^/[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)*/?$`),
+			regexp.MustCompile(`^(?:ssm|secretsmanager|ssm-secure):\S+$`),
+		},
 	}
-)
+})
 
 // IsReference reports whether value points at a secret held elsewhere (SSM
 // Parameter Store, Secrets Manager, KMS) rather than holding it.
 func IsReference(value string) bool {
 	v := strings.TrimSpace(value)
-	for _, re := range referenceRes {
+	for _, re := range compiled().references {
 		if re.MatchString(v) {
 			return true
 		}

@@ -10,8 +10,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
@@ -66,6 +70,57 @@ func startRuntimeAPI(b testing.TB) *runtimeAPI {
 	return r
 }
 
+// globalEnv returns the literal variables template.yaml gives every
+// function (Globals), so that each binary starts as deployed; values that
+// are intrinsics (!Ref ...) are left out.
+func globalEnv(t testing.TB) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		t.Fatalf("template.yaml: %v", err)
+	}
+	node := &root
+	if node.Kind == yaml.DocumentNode && len(node.Content) == 1 {
+		node = node.Content[0]
+	}
+	for _, key := range []string{"Globals", "Function", "Environment", "Variables"} {
+		node = mapValue(node, key)
+		if node == nil {
+			return nil
+		}
+	}
+	var env []string
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		if v := node.Content[i+1]; v.Kind == yaml.ScalarNode && v.Tag == "!!str" {
+			env = append(env, node.Content[i].Value+"="+v.Value)
+		}
+	}
+	return env
+}
+
+func mapValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func TestGlobalEnv(t *testing.T) {
+	env := strings.Join(globalEnv(t), " ")
+	if !strings.Contains(env, "GOGC=off") || strings.Contains(env, "FINDINGS_BUS_NAME") {
+		t.Errorf("global environment from template.yaml = %q", env)
+	}
+}
+
 // coldStart runs bin once and returns the time until its first poll.
 func coldStart(b testing.TB, bin string, api *runtimeAPI) time.Duration {
 	b.Helper()
@@ -80,6 +135,7 @@ func coldStart(b testing.TB, bin string, api *runtimeAPI) time.Duration {
 		"FINDINGS_BUS_NAME=initbench",
 		"HOME="+os.TempDir(),
 	)
+	cmd.Env = append(cmd.Env, globalEnv(b)...)
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
@@ -94,14 +150,18 @@ func coldStart(b testing.TB, bin string, api *runtimeAPI) time.Duration {
 	return 0
 }
 
-// BenchmarkInit reports each function's time to first poll; the hello
-// sub-benchmark is the baseline the README's ratios divide by.
+// BenchmarkInit reports each function's time to first poll, after the two
+// baselines the README's ratios divide by: hello (aws-lambda-go alone) and
+// sdkfloor-<function> (aws-lambda-go plus the SDK configuration and the
+// service clients the function uses, without any selfaudit code).
 func BenchmarkInit(b *testing.B) {
 	targets := map[string]string{"hello": testenv.BuildPackage(b, "./shared/internal/testenv/testdata/hello", "hello")}
 	order := []string{"hello"}
 	for _, name := range functionNames(b) {
+		floor := "sdkfloor-" + name
+		targets[floor] = testenv.BuildPackage(b, "./shared/internal/initbench/testdata/sdkfloor/"+name, floor)
 		targets[name] = testenv.BuildFunction(b, name)
-		order = append(order, name)
+		order = append(order, floor, name)
 	}
 	for _, name := range order {
 		bin := targets[name]
@@ -114,6 +174,41 @@ func BenchmarkInit(b *testing.B) {
 			b.ReportMetric(float64(total.Microseconds())/float64(b.N)/1000, "ms/init")
 		})
 	}
+}
+
+// TestSDKFloorsMatch: each SDK floor program links exactly the AWS service
+// packages its function links, so the comparison stays fair as the
+// functions change.
+func TestSDKFloorsMatch(t *testing.T) {
+	for _, name := range functionNames(t) {
+		t.Run(name, func(t *testing.T) {
+			fn := servicePackages(t, "./functions/"+name)
+			floor := servicePackages(t, "./shared/internal/initbench/testdata/sdkfloor/"+name)
+			if fn != floor {
+				t.Errorf("function links %s, its SDK floor %s", fn, floor)
+			}
+		})
+	}
+}
+
+// servicePackages lists the aws-sdk-go-v2 service packages pkg links.
+func servicePackages(t *testing.T, pkg string) string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", pkg)
+	cmd.Dir = testenv.ModuleRoot(t)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list %s: %v", pkg, err)
+	}
+	const prefix = "github.com/aws/aws-sdk-go-v2/service/"
+	var svcs []string
+	for _, p := range strings.Fields(string(out)) {
+		if rest, ok := strings.CutPrefix(p, prefix); ok && !strings.Contains(rest, "/") {
+			svcs = append(svcs, rest)
+		}
+	}
+	sort.Strings(svcs)
+	return strings.Join(svcs, " ")
 }
 
 // TestBootstrapSize builds each function as Lambda runs it (linux/arm64,
