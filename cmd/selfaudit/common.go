@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -97,12 +96,4 @@ func emit(env *cliEnv, cmd string, format findings.Format, min findings.Severity
 		return exitFindings
 	}
 	return exitOK
-}
-
-// notYet registers a command whose engine has not landed.
-func notYet(name, summary string) command {
-	return command{summary: summary, run: func(_ context.Context, env *cliEnv, _ []string) int {
-		fmt.Fprintf(env.stderr, "selfaudit %s: not yet available in this build\n", name)
-		return exitUsage
-	}}
 }

@@ -103,7 +103,7 @@ func parseResource(name string, n *yaml.Node) (Target, bool, error) {
 	}
 	props := lookup(n, "Properties")
 	if props == nil || props.Kind != yaml.MappingNode {
-		return Target{}, false, fmt.Errorf("Properties missing or not a mapping (line %d)", n.Line)
+		return Target{}, false, fmt.Errorf("resource %s: Properties missing or not a mapping (line %d)", name, n.Line)
 	}
 	t := Target{
 		Resource:       name,

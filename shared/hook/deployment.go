@@ -66,8 +66,11 @@ func revisionContent(r *types.RevisionLocation) (string, bool) {
 	if r.AppSpecContent != nil && aws.ToString(r.AppSpecContent.Content) != "" {
 		return aws.ToString(r.AppSpecContent.Content), true
 	}
+	// Deployments created with the older String revision type still carry
+	// their AppSpec there; CodeDeploy deprecated the type, not the data.
+	//lint:ignore SA1019 the hook must read deployments made the old way
 	if r.String_ != nil && aws.ToString(r.String_.Content) != "" {
-		return aws.ToString(r.String_.Content), true
+		return aws.ToString(r.String_.Content), true //lint:ignore SA1019 as above
 	}
 	return "", false
 }

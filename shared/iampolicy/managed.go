@@ -96,6 +96,15 @@ func ManagedPolicy(nameOrARN string) (*Document, bool) {
 	return &d, true
 }
 
+// ManagedPoliciesError reports why an embedded managed policy could not be
+// loaded. The files are part of the binary, so an error is a build defect;
+// the package's tests fail on it, and lookups then behave as if the policy
+// were not embedded.
+func ManagedPoliciesError() error {
+	managedOnce.Do(loadManaged)
+	return managedErr
+}
+
 // ManagedPolicies lists the embedded AWS managed policies, sorted by name.
 func ManagedPolicies() []ManagedPolicyInfo {
 	managedOnce.Do(loadManaged)

@@ -68,6 +68,9 @@ func TestManagedPolicyIsACopy(t *testing.T) {
 
 func TestManagedPolicies(t *testing.T) {
 	t.Parallel()
+	if err := ManagedPoliciesError(); err != nil {
+		t.Fatal(err)
+	}
 	list := ManagedPolicies()
 	if len(list) < 30 {
 		t.Errorf("%d embedded managed policies, want at least 30", len(list))

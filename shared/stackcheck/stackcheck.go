@@ -185,7 +185,7 @@ func CheckApp(t *Template, root string) []string {
 	}
 	var hook string
 	for _, id := range functions {
-		if name, ok := get(res[id], "Properties", "FunctionName").(any); ok && mentions(name, "CodeDeployHook_") {
+		if name := get(res[id], "Properties", "FunctionName"); name != nil && mentions(name, "CodeDeployHook_") {
 			hook = id
 		}
 	}

@@ -151,6 +151,7 @@ func TestXRaySubsegments(t *testing.T) {
 			x.InstrumentAWS(&cfg)
 			ctx := context.Background()
 			if tc.sampled != "" {
+				//lint:ignore SA1029 aws-lambda-go stores the header under this plain string key
 				ctx = context.WithValue(ctx, lambdaTraceKey, "Root="+traceID+";Parent="+parentID+";Sampled="+tc.sampled)
 			}
 			_, err := lambda.NewFromConfig(cfg).GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("f")})
