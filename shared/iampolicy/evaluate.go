@@ -537,16 +537,37 @@ func onlyWild(s string) bool {
 
 // ---- role trust policies: IAM008 ----
 
+// A trust statement is judged on who it lets in (IAM008) and on what it
+// lets them do with the role. Trust policies have no Resource (the role
+// is the resource), so the identity checks' resource tests do not apply;
+// instead a trust statement that allows every STS action ("*", "sts:*")
+// is IAM002 at its scoped severity, and one written with NotAction is
+// IAM003: besides sts:AssumeRole the principal may tag sessions, set a
+// source identity, or assume through SAML or web identity.
 func evalTrust(s *Statement) []Issue {
-	if !isAllow(s) || !openPrincipal(s) {
+	if !isAllow(s) {
 		return nil
 	}
-	if testsAny(s.Condition, trustBoundKeys) {
-		return nil
+	var out []Issue
+	for _, a := range s.Action {
+		if a == "*" || strings.EqualFold(a, "sts:*") {
+			out = append(out, newIssue("IAM002", findings.Medium, s, s.Pointer+"|trust", map[string]any{
+				"service": "sts", "pattern": a, "principal": principalEvidence(s), "policy": "trust", "scoped": true,
+			}))
+			break
+		}
 	}
-	return []Issue{newIssue("IAM008", findings.Critical, s, s.Pointer, map[string]any{
-		"principal": principalEvidence(s), "actions": actionsOf(s),
-	})}
+	if s.NotAction != nil {
+		out = append(out, newIssue("IAM003", findings.High, s, s.Pointer+"|trust", map[string]any{
+			"notAction": s.NotAction, "principal": principalEvidence(s), "policy": "trust",
+		}))
+	}
+	if openPrincipal(s) && !testsAny(s.Condition, trustBoundKeys) {
+		out = append(out, newIssue("IAM008", findings.Critical, s, s.Pointer, map[string]any{
+			"principal": principalEvidence(s), "actions": actionsOf(s),
+		}))
+	}
+	return out
 }
 
 // openPrincipal: "*", {"AWS": "*"}, or Allow with NotPrincipal (everyone
