@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"sort"
 	"strings"
@@ -95,20 +96,23 @@ func numbersToStrings(v any) any {
 }
 
 // cliDetails mirrors the JSON of `aws iam get-account-authorization-details`.
+// Documents are decoded in the same pass as the rest (as any: an object,
+// or a URL-encoded string), not kept raw and parsed again: on the example
+// account that second pass over every document was half the decode time.
 type cliDetails struct {
 	RoleDetailList []struct {
 		Arn, RoleName            string
-		AssumeRolePolicyDocument json.RawMessage
+		AssumeRolePolicyDocument any
 		RolePolicyList           []struct {
 			PolicyName     string
-			PolicyDocument json.RawMessage
+			PolicyDocument any
 		}
 		AttachedManagedPolicies []struct{ PolicyArn, PolicyName string }
 	}
 	Policies []struct {
 		Arn, PolicyName, DefaultVersionId string
 		PolicyVersionList                 []struct {
-			Document         json.RawMessage
+			Document         any
 			VersionId        string
 			IsDefaultVersion bool
 		}
@@ -120,26 +124,29 @@ type cliDetails struct {
 // some tools, URL-encoded strings).
 func DecodeAuthorizationDetails(data []byte) (*AccountDetails, error) {
 	var in cliDetails
-	if err := json.Unmarshal(data, &in); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&in); err != nil {
 		return nil, fmt.Errorf("decode authorization details: %w", err)
 	}
-	doc := func(raw json.RawMessage, what string) (any, error) {
-		if len(raw) == 0 || string(raw) == "null" {
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("decode authorization details: data after the JSON document")
+	}
+	doc := func(v any, what string) (any, error) {
+		switch t := v.(type) {
+		case nil:
 			return nil, nil
-		}
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			v, err := DecodeDocument(s)
+		case string:
+			d, err := DecodeDocument(t)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", what, err)
 			}
-			return v, nil
+			return d, nil
+		case map[string]any:
+			return numbersToStrings(t), nil
+		default:
+			return nil, fmt.Errorf("%s: policy document is a JSON %T, want an object or a string", what, v)
 		}
-		v, err := decodeJSON(raw)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		return v, nil
 	}
 	out := &AccountDetails{Policies: map[string]ManagedPolicyDetail{}}
 	for _, r := range in.RoleDetailList {
