@@ -152,3 +152,68 @@ func TestFunctionEndToEnd(t *testing.T) {
 		t.Errorf("scan of a missing role: error %q payload %s", inv.FunctionError, inv.Payload)
 	}
 }
+
+// TestFunctionTraced runs the built function for one invocation with a
+// sampled trace header, as Lambda does with active tracing, and checks
+// that every AWS call reached the X-Ray daemon as a subsegment of that
+// trace, in the daemon's wire format.
+func TestFunctionTraced(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the function")
+	}
+	testenv.FakeAWSEnv(t)
+	bin := testenv.BuildFunction(t, "iam-wildcard-scanner")
+	fi, err := fakeaws.NewIAM("testdata/gaad")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl, err := fakeaws.NewLambda(lambdaJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eb := &fakeaws.EventBridge{}
+	is, ls, es := httptest.NewServer(fi), httptest.NewServer(fl), httptest.NewServer(eb)
+	defer is.Close()
+	defer ls.Close()
+	defer es.Close()
+	daemon := testenv.StartXRayDaemon(t)
+	scheduled, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "events/iam-wildcard-scanner/scheduled.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const root, parent = "1-6746c0de-0123456789abcdef01234567", "0a1b2c3d4e5f6789"
+	inv := testenv.InvokeOnceTraced(t, bin, []string{
+		"AWS_ENDPOINT_URL_IAM=" + is.URL,
+		"AWS_ENDPOINT_URL_LAMBDA=" + ls.URL,
+		"AWS_ENDPOINT_URL_EVENTBRIDGE=" + es.URL,
+		"AWS_XRAY_DAEMON_ADDRESS=" + daemon.Addr,
+		"FINDINGS_BUS_NAME=selfaudit-findings",
+		"SCAN_ALL_ROLES=true",
+	}, scheduled, "Root="+root+";Parent="+parent+";Sampled=1", time.Minute)
+	if inv.Error {
+		t.Fatalf("function error: %s\n%s", inv.Payload, inv.Logs)
+	}
+	want := fi.Pages() + fl.Total() + len(eb.Batches())
+	docs, malformed := daemon.Documents(want, 5*time.Second)
+	if len(malformed) > 0 {
+		t.Errorf("datagrams not in the daemon's format: %q", malformed)
+	}
+	ops := map[string]int{}
+	for _, d := range docs {
+		if d["trace_id"] != root || d["parent_id"] != parent || d["type"] != "subsegment" || d["namespace"] != "aws" {
+			t.Errorf("subsegment outside the invocation's trace: %v", d)
+		}
+		aws, _ := d["aws"].(map[string]any)
+		ops[d["name"].(string)+"."+aws["operation"].(string)]++
+	}
+	for op, n := range map[string]int{
+		"IAM.GetAccountAuthorizationDetails": fi.Pages(),
+		"Lambda.ListFunctions":               fl.Count("ListFunctions"),
+		"Lambda.GetPolicy":                   fl.Count("GetPolicy"),
+		"EventBridge.PutEvents":              len(eb.Batches()),
+	} {
+		if n == 0 || ops[op] < n {
+			t.Errorf("%s: %d subsegments for %d calls (all: %v)", op, ops[op], n, ops)
+		}
+	}
+}
