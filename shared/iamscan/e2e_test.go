@@ -3,6 +3,7 @@ package iamscan
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -15,16 +16,19 @@ import (
 	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 
-// TestFunctionEndToEnd builds the iam-wildcard-scanner bootstrap, runs it
-// under aws-lambda-rie with its IAM, Lambda and EventBridge endpoints
-// pointed at httptest servers speaking the real wire formats, invokes it
-// with the sample events and checks what it published and returned.
-func TestFunctionEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the function under aws-lambda-rie")
-	}
+// fakeAccount is the example account behind httptest servers in IAM's,
+// Lambda's and EventBridge's wire formats, and the AWS_ENDPOINT_URL_*
+// variables that point a function at them.
+type fakeAccount struct {
+	iam    *fakeaws.IAM
+	lambda *fakeaws.Lambda
+	events *fakeaws.EventBridge
+	env    []string
+}
+
+func newFakeAccount(t *testing.T) *fakeAccount {
+	t.Helper()
 	testenv.FakeAWSEnv(t)
-	bin := testenv.BuildFunction(t, "iam-wildcard-scanner")
 	fi, err := fakeaws.NewIAM("testdata/gaad")
 	if err != nil {
 		t.Fatal(err)
@@ -38,18 +42,36 @@ func TestFunctionEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	eb := &fakeaws.EventBridge{}
-	is, ls, es := httptest.NewServer(fi), httptest.NewServer(fl), httptest.NewServer(eb)
-	defer is.Close()
-	defer ls.Close()
-	defer es.Close()
+	a := &fakeAccount{iam: fi, lambda: fl, events: eb}
+	for _, s := range []struct {
+		service string
+		h       http.Handler
+	}{{"IAM", fi}, {"LAMBDA", fl}, {"EVENTBRIDGE", eb}} {
+		srv := httptest.NewServer(s.h)
+		t.Cleanup(srv.Close)
+		a.env = append(a.env, "AWS_ENDPOINT_URL_"+s.service+"="+srv.URL)
+	}
+	return a
+}
+
+// TestFunctionEndToEnd builds the iam-wildcard-scanner bootstrap, runs it
+// under aws-lambda-rie with its IAM, Lambda and EventBridge endpoints
+// pointed at httptest servers speaking the real wire formats, invokes it
+// with the sample events and checks what it published and returned.
+func TestFunctionEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the function under aws-lambda-rie")
+	}
+	bin := testenv.BuildFunction(t, "iam-wildcard-scanner")
+	a := newFakeAccount(t)
+	fi, eb := a.iam, a.events
 	const bus = "selfaudit-findings"
 	rie := testenv.StartRIE(t, bin,
-		"AWS_ENDPOINT_URL_IAM="+is.URL,
-		"AWS_ENDPOINT_URL_LAMBDA="+ls.URL,
-		"AWS_ENDPOINT_URL_EVENTBRIDGE="+es.URL,
-		"FINDINGS_BUS_NAME="+bus,
-		"SCAN_ALL_ROLES=true",
-		"AWS_LAMBDA_FUNCTION_TIMEOUT=60",
+		append(a.env,
+			"FINDINGS_BUS_NAME="+bus,
+			"SCAN_ALL_ROLES=true",
+			"AWS_LAMBDA_FUNCTION_TIMEOUT=60",
+		)...,
 	)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -161,35 +183,20 @@ func TestFunctionTraced(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the function")
 	}
-	testenv.FakeAWSEnv(t)
 	bin := testenv.BuildFunction(t, "iam-wildcard-scanner")
-	fi, err := fakeaws.NewIAM("testdata/gaad")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fl, err := fakeaws.NewLambda(lambdaJSON)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eb := &fakeaws.EventBridge{}
-	is, ls, es := httptest.NewServer(fi), httptest.NewServer(fl), httptest.NewServer(eb)
-	defer is.Close()
-	defer ls.Close()
-	defer es.Close()
+	a := newFakeAccount(t)
+	fi, fl, eb := a.iam, a.lambda, a.events
 	daemon := testenv.StartXRayDaemon(t)
 	scheduled, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "events/iam-wildcard-scanner/scheduled.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	const root, parent = "1-6746c0de-0123456789abcdef01234567", "0a1b2c3d4e5f6789"
-	inv := testenv.InvokeOnceTraced(t, bin, []string{
-		"AWS_ENDPOINT_URL_IAM=" + is.URL,
-		"AWS_ENDPOINT_URL_LAMBDA=" + ls.URL,
-		"AWS_ENDPOINT_URL_EVENTBRIDGE=" + es.URL,
-		"AWS_XRAY_DAEMON_ADDRESS=" + daemon.Addr,
+	inv := testenv.InvokeOnceTraced(t, bin, append(a.env,
+		"AWS_XRAY_DAEMON_ADDRESS="+daemon.Addr,
 		"FINDINGS_BUS_NAME=selfaudit-findings",
 		"SCAN_ALL_ROLES=true",
-	}, scheduled, "Root="+root+";Parent="+parent+";Sampled=1", time.Minute)
+	), scheduled, "Root="+root+";Parent="+parent+";Sampled=1", time.Minute)
 	if inv.Error {
 		t.Fatalf("function error: %s\n%s", inv.Payload, inv.Logs)
 	}

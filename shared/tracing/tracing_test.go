@@ -1,20 +1,19 @@
 package tracing
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-xray-sdk-go/header"
+
+	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 
 func TestFromEnvironment(t *testing.T) {
@@ -45,67 +44,6 @@ func TestFromEnvironment(t *testing.T) {
 	}
 }
 
-// daemon is a fake X-Ray daemon: a UDP socket that keeps every document.
-type daemon struct {
-	conn *net.UDPConn
-	mu   sync.Mutex
-	docs [][]byte
-}
-
-func startDaemon(t *testing.T) *daemon {
-	t.Helper()
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &daemon{conn: conn}
-	t.Cleanup(func() { conn.Close() })
-	go func() {
-		buf := make([]byte, 64<<10)
-		for {
-			n, _, err := conn.ReadFromUDP(buf)
-			if err != nil {
-				return
-			}
-			d.mu.Lock()
-			d.docs = append(d.docs, append([]byte(nil), buf[:n]...))
-			d.mu.Unlock()
-		}
-	}()
-	t.Setenv("AWS_XRAY_DAEMON_ADDRESS", conn.LocalAddr().String())
-	return d
-}
-
-// wait returns the subsegments received once n arrived or a second passed.
-func (d *daemon) wait(t *testing.T, n int) []map[string]any {
-	t.Helper()
-	deadline := time.Now().Add(time.Second)
-	for {
-		d.mu.Lock()
-		got := len(d.docs)
-		d.mu.Unlock()
-		if got >= n || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	var out []map[string]any
-	for _, raw := range d.docs {
-		head, body, ok := bytes.Cut(raw, []byte("\n"))
-		if !ok || string(head)+"\n" != daemonHeader {
-			t.Fatalf("datagram without the daemon header: %q", raw)
-		}
-		var doc map[string]any
-		if err := json.Unmarshal(body, &doc); err != nil {
-			t.Fatalf("document is not JSON: %v: %s", err, body)
-		}
-		out = append(out, doc)
-	}
-	return out
-}
-
 const (
 	traceID  = "1-67891233-abcdef012345678912345678"
 	parentID = "53995c3f42cd8ad8"
@@ -131,7 +69,8 @@ func TestXRaySubsegments(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			d := startDaemon(t)
+			d := testenv.StartXRayDaemon(t)
+			t.Setenv("AWS_XRAY_DAEMON_ADDRESS", d.Addr)
 			t.Setenv("_X_AMZN_TRACE_ID", "")
 			var gotHeader string
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -158,7 +97,11 @@ func TestXRaySubsegments(t *testing.T) {
 			if (err != nil) != (tc.errorType != "") {
 				t.Fatalf("err = %v", err)
 			}
-			docs := d.wait(t, tc.wantDocs)
+			// When none is expected, wait a little for one that should not come.
+			docs, malformed := d.Documents(max(tc.wantDocs, 1), time.Duration(min(tc.wantDocs, 1)*800+200)*time.Millisecond)
+			if len(malformed) > 0 {
+				t.Fatalf("datagrams not in the daemon's format: %q", malformed)
+			}
 			if len(docs) != tc.wantDocs {
 				t.Fatalf("%d documents, want %d", len(docs), tc.wantDocs)
 			}
