@@ -26,10 +26,12 @@ type fakeAccount struct {
 	env    []string
 }
 
-func newFakeAccount(t *testing.T) *fakeAccount {
+// newFakeAccount serves the account's IAM pages from pagesDir and sets
+// the endpoint variables in this process too, for in-process SDK clients.
+func newFakeAccount(t *testing.T, pagesDir string) *fakeAccount {
 	t.Helper()
 	testenv.FakeAWSEnv(t)
-	fi, err := fakeaws.NewIAM("testdata/gaad")
+	fi, err := fakeaws.NewIAM(pagesDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,6 +51,7 @@ func newFakeAccount(t *testing.T) *fakeAccount {
 	}{{"IAM", fi}, {"LAMBDA", fl}, {"EVENTBRIDGE", eb}} {
 		srv := httptest.NewServer(s.h)
 		t.Cleanup(srv.Close)
+		t.Setenv("AWS_ENDPOINT_URL_"+s.service, srv.URL)
 		a.env = append(a.env, "AWS_ENDPOINT_URL_"+s.service+"="+srv.URL)
 	}
 	return a
@@ -63,7 +66,7 @@ func TestFunctionEndToEnd(t *testing.T) {
 		t.Skip("builds and runs the function under aws-lambda-rie")
 	}
 	bin := testenv.BuildFunction(t, "iam-wildcard-scanner")
-	a := newFakeAccount(t)
+	a := newFakeAccount(t, "testdata/gaad")
 	fi, eb := a.iam, a.events
 	const bus = "selfaudit-findings"
 	rie := testenv.StartRIE(t, bin,
@@ -184,7 +187,7 @@ func TestFunctionTraced(t *testing.T) {
 		t.Skip("builds and runs the function")
 	}
 	bin := testenv.BuildFunction(t, "iam-wildcard-scanner")
-	a := newFakeAccount(t)
+	a := newFakeAccount(t, "testdata/gaad")
 	fi, fl, eb := a.iam, a.lambda, a.events
 	daemon := testenv.StartXRayDaemon(t)
 	scheduled, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "events/iam-wildcard-scanner/scheduled.json"))

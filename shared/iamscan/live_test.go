@@ -42,30 +42,13 @@ type liveEnv struct {
 
 func newLiveEnv(t *testing.T, pages string) *liveEnv {
 	t.Helper()
-	testenv.FakeAWSEnv(t)
-	fi, err := fakeaws.NewIAM(pages)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fi.WantFilter = []string{"Role", "LocalManagedPolicy", "AWSManagedPolicy"}
-	if err := fi.LoadDetails(detailsJSON); err != nil {
-		t.Fatal(err)
-	}
-	fl, err := fakeaws.NewLambda(lambdaJSON)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fl.PageSize = 2
-	is, ls := httptest.NewServer(fi), httptest.NewServer(fl)
-	t.Cleanup(is.Close)
-	t.Cleanup(ls.Close)
-	t.Setenv("AWS_ENDPOINT_URL_IAM", is.URL)
-	t.Setenv("AWS_ENDPOINT_URL_LAMBDA", ls.URL)
+	a := newFakeAccount(t, pages)
+	a.lambda.PageSize = 2
 	cfg, err := awsconfig.Load(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &liveEnv{iam: fi, lambda: fl, s: &Scanner{
+	return &liveEnv{iam: a.iam, lambda: a.lambda, s: &Scanner{
 		IAM: iam.NewFromConfig(cfg), Lambda: lambda.NewFromConfig(cfg), AllRoles: true, Now: fixedNow,
 	}}
 }
