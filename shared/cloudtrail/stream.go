@@ -146,18 +146,37 @@ func (s *splitter) readValue() ([]byte, error) {
 			}
 		} else {
 		scan:
-			for i, c := range buf {
+			for i := 0; i < len(buf); i++ {
+				c := buf[i]
 				if inStr {
 					if esc {
 						esc = false
-					} else if c == '\\' {
+						continue
+					}
+					// Most of a record is string content: jump to the next
+					// quote (IndexByte is vectorised) and walk byte by byte
+					// only where a backslash may escape it.
+					q := bytes.IndexByte(buf[i:], '"')
+					if q < 0 {
+						q = len(buf) - i
+					}
+					if b := bytes.IndexByte(buf[i:i+q], '\\'); b >= 0 {
+						i += b + 1
 						esc = true
-					} else if c == '"' {
-						inStr = false
-						if depth == 0 {
-							end = i + 1
-							break scan
+						if i == len(buf) {
+							break
 						}
+						i-- // the loop's i++ lands on the escaped byte
+						continue
+					}
+					i += q
+					if i == len(buf) {
+						break
+					}
+					inStr = false
+					if depth == 0 {
+						end = i + 1
+						break scan
 					}
 					continue
 				}
