@@ -33,7 +33,7 @@ func (s *Servers) serveCloudWatch(w http.ResponseWriter, r *http.Request) {
 		cborError(w, "UnknownOperationException", "not an RPC v2 CBOR CloudWatch request: "+r.Method+" "+r.URL.Path)
 		return
 	}
-	s.count("CloudWatch." + op)
+	s.count(r, "CloudWatch."+op)
 	body, _ := io.ReadAll(r.Body)
 	in := cbor.Map{}
 	if len(body) > 0 {

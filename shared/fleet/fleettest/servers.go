@@ -26,6 +26,7 @@ type Servers struct {
 
 	mu      sync.Mutex
 	calls   map[string]int
+	retries int
 	queries map[string]*query
 	nextQID int
 	events  []json.RawMessage
@@ -116,10 +117,23 @@ func (s *Servers) PublishedEvents() []json.RawMessage {
 	return append([]json.RawMessage(nil), s.events...)
 }
 
-func (s *Servers) count(op string) {
+// count records one call of op; the SDK's retries of a call are counted
+// apart (Retries), so call-count assertions hold on a loaded machine.
+func (s *Servers) count(r *http.Request, op string) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if testenv.IsSDKRetry(r) {
+		s.retries++
+		return
+	}
 	s.calls[op]++
-	s.mu.Unlock()
+}
+
+// Retries returns how many SDK retries the servers answered.
+func (s *Servers) Retries() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.retries
 }
 
 // --- Lambda REST JSON ------------------------------------------------------
@@ -161,7 +175,7 @@ func (s *Servers) serveLambda(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case path == "/2015-03-31/functions":
-		s.count("Lambda.ListFunctions")
+		s.count(r, "Lambda.ListFunctions")
 		if q.Get("FunctionVersion") != "ALL" {
 			lambdaError(w, 400, "InvalidParameterValueException", "this fake only lists FunctionVersion=ALL")
 			return
@@ -176,7 +190,7 @@ func (s *Servers) serveLambda(w http.ResponseWriter, r *http.Request) {
 		items, next := page(all, q.Get("Marker"), 50)
 		writeJSON(w, "application/json", map[string]any{"Functions": items, "NextMarker": nilIfEmpty(next)})
 	case path == "/2015-03-31/event-source-mappings":
-		s.count("Lambda.ListEventSourceMappings")
+		s.count(r, "Lambda.ListEventSourceMappings")
 		var all []map[string]any
 		for _, m := range s.Fleet.Mappings {
 			em := map[string]any{"UUID": m.UUID, "FunctionArn": m.FunctionArn, "EventSourceArn": m.EventSourceArn, "State": "Enabled",
@@ -189,7 +203,7 @@ func (s *Servers) serveLambda(w http.ResponseWriter, r *http.Request) {
 		items, next := page(all, q.Get("Marker"), 100)
 		writeJSON(w, "application/json", map[string]any{"EventSourceMappings": items, "NextMarker": nilIfEmpty(next)})
 	case len(parts) == 4 && parts[0] == "2015-03-31" && parts[3] == "aliases":
-		s.count("Lambda.ListAliases")
+		s.count(r, "Lambda.ListAliases")
 		f := s.byName[parts[2]]
 		if f == nil {
 			lambdaError(w, 404, "ResourceNotFoundException", "Function not found: "+FunctionARN(parts[2]))
@@ -207,7 +221,7 @@ func (s *Servers) serveLambda(w http.ResponseWriter, r *http.Request) {
 		items, next := page(all, q.Get("Marker"), 50)
 		writeJSON(w, "application/json", map[string]any{"Aliases": items, "NextMarker": nilIfEmpty(next)})
 	case len(parts) == 4 && parts[0] == "2015-03-31" && parts[3] == "policy":
-		s.count("Lambda.GetPolicy")
+		s.count(r, "Lambda.GetPolicy")
 		f := s.byName[parts[2]]
 		doc := ""
 		if f != nil {
@@ -219,7 +233,7 @@ func (s *Servers) serveLambda(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, "application/json", map[string]any{"Policy": doc, "RevisionId": "4c1f0b5e-policy"})
 	case len(parts) == 5 && parts[0] == "2019-09-25" && parts[3] == "event-invoke-config" && parts[4] == "list":
-		s.count("Lambda.ListFunctionEventInvokeConfigs")
+		s.count(r, "Lambda.ListFunctionEventInvokeConfigs")
 		f := s.byName[parts[2]]
 		if f == nil {
 			lambdaError(w, 404, "ResourceNotFoundException", "Function not found: "+FunctionARN(parts[2]))
@@ -316,7 +330,7 @@ func (s *Servers) serveEvents(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, "UnknownOperationException", "no such operation: "+r.Header.Get("X-Amz-Target"))
 		return
 	}
-	s.count("EventBridge.PutEvents")
+	s.count(r, "EventBridge.PutEvents")
 	var in struct {
 		Entries []json.RawMessage `json:"Entries"`
 	}
@@ -341,7 +355,7 @@ func (s *Servers) serveLogs(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, "UnknownOperationException", "not a CloudWatch Logs JSON 1.1 request: "+target)
 		return
 	}
-	s.count("Logs." + op)
+	s.count(r, "Logs."+op)
 	body, _ := io.ReadAll(r.Body)
 	var in map[string]json.RawMessage
 	if err := json.Unmarshal(body, &in); err != nil {

@@ -18,6 +18,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 
 // Calls counts answered calls per operation. A call is what the caller
@@ -37,23 +39,11 @@ func (c *Calls) add(r *http.Request, op string) {
 	if c.n == nil {
 		c.n = map[string]int{}
 	}
-	if IsRetry(r) {
+	if testenv.IsSDKRetry(r) {
 		c.retries++
 		return
 	}
 	c.n[op]++
-}
-
-// IsRetry reports whether the SDK marked the request as a second or later
-// attempt of one call (header amz-sdk-request: attempt=N; max=M).
-func IsRetry(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("amz-sdk-request"), ";") {
-		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if ok && k == "attempt" && v != "1" {
-			return true
-		}
-	}
-	return false
 }
 
 // Retries returns the SDK retries answered, over all operations.

@@ -3,9 +3,11 @@ package iamfakes
 import (
 	"net/http/httptest"
 	"testing"
+
+	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 
-func TestIsRetry(t *testing.T) {
+func TestIsSDKRetry(t *testing.T) {
 	for _, tc := range []struct {
 		header string
 		want   bool
@@ -21,8 +23,8 @@ func TestIsRetry(t *testing.T) {
 		if tc.header != "" {
 			r.Header.Set("amz-sdk-request", tc.header)
 		}
-		if got := IsRetry(r); got != tc.want {
-			t.Errorf("IsRetry(%q) = %v, want %v", tc.header, got, tc.want)
+		if got := testenv.IsSDKRetry(r); got != tc.want {
+			t.Errorf("IsSDKRetry(%q) = %v, want %v", tc.header, got, tc.want)
 		}
 	}
 }
