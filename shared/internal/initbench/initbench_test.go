@@ -15,9 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/selfaudit/selfaudit/shared/internal/testenv"
+	"github.com/selfaudit/selfaudit/shared/stackcheck"
 )
 
 // MaxBootstrapBytes is the size budget of one arm64 bootstrap.
@@ -75,43 +74,24 @@ func startRuntimeAPI(b testing.TB) *runtimeAPI {
 // are intrinsics (!Ref ...) are left out.
 func globalEnv(t testing.TB) []string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "template.yaml"))
+	tmpl, err := stackcheck.Load(filepath.Join(testenv.ModuleRoot(t), "template.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		t.Fatalf("template.yaml: %v", err)
-	}
-	node := &root
-	if node.Kind == yaml.DocumentNode && len(node.Content) == 1 {
-		node = node.Content[0]
-	}
+	var node any = tmpl.Root
 	for _, key := range []string{"Globals", "Function", "Environment", "Variables"} {
-		node = mapValue(node, key)
-		if node == nil {
-			return nil
-		}
+		m, _ := node.(map[string]any)
+		node = m[key]
 	}
+	vars, _ := node.(map[string]any)
 	var env []string
-	for i := 0; i+1 < len(node.Content); i += 2 {
-		if v := node.Content[i+1]; v.Kind == yaml.ScalarNode && v.Tag == "!!str" {
-			env = append(env, node.Content[i].Value+"="+v.Value)
+	for k, v := range vars {
+		if s, ok := v.(string); ok {
+			env = append(env, k+"="+s)
 		}
 	}
+	sort.Strings(env)
 	return env
-}
-
-func mapValue(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
 }
 
 func TestGlobalEnv(t *testing.T) {
@@ -122,7 +102,7 @@ func TestGlobalEnv(t *testing.T) {
 }
 
 // coldStart runs bin once and returns the time until its first poll.
-func coldStart(b testing.TB, bin string, api *runtimeAPI) time.Duration {
+func coldStart(b testing.TB, bin string, api *runtimeAPI, env []string) time.Duration {
 	b.Helper()
 	cmd := exec.Command(bin)
 	cmd.Env = append(testenv.FakeAWSEnvList(),
@@ -135,7 +115,7 @@ func coldStart(b testing.TB, bin string, api *runtimeAPI) time.Duration {
 		"FINDINGS_BUS_NAME=initbench",
 		"HOME="+os.TempDir(),
 	)
-	cmd.Env = append(cmd.Env, globalEnv(b)...)
+	cmd.Env = append(cmd.Env, env...)
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
@@ -155,6 +135,7 @@ func coldStart(b testing.TB, bin string, api *runtimeAPI) time.Duration {
 // sdkfloor-<function> (aws-lambda-go plus the SDK configuration and the
 // service clients the function uses, without any selfaudit code).
 func BenchmarkInit(b *testing.B) {
+	env := globalEnv(b)
 	targets := map[string]string{"hello": testenv.BuildPackage(b, "./shared/internal/testenv/testdata/hello", "hello")}
 	order := []string{"hello"}
 	for _, name := range functionNames(b) {
@@ -169,7 +150,7 @@ func BenchmarkInit(b *testing.B) {
 			api := startRuntimeAPI(b)
 			var total time.Duration
 			for b.Loop() {
-				total += coldStart(b, bin, api)
+				total += coldStart(b, bin, api, env)
 			}
 			b.ReportMetric(float64(total.Microseconds())/float64(b.N)/1000, "ms/init")
 		})
