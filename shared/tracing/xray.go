@@ -50,8 +50,9 @@ type XRay struct {
 	Now func() time.Time
 
 	once sync.Once
-	conn net.Conn // nil when the daemon address is unusable
-	mu   sync.Mutex
+	// conn is nil when the daemon address is unusable. A net.Conn is safe
+	// for concurrent writes and each Write is one datagram, so no lock.
+	conn net.Conn
 }
 
 // NewXRay returns a tracer that sends to the daemon named by
@@ -221,8 +222,6 @@ func (x *XRay) send(s *subsegment) {
 	if err != nil {
 		return
 	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
 	_, _ = x.conn.Write(append([]byte(daemonHeader), doc...))
 }
 
