@@ -25,8 +25,7 @@ type Servers struct {
 	Events     *httptest.Server
 
 	mu      sync.Mutex
-	calls   map[string]int
-	retries int
+	calls   testenv.CallCounter
 	queries map[string]*query
 	nextQID int
 	events  []json.RawMessage
@@ -42,7 +41,7 @@ type query struct {
 // Start serves fleet until the test ends.
 func Start(t testing.TB, fleet *Fleet) *Servers {
 	t.Helper()
-	s := &Servers{Fleet: fleet, calls: map[string]int{}, queries: map[string]*query{}, byName: map[string]*Func{}, byGroup: map[string][]*Func{}}
+	s := &Servers{Fleet: fleet, queries: map[string]*query{}, byName: map[string]*Func{}, byGroup: map[string][]*Func{}}
 	for _, f := range fleet.Functions {
 		s.byName[f.Name] = f
 		s.byGroup[f.LogGroupName()] = append(s.byGroup[f.LogGroupName()], f)
@@ -82,15 +81,7 @@ func (s *Servers) EnvVars() map[string]string {
 }
 
 // Calls returns the number of calls answered per "Service.Operation".
-func (s *Servers) Calls() map[string]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make(map[string]int, len(s.calls))
-	for k, v := range s.calls {
-		out[k] = v
-	}
-	return out
-}
+func (s *Servers) Calls() map[string]int { return s.calls.Snapshot() }
 
 // TotalCalls is the sum of Calls, without EventBridge.
 func (s *Servers) TotalCalls() int {
@@ -104,11 +95,7 @@ func (s *Servers) TotalCalls() int {
 }
 
 // ResetCalls zeroes the counters.
-func (s *Servers) ResetCalls() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls = map[string]int{}
-}
+func (s *Servers) ResetCalls() { s.calls.Reset() }
 
 // PublishedEvents returns the PutEvents entries received.
 func (s *Servers) PublishedEvents() []json.RawMessage {
@@ -119,22 +106,10 @@ func (s *Servers) PublishedEvents() []json.RawMessage {
 
 // count records one call of op; the SDK's retries of a call are counted
 // apart (Retries), so call-count assertions hold on a loaded machine.
-func (s *Servers) count(r *http.Request, op string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if testenv.IsSDKRetry(r) {
-		s.retries++
-		return
-	}
-	s.calls[op]++
-}
+func (s *Servers) count(r *http.Request, op string) { s.calls.Add(r, op) }
 
 // Retries returns how many SDK retries the servers answered.
-func (s *Servers) Retries() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.retries
-}
+func (s *Servers) Retries() int { return s.calls.Retries() }
 
 // --- Lambda REST JSON ------------------------------------------------------
 

@@ -22,74 +22,10 @@ import (
 	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 
-// Calls counts answered calls per operation. A call is what the caller
-// asked for: the SDK's own retries of it (amz-sdk-request attempt=2 and
-// later, which a loaded machine provokes by dropping a connection
-// mid-response) are counted apart, in Retries, so that tests asserting how
-// many calls a scan makes do not depend on the transport's luck.
-type Calls struct {
-	mu      sync.Mutex
-	n       map[string]int
-	retries int
-}
-
-func (c *Calls) add(r *http.Request, op string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.n == nil {
-		c.n = map[string]int{}
-	}
-	if testenv.IsSDKRetry(r) {
-		c.retries++
-		return
-	}
-	c.n[op]++
-}
-
-// Retries returns the SDK retries answered, over all operations.
-func (c *Calls) Retries() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.retries
-}
-
-// Count returns the calls of one operation.
-func (c *Calls) Count(op string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n[op]
-}
-
-// Total returns all calls.
-func (c *Calls) Total() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := 0
-	for _, v := range c.n {
-		t += v
-	}
-	return t
-}
-
-// String lists the counts, for test logs.
-func (c *Calls) String() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ks := make([]string, 0, len(c.n))
-	for k := range c.n {
-		ks = append(ks, fmt.Sprintf("%s=%d", k, c.n[k]))
-	}
-	sort.Strings(ks)
-	if c.retries > 0 {
-		ks = append(ks, fmt.Sprintf("(retries=%d)", c.retries))
-	}
-	return strings.Join(ks, " ")
-}
-
 // IAM answers GetAccountAuthorizationDetails from pre-generated XML pages
 // (page-001.xml, ...) whose Markers are Marker(n).
 type IAM struct {
-	Calls
+	testenv.CallCounter
 	pages [][]byte
 	// details answers the per-role operations (see LoadDetails).
 	details *cliDetails
@@ -134,7 +70,7 @@ func (s *IAM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action := r.PostForm.Get("Action")
-	s.add(r, action)
+	s.Add(r, action)
 	if s.Fail != nil {
 		if status, code := s.Fail(action, r.PostForm); status != 0 {
 			iamError(w, status, code, "injected by the test")
@@ -206,7 +142,7 @@ type LambdaFixture struct {
 
 // Lambda answers ListFunctions (paginated) and GetPolicy.
 type Lambda struct {
-	Calls
+	testenv.CallCounter
 	fx LambdaFixture
 	// PageSize is the most functions per ListFunctions page; the
 	// request's MaxItems wins when smaller.
@@ -241,7 +177,7 @@ func (s *Lambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rest := strings.Trim(strings.TrimPrefix(path, prefix), "/")
 	if rest == "" {
-		s.add(r, "ListFunctions")
+		s.Add(r, "ListFunctions")
 		s.listFunctions(w, r)
 		return
 	}
@@ -250,7 +186,7 @@ func (s *Lambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		lambdaError(w, http.StatusNotFound, "ResourceNotFoundException", "no such route: "+path)
 		return
 	}
-	s.add(r, "GetPolicy")
+	s.Add(r, "GetPolicy")
 	name, _ = url.PathUnescape(name)
 	if i := strings.LastIndex(name, ":function:"); i >= 0 {
 		name = name[i+len(":function:"):]
@@ -318,7 +254,7 @@ type PutEventsEntry struct {
 // EventBridge records PutEvents calls (AWS JSON 1.1) and accepts every
 // entry.
 type EventBridge struct {
-	Calls
+	testenv.CallCounter
 	mu      sync.Mutex
 	batches [][]PutEventsEntry
 	// BadTarget collects requests that were not PutEvents in JSON 1.1.
@@ -344,7 +280,7 @@ func (s *EventBridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"__type":"UnknownOperationException","message":"only PutEvents"}`)
 		return
 	}
-	s.add(r, "PutEvents")
+	s.Add(r, "PutEvents")
 	var in struct{ Entries []PutEventsEntry }
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 		w.WriteHeader(http.StatusBadRequest)

@@ -270,6 +270,6 @@ func iamScanner(t *testing.T, _ []byte) local {
 	}
 	env = append(env, "FINDINGS_BUS_NAME=selfaudit-findings", "SCAN_ALL_ROLES=true")
 	return local{env: env, report: func() string {
-		return fmt.Sprintf("IAM calls: %s\nLambda calls: %s\n%s", iam.Calls.String(), lam.Calls.String(), published(bus))
+		return fmt.Sprintf("IAM calls: %s\nLambda calls: %s\n%s", iam.String(), lam.String(), published(bus))
 	}}
 }

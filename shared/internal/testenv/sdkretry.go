@@ -1,8 +1,12 @@
 package testenv
 
 import (
+	"fmt"
+	"maps"
 	"net/http"
+	"sort"
 	"strings"
+	"sync"
 )
 
 // IsSDKRetry reports whether the AWS SDK marked the request as a second or
@@ -18,4 +22,85 @@ func IsSDKRetry(r *http.Request) bool {
 		}
 	}
 	return false
+}
+
+// CallCounter counts the calls a fake AWS server answered, per operation.
+// A call is what the caller asked for: the SDK's retries of it
+// (IsSDKRetry) are counted apart, in Retries, so that tests asserting how
+// many calls the code makes do not depend on the transport's luck. The
+// zero value is ready to use and safe for concurrent use.
+type CallCounter struct {
+	mu      sync.Mutex
+	n       map[string]int
+	retries int
+}
+
+// Add records one request for op.
+func (c *CallCounter) Add(r *http.Request, op string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if IsSDKRetry(r) {
+		c.retries++
+		return
+	}
+	if c.n == nil {
+		c.n = map[string]int{}
+	}
+	c.n[op]++
+}
+
+// Count returns the calls of one operation.
+func (c *CallCounter) Count(op string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[op]
+}
+
+// Total returns all calls.
+func (c *CallCounter) Total() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := 0
+	for _, v := range c.n {
+		t += v
+	}
+	return t
+}
+
+// Retries returns the SDK retries answered, over all operations.
+func (c *CallCounter) Retries() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.retries
+}
+
+// Snapshot returns a copy of the counts per operation.
+func (c *CallCounter) Snapshot() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.n))
+	maps.Copy(out, c.n)
+	return out
+}
+
+// Reset zeroes the counts and the retries.
+func (c *CallCounter) Reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n, c.retries = nil, 0
+}
+
+// String lists the counts, for test logs.
+func (c *CallCounter) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ks := make([]string, 0, len(c.n))
+	for k, v := range c.n {
+		ks = append(ks, fmt.Sprintf("%s=%d", k, v))
+	}
+	sort.Strings(ks)
+	if c.retries > 0 {
+		ks = append(ks, fmt.Sprintf("(retries=%d)", c.retries))
+	}
+	return strings.Join(ks, " ")
 }

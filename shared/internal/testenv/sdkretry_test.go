@@ -1,10 +1,8 @@
-package iamfakes
+package testenv
 
 import (
 	"net/http/httptest"
 	"testing"
-
-	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 
 func TestIsSDKRetry(t *testing.T) {
@@ -23,21 +21,28 @@ func TestIsSDKRetry(t *testing.T) {
 		if tc.header != "" {
 			r.Header.Set("amz-sdk-request", tc.header)
 		}
-		if got := testenv.IsSDKRetry(r); got != tc.want {
+		if got := IsSDKRetry(r); got != tc.want {
 			t.Errorf("IsSDKRetry(%q) = %v, want %v", tc.header, got, tc.want)
 		}
 	}
 }
 
 func TestCallsCountRetriesApart(t *testing.T) {
-	var c Calls
+	var c CallCounter
 	first := httptest.NewRequest("POST", "/", nil)
 	first.Header.Set("amz-sdk-request", "attempt=1; max=6")
 	again := httptest.NewRequest("POST", "/", nil)
 	again.Header.Set("amz-sdk-request", "attempt=2; max=6")
-	c.add(first, "GetRole")
-	c.add(again, "GetRole")
+	c.Add(first, "GetRole")
+	c.Add(again, "GetRole")
 	if c.Count("GetRole") != 1 || c.Total() != 1 || c.Retries() != 1 {
 		t.Errorf("count %d total %d retries %d, want 1 1 1 (%s)", c.Count("GetRole"), c.Total(), c.Retries(), c.String())
+	}
+	if snap := c.Snapshot(); len(snap) != 1 || snap["GetRole"] != 1 {
+		t.Errorf("snapshot %v", snap)
+	}
+	c.Reset()
+	if c.Total() != 0 || c.Retries() != 0 {
+		t.Errorf("after Reset: %s", c.String())
 	}
 }
