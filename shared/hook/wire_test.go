@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -362,5 +364,49 @@ func TestHandleConcurrent(t *testing.T) {
 	wg.Wait()
 	if n := len(e.cd.Accepted()); n != 4 {
 		t.Errorf("%d reports, want 4", n)
+	}
+}
+
+// loseFirstReport lets the first PutLifecycleEventHookExecutionStatus
+// reach CodeDeploy and then fails it as a connection reset would, so the
+// hook never reads the answer.
+type loseFirstReport struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	lost bool
+}
+
+func (l *loseFirstReport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := l.next.RoundTrip(r)
+	if err != nil || r.Header.Get("X-Amz-Target") != "CodeDeploy_20141006.PutLifecycleEventHookExecutionStatus" {
+		return resp, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lost {
+		return resp, nil
+	}
+	l.lost = true
+	_ = resp.Body.Close()
+	return nil, &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+}
+
+// TestReportAnswerLost: CodeDeploy took the report but its answer was lost.
+// The SDK sends it again, CodeDeploy says the event is already completed,
+// and the hook counts that as reported rather than failing the deployment.
+func TestReportAnswerLost(t *testing.T) {
+	e := newWireEnv(t)
+	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRetryMaxAttempts(2),
+		config.WithHTTPClient(&http.Client{Transport: &loseFirstReport{next: http.DefaultTransport}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.hook.CodeDeploy = codedeploy.NewFromConfig(cfg)
+	res, err := e.run(t, 20*time.Second)
+	if err != nil || res.Status != "Succeeded" || !res.Reported {
+		t.Fatalf("Handle = %s (reported %v), %v; reasons %v", res.Status, res.Reported, err, res.Reasons)
+	}
+	if puts, acc := e.cd.Puts(), e.cd.Accepted(); len(puts) != 1 || len(acc) != 1 || e.cd.Repeats() != 1 {
+		t.Errorf("reports %+v, accepted %d, repeats %d; want one report, accepted, and one SDK retry answered already-completed", puts, len(acc), e.cd.Repeats())
 	}
 }

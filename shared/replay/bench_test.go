@@ -16,19 +16,26 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 	"github.com/selfaudit/selfaudit/shared/replay"
 )
 
 // countingTransport counts SQS calls by operation, to report calls per
 // message: the figure that carries over from fauxqs to real AWS latencies.
+// It also counts the SDK's retries, which tests use to tell a duplicate
+// the engine caused from one a lost answer did.
 type countingTransport struct {
-	next  http.RoundTripper
-	mu    sync.Mutex
-	calls map[string]int
-	total atomic.Int64
+	next    http.RoundTripper
+	mu      sync.Mutex
+	calls   map[string]int
+	total   atomic.Int64
+	retries atomic.Int64
 }
 
 func (c *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if testenv.IsSDKRetry(req) {
+		c.retries.Add(1)
+	}
 	op := strings.TrimPrefix(req.Header.Get("X-Amz-Target"), "AmazonSQS.")
 	c.mu.Lock()
 	c.calls[op]++

@@ -26,9 +26,6 @@ func fauxqs(t testing.TB, transport http.RoundTripper) *sqs.Client {
 	t.Helper()
 	testenv.FakeAWSEnv(t)
 	t.Setenv("AWS_ENDPOINT_URL_SQS", testenv.FauxqsEndpoint(t))
-	// fauxqs speaks plain HTTP; a CA bundle from the caller's shell would
-	// also stop a custom transport from being used.
-	t.Setenv("AWS_CA_BUNDLE", "")
 	var opts []func(*config.LoadOptions) error
 	if transport != nil {
 		opts = append(opts, config.WithHTTPClient(&http.Client{Transport: transport, Timeout: 10 * time.Second}))
@@ -93,21 +90,39 @@ func fill(t testing.TB, c *sqs.Client, url string, n int, attrs map[string]types
 
 // drain receives and deletes everything in a queue and returns the
 // messages received, keyed by body (a count above one is a duplicate).
+// An empty receive ends it only when the queue also reports nothing in
+// flight: a receive whose response was lost on the way (the SDK then
+// retries it) leaves its messages hidden for drainVisibility, and they
+// are still in the queue.
 func drain(t testing.TB, c *sqs.Client, url string) (map[string]int, []types.Message) {
 	t.Helper()
 	ctx := context.Background()
 	got := map[string]int{}
 	var all []types.Message
+	deadline := time.Now().Add(6 * drainVisibility)
+	waited := false
 	for {
 		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60,
+			QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: int32(drainVisibility / time.Second),
 			MessageAttributeNames: []string{"All"}, MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
 		})
 		if err != nil {
 			t.Fatalf("drain %s: %v", url, err)
 		}
 		if len(out.Messages) == 0 {
-			return got, all
+			visible, hidden := approx(t, c, url)
+			if visible+hidden == 0 {
+				return got, all
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("drain %s: still %d visible and %d in flight after %v", url, visible, hidden, 6*drainVisibility)
+			}
+			if !waited {
+				t.Logf("drain %s: an empty receive with %d visible and %d in flight; waiting for them", url, visible, hidden)
+				waited = true
+			}
+			time.Sleep(250 * time.Millisecond)
+			continue
 		}
 		var del []types.DeleteMessageBatchRequestEntry
 		for i, m := range out.Messages {
@@ -120,6 +135,10 @@ func drain(t testing.TB, c *sqs.Client, url string) (map[string]int, []types.Mes
 		}
 	}
 }
+
+// drainVisibility hides what drain received while it deletes it; short,
+// so that messages of a lost receive response come back soon.
+const drainVisibility = 5 * time.Second
 
 // approx reads ApproximateNumberOfMessages + NotVisible.
 func approx(t testing.TB, c *sqs.Client, url string) (visible, hidden int) {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 
 // APIError is a canned error answer.
@@ -51,14 +53,19 @@ type CodeDeploy struct {
 	Delay map[string]time.Duration
 	puts  []PutCall
 	calls map[string]int
+	// completed holds the executions whose status was accepted, as
+	// "deployment/execution"; CodeDeploy refuses a second report for them.
+	completed map[string]bool
+	repeats   int
 }
 
 // NewCodeDeploy returns a fake with no deployments.
 func NewCodeDeploy() *CodeDeploy {
-	return &CodeDeploy{Deployments: map[string]Deployment{}, Errors: map[string]*APIError{}, Delay: map[string]time.Duration{}, calls: map[string]int{}}
+	return &CodeDeploy{Deployments: map[string]Deployment{}, Errors: map[string]*APIError{}, Delay: map[string]time.Duration{}, calls: map[string]int{}, completed: map[string]bool{}}
 }
 
-// Puts returns every status report received, failed attempts included.
+// Puts returns every status report received, failed attempts included,
+// except the SDK's retries of a report already accepted (see Repeats).
 func (c *CodeDeploy) Puts() []PutCall {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -74,6 +81,17 @@ func (c *CodeDeploy) Accepted() []PutCall {
 		}
 	}
 	return out
+}
+
+// Repeats returns how many SDK retries arrived for a report the fake had
+// already accepted: the first answer was lost on its way back (a dropped
+// connection under load), the SDK sent the call again and, as CodeDeploy
+// does, the fake answered LifecycleEventAlreadyCompletedException. They
+// are left out of Puts, because the caller asked only once.
+func (c *CodeDeploy) Repeats() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.repeats
 }
 
 // Calls returns how often an operation was called.
@@ -121,9 +139,28 @@ func (c *CodeDeploy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status = apiErr.Status
 	}
 	if op == "PutLifecycleEventHookExecutionStatus" {
+		put := PutCall{DeploymentID: str(in["deploymentId"]), ExecutionID: str(in["lifecycleEventHookExecutionId"]), Status: str(in["status"]), Answered: status}
+		key := put.DeploymentID + "/" + put.ExecutionID
 		c.mu.Lock()
-		c.puts = append(c.puts, PutCall{DeploymentID: str(in["deploymentId"]), ExecutionID: str(in["lifecycleEventHookExecutionId"]), Status: str(in["status"]), Answered: status})
+		already := c.completed[key]
+		switch {
+		case already && status == http.StatusOK && testenv.IsSDKRetry(r):
+			c.repeats++
+		default:
+			if already && status == http.StatusOK {
+				put.Answered = http.StatusBadRequest
+			}
+			c.puts = append(c.puts, put)
+		}
+		if status == http.StatusOK {
+			c.completed[key] = true
+		}
 		c.mu.Unlock()
+		if already && status == http.StatusOK {
+			writeJSONError(w, http.StatusBadRequest, "LifecycleEventAlreadyCompletedException",
+				"The lifecycle event hook execution "+put.ExecutionID+" has already completed.")
+			return
+		}
 	}
 	if status != http.StatusOK {
 		writeJSONError(w, status, apiErr.Type, "canned error for "+op)

@@ -160,6 +160,9 @@ type FrontCall struct {
 	Payload        []byte
 	Result         Invocation
 	Err            error
+	// Retry marks an SDK retry (IsSDKRetry): the caller asked once, and
+	// an answer it never read made the SDK send the call again.
+	Retry bool
 }
 
 // Calls returns the invocations received so far, after waiting for queued
@@ -205,7 +208,7 @@ func (f *LambdaFront) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if typ == "" {
 		typ = "RequestResponse"
 	}
-	call := FrontCall{Function: name, Qualifier: qualifier, InvocationType: typ, Payload: payload}
+	call := FrontCall{Function: name, Qualifier: qualifier, InvocationType: typ, Payload: payload, Retry: IsSDKRetry(req)}
 	switch typ {
 	case "DryRun":
 		f.record(call)

@@ -82,6 +82,9 @@ func FakeAWSEnv(t testing.TB) {
 	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	// Every fake speaks plain HTTP; a CA bundle from the caller's shell
+	// would also stop a test from giving the SDK its own HTTP client.
+	t.Setenv("AWS_CA_BUNDLE", "")
 	for _, kv := range os.Environ() {
 		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_ENDPOINT_URL") {
 			t.Setenv(k, "")
