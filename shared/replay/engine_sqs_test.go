@@ -65,7 +65,8 @@ func TestReplayToQueue(t *testing.T) {
 // TestReplayOptions covers filters, limits, dry run, FIFO and the replay
 // counter against fauxqs.
 func TestReplayOptions(t *testing.T) {
-	c := fauxqs(t, nil)
+	ct := &countingTransport{next: http.DefaultTransport, calls: map[string]int{}}
+	c := fauxqs(t, ct)
 	ctx := context.Background()
 
 	t.Run("dry run changes nothing", func(t *testing.T) {
@@ -145,8 +146,10 @@ func TestReplayOptions(t *testing.T) {
 		if res.Parked != 6 || res.Replayed != 3 {
 			t.Errorf("result = %+v", res)
 		}
+		// More than 6 only where the SDK sent a batch again after its
+		// answer was lost.
 		_, parked := drain(t, c, parking)
-		if len(parked) != 6 {
+		if len(parked) != 6 && (len(parked) < 6 || ct.retries.Load() == 0) {
 			t.Errorf("parking queue holds %d, want 6", len(parked))
 		}
 		_, replayed := drain(t, c, target)
