@@ -1,6 +1,8 @@
 // Package awsconfig builds the one aws.Config a process uses: the default
 // credential and region chain, adaptive retries (which back off on
-// throttling across all calls of a client instead of per call), and tracing.
+// throttling across all calls of a client instead of per call), request
+// bodies sent so that a call is not lost after the service executed it
+// (see readOnlyBodies), and tracing.
 //
 // Endpoints come from the SDK's standard AWS_ENDPOINT_URL and
 // AWS_ENDPOINT_URL_<SERVICE> variables, which is how tests and local runs
@@ -37,6 +39,7 @@ func Load(ctx context.Context, tracer tracing.Tracer, optFns ...func(*config.Loa
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	cfg.HTTPClient = withReadOnlyBodies(cfg.HTTPClient)
 	if tracer != nil {
 		tracer.InstrumentAWS(&cfg)
 	}
