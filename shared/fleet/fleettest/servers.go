@@ -1,7 +1,6 @@
 package fleettest
 
 import (
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -30,7 +29,7 @@ type Servers struct {
 	queries map[string]*query
 	nextQID int
 	events  []json.RawMessage
-	batches map[[32]byte]bool // PutEvents bodies recorded, by digest
+	resends testenv.Resends // PutEvents batches the SDK sent again
 	byName  map[string]*Func
 	byGroup map[string][]*Func
 }
@@ -316,18 +315,13 @@ func (s *Servers) serveEvents(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, "ValidationException", "bad PutEvents request")
 		return
 	}
-	// An SDK retry of a batch already recorded is the same call sent
-	// again after its answer was lost; its entries are not new events.
-	sum := sha256.Sum256(body)
-	s.mu.Lock()
-	if !testenv.IsSDKRetry(r) || !s.batches[sum] {
+	// A batch the SDK sent again after its answer was lost holds no new
+	// events.
+	if !s.resends.Seen(r, body) {
+		s.mu.Lock()
 		s.events = append(s.events, in.Entries...)
+		s.mu.Unlock()
 	}
-	if s.batches == nil {
-		s.batches = map[[32]byte]bool{}
-	}
-	s.batches[sum] = true
-	s.mu.Unlock()
 	res := make([]map[string]string, len(in.Entries))
 	for i := range res {
 		res[i] = map[string]string{"EventId": fmt.Sprintf("ev-%d", i)}

@@ -7,7 +7,6 @@
 package iamfakes
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -258,7 +257,7 @@ type EventBridge struct {
 	testenv.CallCounter
 	mu      sync.Mutex
 	batches [][]PutEventsEntry
-	seen    map[[32]byte]bool // bodies of the batches recorded, by digest
+	resends testenv.Resends // batches the SDK sent again
 	// BadTarget collects requests that were not PutEvents in JSON 1.1.
 	BadTarget []string
 }
@@ -289,18 +288,13 @@ func (s *EventBridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
-	// An SDK retry of a batch already recorded is the same call sent
-	// again after its answer was lost; it is not a new batch.
-	sum := sha256.Sum256(body)
-	s.mu.Lock()
-	if !testenv.IsSDKRetry(r) || !s.seen[sum] {
+	// A batch the SDK sent again after its answer was lost is not a new
+	// batch.
+	if !s.resends.Seen(r, body) {
+		s.mu.Lock()
 		s.batches = append(s.batches, in.Entries)
+		s.mu.Unlock()
 	}
-	if s.seen == nil {
-		s.seen = map[[32]byte]bool{}
-	}
-	s.seen[sum] = true
-	s.mu.Unlock()
 	res := make([]map[string]string, len(in.Entries))
 	for i := range in.Entries {
 		res[i] = map[string]string{"EventId": fmt.Sprintf("11710aed-b79e-4468-a20b-bb3c0c3b%04d", i)}

@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"maps"
 	"net/http"
@@ -103,4 +104,27 @@ func (c *CallCounter) String() string {
 		ks = append(ks, fmt.Sprintf("(retries=%d)", c.retries))
 	}
 	return strings.Join(ks, " ")
+}
+
+// Resends tells a fake which requests are the SDK sending again a call it
+// already recorded, so that what the caller asked for once is recorded
+// once: a retry (IsSDKRetry) whose body matches a body seen before. A
+// retry of a call that never reached the fake is new. The zero value is
+// ready to use and safe for concurrent use.
+type Resends struct {
+	mu   sync.Mutex
+	seen map[[32]byte]bool
+}
+
+// Seen remembers body and reports whether r resends it.
+func (s *Resends) Seen(r *http.Request, body []byte) bool {
+	sum := sha256.Sum256(body)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	again := IsSDKRetry(r) && s.seen[sum]
+	if s.seen == nil {
+		s.seen = map[[32]byte]bool{}
+	}
+	s.seen[sum] = true
+	return again
 }

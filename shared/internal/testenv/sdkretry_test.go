@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"testing"
 )
@@ -44,5 +45,31 @@ func TestCallsCountRetriesApart(t *testing.T) {
 	c.Reset()
 	if c.Total() != 0 || c.Retries() != 0 {
 		t.Errorf("after Reset: %s", c.String())
+	}
+}
+
+func TestResends(t *testing.T) {
+	attempt := func(n string) *http.Request {
+		r := httptest.NewRequest("POST", "/", nil)
+		r.Header.Set("amz-sdk-request", "attempt="+n+"; max=6")
+		return r
+	}
+	var s Resends
+	for _, step := range []struct {
+		name    string
+		attempt string
+		body    string
+		want    bool
+	}{
+		{"a first call is new", "1", "batch-a", false},
+		{"its retry resends it", "2", "batch-a", true},
+		{"a later retry of it too", "3", "batch-a", true},
+		{"the same body asked for again is new", "1", "batch-a", false},
+		{"a retry of a call never seen is new", "2", "batch-b", false},
+		{"and then its next retry resends it", "3", "batch-b", true},
+	} {
+		if got := s.Seen(attempt(step.attempt), []byte(step.body)); got != step.want {
+			t.Errorf("%s: Seen = %v, want %v", step.name, got, step.want)
+		}
 	}
 }
