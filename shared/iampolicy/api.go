@@ -79,14 +79,6 @@ type Issue struct {
 	Evidence map[string]any
 }
 
-// CheckInfo describes one check for documentation and SARIF rules.
-type CheckInfo struct {
-	ID          string
-	Severity    findings.Severity
-	Title       string
-	Remediation string
-}
-
 // ActionInfo is one IAM action from the embedded catalog.
 type ActionInfo struct {
 	Service string

@@ -3,6 +3,7 @@ package rules
 import (
 	"strings"
 
+	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
 	"github.com/selfaudit/selfaudit/shared/findings"
 )
@@ -14,10 +15,14 @@ import (
 // stolen credential can do. The window state lives in the analyzer (memory
 // offline, DynamoDB in the function), so Match is nil.
 var CT005 = register(&Rule{
-	ID:          "CT005",
-	Severity:    findings.Medium,
-	Title:       "Burst of AccessDenied errors from one principal",
-	Remediation: "Check whether the principal's permissions broke in a recent deployment (fix the policy in the template) or whether its credentials are being used to enumerate access (rotate or revoke them).",
+	Check: checks.Check{
+		ID:          "CT005",
+		Severity:    findings.Medium,
+		Title:       "Burst of AccessDenied errors from one principal",
+		Description: "One principal received many access errors (AccessDenied, UnauthorizedOperation...) within a short window: a broken deployment, or someone enumerating what a stolen credential can do.",
+		Remediation: "Check whether the principal's permissions broke in a recent deployment (fix the policy in the template) or whether its credentials are being used to enumerate access (rotate or revoke them).",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html"}, SecurityHub: []string{"CloudWatch.2"}},
+	},
 })
 
 // accessErrorCodes are the errorCode values that mean "not allowed".

@@ -3,6 +3,7 @@ package rules
 import (
 	"strings"
 
+	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
 	"github.com/selfaudit/selfaudit/shared/findings"
 )
@@ -37,10 +38,14 @@ func isIAMChange(r *record.Record) bool {
 // pipeline. Console edits of functions are CT001's and are not reported
 // twice.
 var CT002 = register(&Rule{
-	ID:          "CT002",
-	Severity:    findings.Medium,
-	Title:       "Lambda or IAM change made outside CloudFormation",
-	Remediation: "Make the change through the stack's template and pipeline so it is reviewed and reproducible; if the principal is a legitimate deployer, add it to the pipeline principals (PIPELINE_PRINCIPALS).",
+	Check: checks.Check{
+		ID:          "CT002",
+		Severity:    findings.Medium,
+		Title:       "Lambda or IAM change made outside CloudFormation",
+		Description: "A Lambda or IAM resource was changed by a principal that is not the deployment pipeline (CloudFormation or a configured deploy role): the change is unreviewed, and the template no longer describes what runs.",
+		Remediation: "Make the change through the stack's template and pipeline so it is reviewed and reproducible; if the principal is a legitimate deployer, add it to the pipeline principals (PIPELINE_PRINCIPALS).",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html", "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html"}},
+	},
 	Match: func(c *Config, r *record.Record) []Hit {
 		lambdaChange := isLambdaChange(r)
 		if !lambdaChange && !isIAMChange(r) {

@@ -1,8 +1,9 @@
-// Package rules holds selfaudit's CloudTrail checks (DESIGN §4, CT001 to
-// CT011) as data plus small functions: each Rule carries its ID, default
-// severity, title and remediation beside the function that matches records,
-// and the labelled records that pin its behaviour live in testdata/, one
-// file per family.
+// Package rules holds selfaudit's CloudTrail checks (CT001 to CT011; see
+// docs/architecture.md, "Check registry") as data plus small functions:
+// each Rule carries its entry in the check registry (ID, default severity,
+// title, description, remediation, references) beside the function that
+// matches records, and the labelled records that pin its behaviour live in
+// testdata/, one file per family.
 //
 // The per-record rules here are pure: they see one record and the
 // configuration, and return hits. Checks that need memory (the burst window

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
 	"github.com/selfaudit/selfaudit/shared/findings"
 )
@@ -41,10 +42,14 @@ var privilegeChanges = map[string]findings.Severity{
 // reported minutes after it appears. Changes by the pipeline are reported
 // one step lower, not dropped, for that same rescan.
 var CT007 = register(&Rule{
-	ID:          "CT007",
-	Severity:    findings.Medium,
-	Title:       "IAM privilege change",
-	Remediation: "Confirm the change was intended and reviewed; make IAM changes through the template, remove administrator policies, open trust policies and access keys nobody asked for, and keep permissions boundaries in place.",
+	Check: checks.Check{
+		ID:          "CT007",
+		Severity:    findings.Medium,
+		Title:       "IAM privilege change",
+		Description: "An IAM call changed who can do what: a policy attached or put, a trust policy opened, an access key created, a permissions boundary removed. Findings name the changed principal, so the IAM scanner rescans it within minutes.",
+		Remediation: "Confirm the change was intended and reviewed; make IAM changes through the template, remove administrator policies, open trust policies and access keys nobody asked for, and keep permissions boundaries in place.",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html", "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html"}, SecurityHub: []string{"CloudWatch.4"}},
+	},
 	Match: func(c *Config, r *record.Record) []Hit {
 		if r.EventSource != "iam.amazonaws.com" || r.Failed() {
 			return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 
+	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
 	"github.com/selfaudit/selfaudit/shared/findings"
 )
@@ -77,10 +78,14 @@ func unqualified(arn string) string {
 // CT001 reports function changes made from the console: edits that bypass
 // review and drift from the template the next deployment will restore.
 var CT001 = register(&Rule{
-	ID:          "CT001",
-	Severity:    findings.High,
-	Title:       "Lambda function changed from the console",
-	Remediation: "Make the change in the template and deploy it through the pipeline; revert the console edit or reconcile the template, and restrict console write access to Lambda (for example a read-only console role).",
+	Check: checks.Check{
+		ID:          "CT001",
+		Severity:    findings.High,
+		Title:       "Lambda function changed from the console",
+		Description: "A Lambda function's code, configuration or permissions were changed with console credentials: the edit bypasses review and drifts from the template, which the next deployment silently reverts.",
+		Remediation: "Make the change in the template and deploy it through the pipeline; revert the console edit or reconcile the template, and restrict console write access to Lambda (for example a read-only console role).",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/logging-using-cloudtrail.html", "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html"}},
+	},
 	Match: func(c *Config, r *record.Record) []Hit {
 		if !isLambdaChange(r) || !fromConsole(r) || actedByService(r) {
 			return nil
@@ -99,10 +104,14 @@ var CT001 = register(&Rule{
 // function. A service principal with SourceArn is the normal way to wire
 // an S3 bucket or a rule to a function and is not reported here.
 var CT003 = register(&Rule{
-	ID:          "CT003",
-	Severity:    findings.Critical,
-	Title:       "Lambda permission added for principal *",
-	Remediation: "Remove the statement (lambda remove-permission --statement-id ...) unless the function is meant to be public; grant the specific service or account principal instead, with SourceArn or SourceAccount.",
+	Check: checks.Check{
+		ID:          "CT003",
+		Severity:    findings.Critical,
+		Title:       "Lambda permission added for principal *",
+		Description: "AddPermission gave principal \"*\" the right to call a function: anyone with AWS credentials may now invoke or manage it, unless a SourceArn, SourceAccount or PrincipalOrgID condition narrows it.",
+		Remediation: "Remove the statement (lambda remove-permission --statement-id ...) unless the function is meant to be public; grant the specific service or account principal instead, with SourceArn or SourceAccount.",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html"}, SecurityHub: []string{"Lambda.1"}},
+	},
 	Match: func(c *Config, r *record.Record) []Hit {
 		if r.EventSource != "lambda.amazonaws.com" || r.Failed() || r.Action() != "AddPermission" {
 			return nil
@@ -136,10 +145,14 @@ var CT003 = register(&Rule{
 // CT008 reports the removal of a function's dead-letter queue or on-failure
 // destination: failed asynchronous events are then dropped silently.
 var CT008 = register(&Rule{
-	ID:          "CT008",
-	Severity:    findings.Medium,
-	Title:       "Dead-letter queue or on-failure destination removed from a function",
-	Remediation: "Restore the DLQ or on-failure destination in the template (DeadLetterQueue or EventInvokeConfig.DestinationConfig.OnFailure) and redeploy; asynchronous events that fail are otherwise lost.",
+	Check: checks.Check{
+		ID:          "CT008",
+		Severity:    findings.Medium,
+		Title:       "Dead-letter queue or on-failure destination removed from a function",
+		Description: "A function's dead-letter queue or on-failure destination was removed: asynchronous events that fail after their retries are then dropped without a trace.",
+		Remediation: "Restore the DLQ or on-failure destination in the template (DeadLetterQueue or EventInvokeConfig.DestinationConfig.OnFailure) and redeploy; asynchronous events that fail are otherwise lost.",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html"}},
+	},
 	Match: func(c *Config, r *record.Record) []Hit {
 		if r.EventSource != "lambda.amazonaws.com" || r.Failed() {
 			return nil
@@ -191,10 +204,14 @@ var CT008 = register(&Rule{
 // published elsewhere) or is reachable by anyone (a function URL without
 // IAM auth).
 var CT011 = register(&Rule{
-	ID:          "CT011",
-	Severity:    findings.High,
-	Title:       "Function attached a layer from another account or got a public function URL",
-	Remediation: "Use layers published in your own account (or an account listed as trusted) and pin their versions; give function URLs AuthType AWS_IAM, or put authentication in front of a public URL deliberately and document it.",
+	Check: checks.Check{
+		ID:          "CT011",
+		Severity:    findings.High,
+		Title:       "Function attached a layer from another account or got a public function URL",
+		Description: "A function attached a layer published by another, untrusted account (code the account does not control runs inside the function) or got a function URL with AuthType NONE (anyone on the internet can call it).",
+		Remediation: "Use layers published in your own account (or an account listed as trusted) and pin their versions; give function URLs AuthType AWS_IAM, or put authentication in front of a public URL deliberately and document it.",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html", "https://docs.aws.amazon.com/lambda/latest/dg/chapter-layers.html"}},
+	},
 	Match: func(c *Config, r *record.Record) []Hit {
 		if r.EventSource != "lambda.amazonaws.com" || r.Failed() {
 			return nil

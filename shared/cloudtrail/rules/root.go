@@ -3,6 +3,7 @@ package rules
 import (
 	"strings"
 
+	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
 	"github.com/selfaudit/selfaudit/shared/findings"
 )
@@ -10,10 +11,14 @@ import (
 // CT006 reports use of the account's root user, which no day-to-day work
 // needs and whose credentials cannot be scoped.
 var CT006 = register(&Rule{
-	ID:          "CT006",
-	Severity:    findings.High,
-	Title:       "Root user activity",
-	Remediation: "Confirm with the account owner that the root user was used on purpose; otherwise rotate the root password, remove root access keys and check MFA. Use IAM Identity Center or roles for daily work.",
+	Check: checks.Check{
+		ID:          "CT006",
+		Severity:    findings.High,
+		Title:       "Root user activity",
+		Description: "The account's root user acted: no day-to-day work needs it, its credentials cannot be scoped, and a console sign-in without MFA or a root access key is reported as CRITICAL.",
+		Remediation: "Confirm with the account owner that the root user was used on purpose; otherwise rotate the root password, remove root access keys and check MFA. Use IAM Identity Center or roles for daily work.",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/root-user-best-practices.html"}, SecurityHub: []string{"CloudWatch.1", "IAM.4"}},
+	},
 	Match: func(c *Config, r *record.Record) []Hit {
 		u := &r.UserIdentity
 		if u.Type != "Root" || r.Failed() || r.EventType == "AwsServiceEvent" {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
 	"github.com/selfaudit/selfaudit/shared/findings"
 )
@@ -80,12 +81,10 @@ func glob(pattern, s string) bool {
 	return strings.HasSuffix(s, parts[len(parts)-1])
 }
 
-// Rule is one check: its contract fields and the function that matches.
+// Rule is one check: its entry in the check registry (ID, default
+// severity, title, remediation...) and the function that matches.
 type Rule struct {
-	ID          string
-	Severity    findings.Severity
-	Title       string
-	Remediation string
+	checks.Check
 	// Match returns the hits for one record, or nil. It must not keep r.
 	// Nil for checks whose state lives elsewhere (CT005, CT009, CT010).
 	Match func(c *Config, r *record.Record) []Hit
@@ -171,10 +170,14 @@ func RecordEvidence(r *record.Record) map[string]any {
 
 var catalog = map[string]*Rule{}
 
+// register enters a rule's check in the check registry, which rejects a
+// duplicate or malformed ID by panicking at init (a programming error, not
+// input), and keeps the rule for Evaluate. Every CloudTrail check runs on
+// CloudTrail events.
 func register(r *Rule) *Rule {
-	if _, dup := catalog[r.ID]; dup {
-		panic("rules: duplicate check " + r.ID) // programming error at init, not input
-	}
+	r.Engine = checks.EngineCloudTrail
+	r.Inputs = []checks.Input{checks.InputCloudTrail}
+	r.Check = checks.Register(r.Check)
 	catalog[r.ID] = r
 	return r
 }

@@ -3,6 +3,7 @@ package rules
 import (
 	"strings"
 
+	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
 	"github.com/selfaudit/selfaudit/shared/findings"
 )
@@ -10,10 +11,14 @@ import (
 // CT004 reports CloudTrail being stopped, deleted or narrowed: the first
 // thing an intruder does, and a mistake that leaves every other check blind.
 var CT004 = register(&Rule{
-	ID:          "CT004",
-	Severity:    findings.High,
-	Title:       "CloudTrail logging stopped, deleted or narrowed",
-	Remediation: "Restore the trail (StartLogging, or redeploy it from its template) with management events for all regions, and find out who changed it and why; deny cloudtrail:StopLogging, DeleteTrail and Put*EventSelectors outside the security team with an SCP.",
+	Check: checks.Check{
+		ID:          "CT004",
+		Severity:    findings.High,
+		Title:       "CloudTrail logging stopped, deleted or narrowed",
+		Description: "A trail or event data store was stopped, deleted or narrowed (single region, no global events, no management events, no log file validation): the first move of an intruder, and a mistake that leaves every other CloudTrail check blind.",
+		Remediation: "Restore the trail (StartLogging, or redeploy it from its template) with management events for all regions, and find out who changed it and why; deny cloudtrail:StopLogging, DeleteTrail and Put*EventSelectors outside the security team with an SCP.",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/awscloudtrail/latest/userguide/best-practices-security.html", "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-management-events-with-cloudtrail.html"}, SecurityHub: []string{"CloudTrail.1", "CloudWatch.5"}},
+	},
 	Match: func(c *Config, r *record.Record) []Hit {
 		if r.EventSource != "cloudtrail.amazonaws.com" || r.Failed() {
 			return nil
