@@ -11,77 +11,137 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/secretscan"
 )
 
-// Check describes one thing the hook verifies. IDs are a contract (DESIGN
-// §4: add more with new IDs); findings carry them.
+// Check is one thing the hook verifies: its entry in the check registry
+// (ID, severity, title, remediation...; see docs/architecture.md, "Check
+// registry": add more with new IDs) and the short Name that
+// HOOK_DISABLED_CHECKS and the hook's results use.
 type Check struct {
-	ID          string
-	Name        string
-	Severity    findings.Severity
-	Title       string
-	Remediation string
+	checks.Check
+	Name string
+}
+
+// newCheck enters one of the hook's checks in the check registry: every
+// hook check runs on a CodeDeploy deployment.
+func newCheck(name string, c checks.Check) Check {
+	c.Engine = checks.EngineHook
+	c.Inputs = []checks.Input{checks.InputDeployment}
+	return Check{Check: checks.Register(c), Name: name}
 }
 
 // The configurable checks, in the order they run.
 var (
-	CheckTracing = Check{"HOOK001", "tracing", findings.Medium,
-		"Target version does not have active X-Ray tracing",
-		"Set Tracing: Active on the function (the stack's Globals do)."}
-	CheckAsyncDestination = Check{"HOOK002", "async-destination", findings.High,
-		"Asynchronously invoked target version has no DLQ or on-failure destination",
-		"Give the function a DeadLetterQueue or an EventInvokeConfig with DestinationConfig.OnFailure, so failed events are kept."}
-	CheckTimeout = Check{"HOOK003", "timeout", findings.Medium,
-		"Target version's timeout is outside the accepted bounds",
-		"Set Timeout within HOOK_TIMEOUT_MIN_SECONDS..HOOK_TIMEOUT_MAX_SECONDS, or change the bounds if the function really needs it."}
-	CheckMemory = Check{"HOOK004", "memory", findings.Medium,
-		"Target version's memory size is outside the accepted bounds",
-		"Set MemorySize within HOOK_MEMORY_MIN_MB..HOOK_MEMORY_MAX_MB, or change the bounds."}
-	CheckSecrets = Check{"HOOK005", "env-secrets", findings.Critical,
-		"Target version's environment holds a secret-looking value",
-		"Move the secret to SSM Parameter Store or Secrets Manager and keep only its name or ARN in the environment; rotate the exposed secret."}
-	CheckRuntime = Check{"HOOK006", "runtime", findings.Medium,
-		"Target version's runtime is not one the stack expects",
-		"Use the runtime listed in HOOK_RUNTIMES (provided.al2023 by default)."}
-	CheckArchitecture = Check{"HOOK007", "architecture", findings.Low,
-		"Target version's architecture is not one the stack expects",
-		"Use the architecture listed in HOOK_ARCHITECTURES (arm64 by default)."}
-	CheckState = Check{"HOOK008", "state", findings.High,
-		"Target version is not Active or its last update did not succeed",
-		"Wait for the version to become Active; look at StateReason and LastUpdateStatusReason."}
-	CheckSmoke = Check{"HOOK010", "smoke", findings.High,
-		"Smoke invocation of the target version failed",
-		"Look at the function's log for the smoke invocation; fix the error or the smoke event."}
-	CheckSmokeLatency = Check{"HOOK011", "smoke-latency", findings.Medium,
-		"Smoke invocation of the target version exceeded its latency budget",
-		"Find what made the invocation slow (cold start, dependencies), or raise HOOK_LATENCY_SHARE."}
-	CheckSmokeResponse = Check{"HOOK012", "smoke-response", findings.High,
-		"Smoke invocation's response lacks the expected fragment",
-		"Compare the function's response with the smoke case's expect field."}
+	CheckTracing = newCheck("tracing", checks.Check{ID: "HOOK001", Severity: findings.Medium,
+		Title:       "Target version does not have active X-Ray tracing",
+		Description: "The version about to receive traffic does not have active X-Ray tracing, so its requests could not be followed once it serves them.",
+		Remediation: "Set Tracing: Active on the function (the stack's Globals do).",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html"}, SecurityHub: []string{"Lambda.7"}},
+	})
+	CheckAsyncDestination = newCheck("async-destination", checks.Check{ID: "HOOK002", Severity: findings.High,
+		Title:       "Asynchronously invoked target version has no DLQ or on-failure destination",
+		Description: "The target version is invoked asynchronously but has no dead-letter queue and no on-failure destination on its alias or version: once it takes traffic, events that fail after their retries are dropped.",
+		Remediation: "Give the function a DeadLetterQueue or an EventInvokeConfig with DestinationConfig.OnFailure, so failed events are kept.",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html"}},
+	})
+	CheckTimeout = newCheck("timeout", checks.Check{ID: "HOOK003", Severity: findings.Medium,
+		Title:       "Target version's timeout is outside the accepted bounds",
+		Description: "The target version's timeout is outside the bounds the stack accepts (HOOK_TIMEOUT_MIN_SECONDS to HOOK_TIMEOUT_MAX_SECONDS): too short fails real requests, too long lets a stuck invocation hold concurrency and cost.",
+		Remediation: "Set Timeout within HOOK_TIMEOUT_MIN_SECONDS..HOOK_TIMEOUT_MAX_SECONDS, or change the bounds if the function really needs it.",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html"}},
+	})
+	CheckMemory = newCheck("memory", checks.Check{ID: "HOOK004", Severity: findings.Medium,
+		Title:       "Target version's memory size is outside the accepted bounds",
+		Description: "The target version's memory size is outside the bounds the stack accepts (HOOK_MEMORY_MIN_MB to HOOK_MEMORY_MAX_MB): too little fails out of memory, too much is paid for on every invocation.",
+		Remediation: "Set MemorySize within HOOK_MEMORY_MIN_MB..HOOK_MEMORY_MAX_MB, or change the bounds.",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html"}},
+	})
+	CheckSecrets = newCheck("env-secrets", checks.Check{ID: "HOOK005", Severity: findings.Critical,
+		Title:       "Target version's environment holds a secret-looking value",
+		Description: "An environment variable of the target version looks like a secret (a key, token or password): it would ship in clear text to everyone who can read the function's configuration.",
+		Remediation: "Move the secret to SSM Parameter Store or Secrets Manager and keep only its name or ARN in the environment; rotate the exposed secret.",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html"}},
+	})
+	CheckRuntime = newCheck("runtime", checks.Check{ID: "HOOK006", Severity: findings.Medium,
+		Title:       "Target version's runtime is not one the stack expects",
+		Description: "The target version's runtime is not one the stack expects (HOOK_RUNTIMES), for example a deprecated runtime or a build for the wrong platform.",
+		Remediation: "Use the runtime listed in HOOK_RUNTIMES (provided.al2023 by default).",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html"}},
+	})
+	CheckArchitecture = newCheck("architecture", checks.Check{ID: "HOOK007", Severity: findings.Low,
+		Title:       "Target version's architecture is not one the stack expects",
+		Description: "The target version's instruction set architecture is not one the stack expects (HOOK_ARCHITECTURES): a bootstrap built for another architecture fails to start.",
+		Remediation: "Use the architecture listed in HOOK_ARCHITECTURES (arm64 by default).",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/foundation-arch.html"}},
+	})
+	CheckState = newCheck("state", checks.Check{ID: "HOOK008", Severity: findings.High,
+		Title:       "Target version is not Active or its last update did not succeed",
+		Description: "The target version is not Active, or its last update did not succeed, so it cannot serve traffic reliably.",
+		Remediation: "Wait for the version to become Active; look at StateReason and LastUpdateStatusReason.",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html"}},
+	})
+	CheckSmoke = newCheck("smoke", checks.Check{ID: "HOOK010", Severity: findings.High,
+		Title:       "Smoke invocation of the target version failed",
+		Description: "Invoking the target version with one of its smoke events failed or returned a function error: the version would fail real traffic the same way.",
+		Remediation: "Look at the function's log for the smoke invocation; fix the error or the smoke event.",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-hooks.html"}},
+	})
+	CheckSmokeLatency = newCheck("smoke-latency", checks.Check{ID: "HOOK011", Severity: findings.Medium,
+		Title:       "Smoke invocation of the target version exceeded its latency budget",
+		Description: "A smoke invocation of the target version took longer than its share of the latency budget (HOOK_LATENCY_SHARE of the timeout): real requests would be slow or time out.",
+		Remediation: "Find what made the invocation slow (cold start, dependencies), or raise HOOK_LATENCY_SHARE.",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-hooks.html", "https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html"}},
+	})
+	CheckSmokeResponse = newCheck("smoke-response", checks.Check{ID: "HOOK012", Severity: findings.High,
+		Title:       "Smoke invocation's response lacks the expected fragment",
+		Description: "A smoke invocation's response lacks the fragment its smoke case expects: the version runs but answers wrongly.",
+		Remediation: "Compare the function's response with the smoke case's expect field.",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-hooks.html"}},
+	})
 )
 
 // Checks the hook cannot switch off: they report why no verdict on the
 // version itself could be reached.
 var (
-	CheckVerdict = Check{"HOOK000", "verdict", findings.Info,
-		"Target version passed the pre-traffic checks", ""}
-	CheckDeployment = Check{"HOOK090", "deployment", findings.High,
-		"Deployment or its AppSpec could not be read",
-		"Check the hook's permissions (codedeploy:GetDeployment, codedeploy:GetApplicationRevision) and the AppSpec."}
-	CheckAWSError = Check{"HOOK091", "aws-error", findings.High,
-		"An AWS call failed while checking the target version",
-		"Check the hook's permissions on the function and retry the deployment."}
-	CheckPanic = Check{"HOOK092", "panic", findings.High,
-		"The pre-traffic hook panicked",
-		"This is a bug in the hook; the evidence names where. The deployment was stopped to be safe."}
-	CheckDeadline = Check{"HOOK093", "deadline", findings.High,
-		"The pre-traffic hook ran out of time before all checks finished",
-		"Raise the hook's Timeout or lower the smoke latency budget; look for slow AWS calls."}
-	CheckHookConfig = Check{"HOOK094", "hook-config", findings.High,
-		"The pre-traffic hook's configuration is invalid",
-		"Fix the HOOK_* environment variables of the hook; the evidence names the bad ones."}
+	CheckVerdict = newCheck("verdict", checks.Check{ID: "HOOK000", Severity: findings.Info,
+		Title:       "Target version passed the pre-traffic checks",
+		Description: "Records that a target version passed every enabled pre-traffic check, so that the findings bus holds every verdict and not only the failures.",
+		Remediation: "",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-hooks.html"}},
+	})
+	CheckDeployment = newCheck("deployment", checks.Check{ID: "HOOK090", Severity: findings.High,
+		Title:       "Deployment or its AppSpec could not be read",
+		Description: "The hook could not read the deployment or its AppSpec from CodeDeploy, or the AppSpec names no valid target, so no version could be judged and the deployment is stopped.",
+		Remediation: "Check the hook's permissions (codedeploy:GetDeployment, codedeploy:GetApplicationRevision) and the AppSpec.",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file.html", "https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-hooks.html"}},
+	})
+	CheckAWSError = newCheck("aws-error", checks.Check{ID: "HOOK091", Severity: findings.High,
+		Title:       "An AWS call failed while checking the target version",
+		Description: "An AWS call the hook needed (reading the version's configuration or invoke settings, or invoking it) failed, so the check it served could not reach a verdict and the deployment is stopped to be safe.",
+		Remediation: "Check the hook's permissions on the function and retry the deployment.",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-hooks.html"}},
+	})
+	CheckPanic = newCheck("panic", checks.Check{ID: "HOOK092", Severity: findings.High,
+		Title:       "The pre-traffic hook panicked",
+		Description: "A check of the pre-traffic hook panicked: a bug in the hook, not in the version. The deployment is stopped to be safe, and the evidence names where it happened.",
+		Remediation: "This is a bug in the hook; the evidence names where. The deployment was stopped to be safe.",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-hooks.html"}},
+	})
+	CheckDeadline = newCheck("deadline", checks.Check{ID: "HOOK093", Severity: findings.High,
+		Title:       "The pre-traffic hook ran out of time before all checks finished",
+		Description: "The hook ran out of time before every check finished; it reports the verdict before its own invocation deadline rather than leave CodeDeploy waiting.",
+		Remediation: "Raise the hook's Timeout or lower the smoke latency budget; look for slow AWS calls.",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-hooks.html", "https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html"}},
+	})
+	CheckHookConfig = newCheck("hook-config", checks.Check{ID: "HOOK094", Severity: findings.High,
+		Title:       "The pre-traffic hook's configuration is invalid",
+		Description: "The hook's own HOOK_* configuration is invalid, so it cannot judge versions; every deployment fails until the configuration is fixed.",
+		Remediation: "Fix the HOOK_* environment variables of the hook; the evidence names the bad ones.",
+		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html"}},
+	})
 )
 
 // Checks lists the configurable checks; every one can be switched off
@@ -110,7 +170,7 @@ func checkByID(id string) Check {
 			return c
 		}
 	}
-	return Check{ID: id, Name: id, Severity: findings.High, Title: id}
+	return Check{Check: checks.Check{ID: id, Severity: findings.High, Title: id}, Name: id}
 }
 
 // outcome is what one check found: a reason when it failed, an error when
