@@ -12,6 +12,7 @@ import (
 	"github.com/owenrumney/go-sarif/v3/pkg/report"
 	gosarif "github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 
+	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/findings"
 )
 
@@ -29,25 +30,26 @@ func level(s findings.Severity) string {
 
 // Write writes a SARIF 2.1.0 log with one run, one rule per check and
 // one result per finding, so code-scanning UIs can annotate template lines.
+// Each rule comes from the check registry (title, description, remediation,
+// documentation link and default severity), so a rule reads the same in
+// every log; a check the registry does not know (the engine was not linked)
+// falls back to the wording of its first finding.
 func Write(w io.Writer, fs []findings.Finding) error {
 	rep := report.NewV210Report()
 	run := gosarif.NewRunWithInformationURI("selfaudit", "https://github.com/selfaudit/selfaudit")
-	checks := map[string]findings.Finding{}
+	seen := map[string]findings.Finding{}
 	for _, f := range fs {
-		if _, ok := checks[f.Check]; !ok {
-			checks[f.Check] = f
+		if _, ok := seen[f.Check]; !ok {
+			seen[f.Check] = f
 		}
 	}
-	ids := make([]string, 0, len(checks))
-	for id := range checks {
+	ids := make([]string, 0, len(seen))
+	for id := range seen {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		f := checks[id]
-		pb := gosarif.NewPropertyBag()
-		pb.Add("severity", f.Severity.String())
-		run.AddRule(id).WithDescription(f.Title).WithMarkdownHelp(f.Remediation).WithProperties(pb)
+		addRule(run, id, seen[id])
 	}
 	for _, f := range fs {
 		file, line := f.Resource, 0
@@ -68,4 +70,21 @@ func Write(w io.Writer, fs []findings.Finding) error {
 	}
 	rep.AddRun(run)
 	return rep.Write(w)
+}
+
+// addRule describes one check in the run's rule list.
+func addRule(run *gosarif.Run, id string, first findings.Finding) {
+	c, ok := checks.Lookup(id)
+	if !ok {
+		c = checks.Check{ID: id, Severity: first.Severity, Title: first.Title, Remediation: first.Remediation}
+	}
+	pb := gosarif.NewPropertyBag()
+	pb.Add("severity", c.Severity.String())
+	rule := run.AddRule(id).WithDescription(c.Title).WithMarkdownHelp(c.Remediation).WithProperties(pb)
+	if c.Description != "" {
+		rule.WithFullDescription(gosarif.NewMultiformatMessageString().WithText(c.Description))
+	}
+	if u := c.HelpURI(); u != "" {
+		rule.WithHelpURI(u)
+	}
 }

@@ -6,7 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/findings"
+	// The IAM engine registers IAM002, the check the tests describe.
+	_ "github.com/selfaudit/selfaudit/shared/iampolicy"
 )
 
 func TestWrite(t *testing.T) {
@@ -49,5 +52,71 @@ func TestWrite(t *testing.T) {
 	if log.Version != "2.1.0" || log.Runs[0].Tool.Driver.Rules[0].ID != "IAM002" || r.RuleID != "IAM002" || r.Level != "error" ||
 		r.Locations[0].PhysicalLocation.ArtifactLocation.URI != "template.yaml" || r.Locations[0].PhysicalLocation.Region.StartLine != 12 {
 		t.Fatalf("SARIF = %s", sarif.String())
+	}
+}
+
+// TestRulesComeFromTheRegistry: a registered check's rule carries the
+// registry's title, description, remediation and documentation link, not
+// the wording of whichever finding came first; an unknown check falls back
+// to its finding.
+func TestRulesComeFromTheRegistry(t *testing.T) {
+	t.Parallel()
+	iam002, ok := checks.Lookup("IAM002")
+	if !ok {
+		t.Fatal("IAM002 is not registered; the iampolicy import registers it")
+	}
+	at := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	fs := []findings.Finding{
+		{ID: "a", Check: "IAM002", Severity: findings.Medium, Title: "IAM002 worded by one finding", Resource: "r1",
+			Remediation: "finding remediation", Source: "test", ObservedAt: at},
+		{ID: "b", Check: "ZZZ999", Severity: findings.Low, Title: "unregistered title", Resource: "r2",
+			Remediation: "unregistered remediation", Source: "test", ObservedAt: at},
+	}
+	var out bytes.Buffer
+	if err := Write(&out, fs); err != nil {
+		t.Fatal(err)
+	}
+	type text struct {
+		Text string `json:"text"`
+	}
+	var log struct {
+		Runs []struct {
+			Tool struct {
+				Driver struct {
+					Rules []struct {
+						ID               string            `json:"id"`
+						ShortDescription text              `json:"shortDescription"`
+						FullDescription  *text             `json:"fullDescription"`
+						Help             text              `json:"help"`
+						HelpURI          string            `json:"helpUri"`
+						Properties       map[string]string `json:"properties"`
+					} `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &log); err != nil {
+		t.Fatalf("SARIF is not JSON: %v", err)
+	}
+	rules := log.Runs[0].Tool.Driver.Rules
+	if len(rules) != 2 {
+		t.Fatalf("%d rules, want 2: %s", len(rules), out.String())
+	}
+	tests := []struct {
+		id, short, full, help, uri, severity string
+	}{
+		{"IAM002", iam002.Title, iam002.Description, iam002.Remediation, iam002.HelpURI(), iam002.Severity.String()},
+		{"ZZZ999", "unregistered title", "", "unregistered remediation", "", "LOW"},
+	}
+	for i, tc := range tests {
+		r := rules[i]
+		full := ""
+		if r.FullDescription != nil {
+			full = r.FullDescription.Text
+		}
+		if r.ID != tc.id || r.ShortDescription.Text != tc.short || full != tc.full || r.Help.Text != tc.help ||
+			r.HelpURI != tc.uri || r.Properties["severity"] != tc.severity {
+			t.Errorf("rule %d = %+v (full %q), want %+v", i, r, full, tc)
+		}
 	}
 }
