@@ -10,7 +10,7 @@ GOTEST_FLAGS ?=
 # Emulator-backed tests fail rather than skip when this is set.
 export SELFAUDIT_REQUIRE_EMULATORS ?= 1
 
-.PHONY: help build test audit invoke bench lint tools validate clean fuzz selfaudit \
+.PHONY: help build test audit invoke bench lint tools validate clean fuzz selfaudit docs \
 	$(addprefix build-,$(FUNCTIONS))
 
 help: ## list targets
@@ -76,6 +76,11 @@ lint: ## gofmt, go vet and staticcheck (pinned)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	$(TOOLS)/bin/staticcheck ./...
+
+docs: ## regenerate docs/checks.md from the check registry
+	@mkdir -p docs
+	go run ./cmd/selfaudit checks --format markdown > docs/checks.md.tmp
+	mv docs/checks.md.tmp docs/checks.md
 
 validate: ## template and pipeline invariants, and sam validate --lint where SAM is installed
 	go test -count=1 -run 'Template|Pipeline' ./shared/stackcheck/...

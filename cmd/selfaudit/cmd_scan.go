@@ -42,8 +42,9 @@ func runScan(_ context.Context, env *cliEnv, args []string) int {
 	return emit(env, "scan", format, min, rep.Findings, notes...)
 }
 
-// oneLine keeps an error to the single line DESIGN §5 promises, whatever a
-// parser put in its message.
+// oneLine keeps an error to the single line promised in
+// docs/architecture.md, "Command line and exit codes", whatever a parser put
+// in its message.
 func oneLine(err error) string {
 	msg := err.Error()
 	if errors.Is(err, iamscan.ErrInput) {

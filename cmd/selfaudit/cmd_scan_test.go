@@ -164,8 +164,9 @@ func testdataDir(t *testing.T) string {
 	return scanTestdata
 }
 
-// TestOwnTemplatePassesScan is DESIGN §8's promise: the stack's own
-// template passes its own scanner at --fail-on medium.
+// TestOwnTemplatePassesScan is the promise of docs/architecture.md, "The
+// stack": the stack's own template passes its own scanner at --fail-on
+// medium.
 func TestOwnTemplatePassesScan(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join("..", "..", "template.yaml")

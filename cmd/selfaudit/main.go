@@ -1,8 +1,10 @@
 // Command selfaudit runs selfaudit's engines from a laptop or a CI job: the
 // same code the Lambda functions run, with the operator's own credentials.
 //
-// Exit codes (DESIGN §5): 0 nothing at or above --fail-on, 1 findings at or
-// above it, 2 usage or input error with one line on stderr.
+// Exit codes (docs/architecture.md, "Command line and exit codes"): 0
+// nothing at or above --fail-on, 1 findings at or above it, 2 usage or input
+// error with one line on stderr. Commands that report no findings (checks)
+// exit 0 or 2.
 package main
 
 import (

@@ -45,6 +45,7 @@ func WriteJSON(w io.Writer, cs []Check) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(cs)
 }
 
