@@ -43,7 +43,7 @@ var (
 	})
 	CheckAsyncDestination = newCheck("async-destination", checks.Check{ID: "HOOK002", Severity: findings.High,
 		Title:       "Asynchronously invoked target version has no DLQ or on-failure destination",
-		Description: "The target version is invoked asynchronously but has no dead-letter queue and no on-failure destination on its alias or version: once it takes traffic, events that fail after their retries are dropped.",
+		Description: "The target version is declared as invoked asynchronously (listed in HOOK_ASYNC_FUNCTIONS, or SELFAUDIT_INVOKED_ASYNC=true in its environment) but has no dead-letter queue and no on-failure destination on its alias or version: once it takes traffic, events that fail after their retries are dropped.",
 		Remediation: "Give the function a DeadLetterQueue or an EventInvokeConfig with DestinationConfig.OnFailure, so failed events are kept.",
 		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html"}},
 	})
