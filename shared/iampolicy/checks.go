@@ -16,7 +16,6 @@ var policyInputs = []checks.Input{checks.InputTemplate, checks.InputAccount}
 
 const (
 	docGrantLeastPrivilege = "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege"
-	docPolicyElements      = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements.html"
 	docLambdaResource      = "https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html"
 )
 
