@@ -45,9 +45,16 @@ func Evaluate(doc *Document, kind Kind, opts Options) []Issue {
 
 func isAllow(s *Statement) bool { return strings.EqualFold(s.Effect, "Allow") }
 
-// newIssue fills an issue from the catalog, lowering the severity one step
-// when the statement carries a restrictive Condition.
-func newIssue(check string, base findings.Severity, s *Statement, key string, ev map[string]any) Issue {
+// newIssue fills an issue from the check registry at the check's default
+// severity, lowering it one step when the statement carries a restrictive
+// Condition.
+func newIssue(check string, s *Statement, key string, ev map[string]any) Issue {
+	return newIssueAt(check, checkInfo(check).Severity, s, key, ev)
+}
+
+// newIssueAt is newIssue at a severity other than the check's default (IAM002
+// on scoped resources), before any lowering for a restrictive Condition.
+func newIssueAt(check string, base findings.Severity, s *Statement, key string, ev map[string]any) Issue {
 	info := checkInfo(check)
 	if ev == nil {
 		ev = map[string]any{}
@@ -201,7 +208,7 @@ func evalIdentity(v *stmtView, g *grants) []Issue {
 	}
 	var out []Issue
 	if s.NotAction != nil {
-		out = append(out, newIssue("IAM003", findings.High, s, s.Pointer, map[string]any{
+		out = append(out, newIssue("IAM003", s, s.Pointer, map[string]any{
 			"notAction": s.NotAction, "resources": resourcesOf(s),
 		}))
 	}
@@ -209,7 +216,7 @@ func evalIdentity(v *stmtView, g *grants) []Issue {
 		out = append(out, actionIssues(v, g)...)
 	}
 	if s.NotResource != nil {
-		out = append(out, newIssue("IAM007", findings.Medium, s, s.Pointer, map[string]any{
+		out = append(out, newIssue("IAM007", s, s.Pointer, map[string]any{
 			"notResource": s.NotResource, "actions": actionsOf(s),
 		}))
 	}
@@ -257,11 +264,11 @@ func actionIssues(v *stmtView, g *grants) []Issue {
 		}
 		_, n, _ := CatalogSource()
 		if v.broadFor("") {
-			return []Issue{newIssue("IAM001", findings.Critical, s, s.Pointer, map[string]any{
+			return []Issue{newIssue("IAM001", s, s.Pointer, map[string]any{
 				"actions": s.Action, "resources": resourcesOf(s), "expandsTo": n,
 			})}
 		}
-		return []Issue{newIssue("IAM002", findings.Medium, s, s.Pointer+"|*", map[string]any{
+		return []Issue{newIssueAt("IAM002", findings.Medium, s, s.Pointer+"|*", map[string]any{
 			"service": "*", "pattern": t, "actions": s.Action, "resources": resourcesOf(s),
 			"scoped": true, "expandsTo": n,
 		})}
@@ -295,11 +302,11 @@ func actionIssues(v *stmtView, g *grants) []Issue {
 			if sd := c.services[svc]; sd != nil {
 				n = len(sd.actions)
 			}
-			sev, scoped := findings.High, false
+			sev, scoped := checkInfo("IAM002").Severity, false
 			if !v.broadFor(svc) {
 				sev, scoped = findings.Medium, true
 			}
-			out = append(out, newIssue("IAM002", sev, s, s.Pointer+"|"+svc, map[string]any{
+			out = append(out, newIssueAt("IAM002", sev, s, s.Pointer+"|"+svc, map[string]any{
 				"service": svc, "pattern": v.actions[pi], "resources": resourcesOf(s),
 				"scoped": scoped, "expandsTo": n,
 			}))
@@ -367,7 +374,7 @@ func actionIssues(v *stmtView, g *grants) []Issue {
 		}
 	}
 	if passRole != nil {
-		out = append(out, newIssue("IAM004", findings.High, s, s.Pointer+"|iam:passrole", map[string]any{
+		out = append(out, newIssue("IAM004", s, s.Pointer+"|iam:passrole", map[string]any{
 			"action": "iam:PassRole", "matchedBy": passRole.patterns, "resources": resourcesOf(s),
 		}))
 	}
@@ -379,10 +386,10 @@ func actionIssues(v *stmtView, g *grants) []Issue {
 		if len(pathsHit) > 0 {
 			ev["paths"] = sortedSet(pathsHit)
 		}
-		out = append(out, newIssue("IAM005", findings.High, s, s.Pointer, ev))
+		out = append(out, newIssue("IAM005", s, s.Pointer, ev))
 	}
 	if len(writes) > 0 {
-		out = append(out, newIssue("IAM006", findings.Medium, s, s.Pointer, map[string]any{
+		out = append(out, newIssue("IAM006", s, s.Pointer, map[string]any{
 			"actions": grantNames(writes), "matchedBy": grantPatterns(writes),
 			"resources": resourcesOf(s), "expandsTo": len(writes),
 		}))
@@ -551,19 +558,19 @@ func evalTrust(s *Statement) []Issue {
 	var out []Issue
 	for _, a := range s.Action {
 		if a == "*" || strings.EqualFold(a, "sts:*") {
-			out = append(out, newIssue("IAM002", findings.Medium, s, s.Pointer+"|trust", map[string]any{
+			out = append(out, newIssueAt("IAM002", findings.Medium, s, s.Pointer+"|trust", map[string]any{
 				"service": "sts", "pattern": a, "principal": principalEvidence(s), "policy": "trust", "scoped": true,
 			}))
 			break
 		}
 	}
 	if s.NotAction != nil {
-		out = append(out, newIssue("IAM003", findings.High, s, s.Pointer+"|trust", map[string]any{
+		out = append(out, newIssue("IAM003", s, s.Pointer+"|trust", map[string]any{
 			"notAction": s.NotAction, "principal": principalEvidence(s), "policy": "trust",
 		}))
 	}
 	if openPrincipal(s) && !testsAny(s.Condition, trustBoundKeys) {
-		out = append(out, newIssue("IAM008", findings.Critical, s, s.Pointer, map[string]any{
+		out = append(out, newIssue("IAM008", s, s.Pointer, map[string]any{
 			"principal": principalEvidence(s), "actions": actionsOf(s),
 		}))
 	}
@@ -611,7 +618,7 @@ func evalLambda(s *Statement, opts Options) []Issue {
 	}
 	var out []Issue
 	if openPrincipal(s) && !testsAny(s.Condition, lambdaBoundKeys) {
-		out = append(out, newIssue("LMB001", findings.Critical, s, s.Pointer, map[string]any{
+		out = append(out, newIssue("LMB001", s, s.Pointer, map[string]any{
 			"principal": principalEvidence(s), "actions": actionsOf(s),
 		}))
 	}
@@ -623,7 +630,7 @@ func evalLambda(s *Statement, opts Options) []Issue {
 			}
 		}
 		for _, a := range sortedSet(seen) {
-			out = append(out, newIssue("LMB002", findings.Medium, s, s.Pointer+"|"+a, map[string]any{
+			out = append(out, newIssue("LMB002", s, s.Pointer+"|"+a, map[string]any{
 				"account": a, "ownerAccount": opts.AccountID, "actions": actionsOf(s),
 			}))
 		}
@@ -634,7 +641,7 @@ func evalLambda(s *Statement, opts Options) []Issue {
 			seen[strings.TrimSpace(v)] = true
 		}
 		for _, svc := range sortedSet(seen) {
-			out = append(out, newIssue("LMB003", findings.Medium, s, s.Pointer+"|"+strings.ToLower(svc), map[string]any{
+			out = append(out, newIssue("LMB003", s, s.Pointer+"|"+strings.ToLower(svc), map[string]any{
 				"servicePrincipal": svc, "actions": actionsOf(s),
 			}))
 		}
