@@ -13,6 +13,7 @@ import (
 // Alarms in place: LMB103 to LMB107, judged against the account's alarms
 // (alarms.go).
 
+// LMB103: no alarm on errors; raised by alarmsPresent.
 var LMB103 = register(checks.Check{ID: "LMB103", Severity: findings.Medium,
 	Title:       "no alarm on errors",
 	Description: "No CloudWatch alarm watches the function's Errors metric, directly or in an error-rate expression, so a function that starts failing is noticed by its callers first.",
@@ -20,6 +21,7 @@ var LMB103 = register(checks.Check{ID: "LMB103", Severity: findings.Medium,
 	References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html", "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html"}},
 })
 
+// LMB104: no alarm on throttles; raised by alarmsPresent.
 var LMB104 = register(checks.Check{ID: "LMB104", Severity: findings.Low,
 	Title:       "no alarm on throttles",
 	Description: "No alarm watches the function's Throttles metric, so invocations refused for lack of concurrency go unnoticed.",
@@ -27,6 +29,7 @@ var LMB104 = register(checks.Check{ID: "LMB104", Severity: findings.Low,
 	References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html", "https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html"}},
 })
 
+// LMB105: dead-letter queue without a depth alarm; raised by alarmsPresent.
 var LMB105 = register(checks.Check{ID: "LMB105", Severity: findings.Medium,
 	Title:       "dead-letter queue without a depth alarm",
 	Description: "An SQS queue that holds the function's failed events (dead-letter queue or on-failure destination) has no alarm on its depth, so failed events pile up unseen until the queue's retention deletes them.",
@@ -34,6 +37,7 @@ var LMB105 = register(checks.Check{ID: "LMB105", Severity: findings.Medium,
 	References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html", "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html"}},
 })
 
+// LMB106: no alarm on DeadLetterErrors; raised by alarmsPresent.
 var LMB106 = register(checks.Check{ID: "LMB106", Severity: findings.Low,
 	Title:       "no alarm on DeadLetterErrors",
 	Description: "The function has a dead-letter queue but no alarm on DeadLetterErrors: when Lambda cannot write a failed event to the queue (permissions, a deleted queue, a KMS key), the event is lost without notice.",
@@ -41,6 +45,7 @@ var LMB106 = register(checks.Check{ID: "LMB106", Severity: findings.Low,
 	References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html"}},
 })
 
+// LMB107: stream source without an IteratorAge alarm; raised by alarmsPresent.
 var LMB107 = register(checks.Check{ID: "LMB107", Severity: findings.Medium,
 	Title:       "stream source without an IteratorAge alarm",
 	Description: "The function reads a Kinesis, DynamoDB or Kafka stream and no alarm watches IteratorAge (or OffsetLag): a stuck or slow consumer is seen only once records expire.",

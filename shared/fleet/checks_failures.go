@@ -14,6 +14,8 @@ import (
 
 // Failed events kept: LMB101 and LMB102.
 
+// LMB101: invoked asynchronously without a dead-letter queue or on-failure
+// destination; raised by asyncFailures.
 var LMB101 = register(checks.Check{ID: "LMB101", Severity: findings.High,
 	Title:       "invoked asynchronously without a dead-letter queue or on-failure destination",
 	Description: "The function is invoked asynchronously (a service such as S3, SNS or EventBridge may invoke it, or it received asynchronous events in the window), and the qualifier those triggers invoke has neither a dead-letter queue nor an on-failure destination: events that still fail after Lambda's retries are discarded.",
@@ -21,6 +23,8 @@ var LMB101 = register(checks.Check{ID: "LMB101", Severity: findings.High,
 	References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html"}},
 })
 
+// LMB102: stream event source mapping without an on-failure destination;
+// raised by streamFailures.
 var LMB102 = register(checks.Check{ID: "LMB102", Severity: findings.Medium,
 	Title:       "stream event source mapping without an on-failure destination",
 	Description: "A Kinesis, DynamoDB Streams or Kafka event source mapping has no on-failure destination: a batch that keeps failing blocks its shard until its records expire, and is then lost.",

@@ -12,6 +12,7 @@ import (
 
 // How the function fares in production: LMB117 to LMB119.
 
+// LMB117: error rate above threshold; raised by errorRate.
 var LMB117 = register(checks.Check{ID: "LMB117", Severity: findings.Medium,
 	Title:       "error rate above threshold",
 	Description: "More than the configured share (5% by default) of the function's invocations failed in the lookback window, with at least 100 invocations.",
@@ -19,6 +20,7 @@ var LMB117 = register(checks.Check{ID: "LMB117", Severity: findings.Medium,
 	References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html"}},
 })
 
+// LMB118: invocations throttled; raised by throttles.
 var LMB118 = register(checks.Check{ID: "LMB118", Severity: findings.Medium,
 	Title:       "invocations throttled",
 	Description: "Invocations of the function were throttled in the lookback window: callers were refused for lack of concurrency, and throttled asynchronous events may be dropped.",
@@ -26,6 +28,7 @@ var LMB118 = register(checks.Check{ID: "LMB118", Severity: findings.Medium,
 	References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html", "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html"}},
 })
 
+// LMB119: not invoked in the lookback window; raised by dead.
 var LMB119 = register(checks.Check{ID: "LMB119", Severity: findings.Low,
 	Title:       "not invoked in the lookback window",
 	Description: "The function received no invocation and no asynchronous event in the lookback window and was last changed before it: it is dead code, or its trigger is broken.",

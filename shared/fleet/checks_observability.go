@@ -12,6 +12,7 @@ import (
 
 // Tracing and logs: LMB108, LMB109 and LMB120.
 
+// LMB108: active tracing is off; raised by tracing.
 var LMB108 = register(checks.Check{ID: "LMB108", Severity: findings.Low,
 	Title:       "active tracing is off",
 	Description: "Active tracing with AWS X-Ray is off, so a slow or failing request cannot be followed through the function and the services it calls.",
@@ -19,6 +20,7 @@ var LMB108 = register(checks.Check{ID: "LMB108", Severity: findings.Low,
 	References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html"}, SecurityHub: []string{"Lambda.7"}},
 })
 
+// LMB109: log group keeps logs forever; raised by retention.
 var LMB109 = register(checks.Check{ID: "LMB109", Severity: findings.Low,
 	Title:       "log group keeps logs forever",
 	Description: "The function's log group has no retention period: its logs are stored, and paid for, forever, along with whatever data they hold.",
@@ -26,6 +28,7 @@ var LMB109 = register(checks.Check{ID: "LMB109", Severity: findings.Low,
 	References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Working-with-log-groups-and-streams.html"}},
 })
 
+// LMB120: log ingestion costs more than the function's compute; raised by logCost.
 var LMB120 = register(checks.Check{ID: "LMB120", Severity: findings.Low,
 	Title:       "log ingestion costs more than the function's compute",
 	Description: "Ingesting the function's logs into CloudWatch Logs costs more a month than Lambda bills for the function's compute and requests: the logging, not the work, is the bill.",

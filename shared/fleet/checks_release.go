@@ -11,6 +11,7 @@ import (
 
 // How code reaches production: LMB110 to LMB112.
 
+// LMB110: runtime is deprecated; raised by runtime.
 var LMB110 = register(checks.Check{ID: "LMB110", Severity: findings.High,
 	Title:       "runtime is deprecated",
 	Description: "The function's runtime has passed its deprecation date: it no longer receives security patches, and Lambda later blocks creating and then updating functions that use it.",
@@ -18,6 +19,7 @@ var LMB110 = register(checks.Check{ID: "LMB110", Severity: findings.High,
 	References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html"}, SecurityHub: []string{"Lambda.2"}},
 })
 
+// LMB111: trigger invokes $LATEST instead of an alias; raised by latestTriggers.
 var LMB111 = register(checks.Check{ID: "LMB111", Severity: findings.Medium,
 	Title:       "trigger invokes $LATEST instead of an alias",
 	Description: "A trigger (a service permission or an event source mapping) invokes the unqualified function, $LATEST: every deployment reaches all traffic at once, with no gradual shift and no rollback.",
@@ -25,6 +27,7 @@ var LMB111 = register(checks.Check{ID: "LMB111", Severity: findings.Medium,
 	References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/configuration-aliases.html"}},
 })
 
+// LMB112: no published versions; raised by versions.
 var LMB112 = register(checks.Check{ID: "LMB112", Severity: findings.Low,
 	Title:       "no published versions",
 	Description: "The function has no published version: what runs is whatever was last uploaded, and there is no earlier build to roll back to.",

@@ -12,6 +12,7 @@ import (
 
 // Secrets in the environment: LMB113.
 
+// LMB113: environment variable looks like a secret; raised by secrets.
 var LMB113 = register(checks.Check{ID: "LMB113", Severity: findings.High,
 	Title:       "environment variable looks like a secret",
 	Description: "An environment variable of $LATEST or of a published version looks like a secret (a key, token or password): anyone allowed to read the function's configuration can read it, and published versions keep it after it is removed from the template.",

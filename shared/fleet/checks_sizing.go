@@ -14,6 +14,7 @@ import (
 // Memory and timeout sized from what the function really does: LMB114 to
 // LMB116.
 
+// LMB114: memory is over-provisioned; raised by memory.
 var LMB114 = register(checks.Check{ID: "LMB114", Severity: findings.Low,
 	Title:       "memory is over-provisioned",
 	Description: "The function's peak memory use, from its REPORT lines over the lookback window, is far below its configured memory: it pays for memory it does not use. MEDIUM when the monthly saving is 50 USD or more.",
@@ -21,6 +22,7 @@ var LMB114 = register(checks.Check{ID: "LMB114", Severity: findings.Low,
 	References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html"}},
 })
 
+// LMB115: memory use is close to the configured size; raised by memory.
 var LMB115 = register(checks.Check{ID: "LMB115", Severity: findings.Medium,
 	Title:       "memory use is close to the configured size",
 	Description: "The function's peak memory use is at least 90% of its configured memory: a slightly larger input makes invocations fail out of memory.",
@@ -28,6 +30,7 @@ var LMB115 = register(checks.Check{ID: "LMB115", Severity: findings.Medium,
 	References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html"}},
 })
 
+// LMB116: p99 duration is close to the timeout; raised by timeout.
 var LMB116 = register(checks.Check{ID: "LMB116", Severity: findings.Medium,
 	Title:       "p99 duration is close to the timeout",
 	Description: "The function's p99 duration over the window is above 80% of its timeout: the slowest invocations are about to time out, fail and be retried. HIGH when p99 reaches the timeout.",
