@@ -208,7 +208,8 @@ Resources:
 	}
 }
 
-// TestLambdaPermissions covers the permission shapes of DESIGN §4.
+// TestLambdaPermissions covers the permission shapes LMB001 to LMB003 judge
+// (docs/architecture.md, "Check registry").
 func TestLambdaPermissions(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct {
