@@ -23,6 +23,7 @@ func scanRun(t *testing.T, args ...string) (int, string, string) {
 func TestScanExitCodes(t *testing.T) {
 	t.Parallel()
 	const d = "testdata/scan/"
+	folder := scanFolder(t)
 	tests := map[string]struct {
 		args       []string
 		code       int
@@ -34,7 +35,7 @@ func TestScanExitCodes(t *testing.T) {
 		"critical, fail-on none":    {args: []string{"scan", "--fail-on", "none", d + "wildcard.yaml"}, code: 0, stdout: "IAM001"},
 		"high, fail-on critical":    {args: []string{"scan", "--fail-on", "critical", d + "high-only.json"}, code: 0, stdout: "IAM004"},
 		"high, default high":        {args: []string{"scan", d + "high-only.json"}, code: 1, stdout: "IAM004"},
-		"folder":                    {args: []string{"scan", d + "folder"}, code: 1, stdout: "IAM004"},
+		"folder":                    {args: []string{"scan", folder}, code: 1, stdout: "IAM004"},
 		"several paths":             {args: []string{"scan", "--fail-on", "critical", d + "clean.yaml", d + "wildcard.yaml"}, code: 1},
 		"malformed":                 {args: []string{"scan", d + "malformed.yaml"}, code: 2, stderrLine: "testdata/scan/malformed.yaml: malformed template: line"},
 		"explicit non-template":     {args: []string{"scan", d + "config.json"}, code: 2, stderrLine: "config.json: neither a CloudFormation/SAM template nor an IAM policy document"},
@@ -65,6 +66,24 @@ func TestScanExitCodes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// scanFolder lays out a folder to scan from the single-file fixtures: a
+// clean template, a policy with a HIGH finding and a JSON file that is
+// neither, which a folder scan passes over.
+func scanFolder(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for from, to := range map[string]string{"clean.yaml": "template.yaml", "high-only.json": "policy.json", "config.json": "settings.json"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "scan", from))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, to), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 func TestScanFormats(t *testing.T) {

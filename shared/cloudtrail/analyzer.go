@@ -97,7 +97,7 @@ func NewAnalyzer(opts Options) *Analyzer {
 	return &Analyzer{opts: opts, now: now().UTC(), seen: map[string]bool{}, bursts: map[burstKey]*burst{}}
 }
 
-// Handle evaluates one record; it is a Handler for Read.
+// Handle evaluates one record; it is a RecordFunc for Read.
 func (a *Analyzer) Handle(_ context.Context, r *record.Record) error {
 	fs := rules.Evaluate(&a.opts.Rules, r, a.opts.Source, a.now)
 	accessErr := rules.IsAccessError(r)
@@ -154,7 +154,7 @@ func (a *Analyzer) Read(ctx context.Context, r io.Reader, name string) error {
 func (a *Analyzer) AddRecord(ctx context.Context, raw []byte, name string) error {
 	var rec record.Record
 	st := Stats{Files: 0}
-	if err := unwrap(KindObject, raw, &rec); err != nil {
+	if err := unwrap(kindObject, raw, &rec); err != nil {
 		if err == errUnknown {
 			st.Unknown++
 		} else {

@@ -1,6 +1,6 @@
 // Package cloudtrail reads CloudTrail records from every form they arrive
-// in and runs selfaudit's CloudTrail checks (DESIGN §4, CT001 to CT011) over
-// them.
+// in and runs selfaudit's CloudTrail checks (CT001 to CT011; see
+// docs/architecture.md, "Check registry") over them.
 //
 // Read streams S3 log files ({"Records":[...]}, gzip or plain), EventBridge
 // "AWS API Call via CloudTrail" events, JSON lines and LookupEvents pages

@@ -77,9 +77,10 @@ func (c *counters) stats() Stats {
 	return Stats{Records: c.records.Load(), Malformed: c.malformed.Load(), Unknown: c.unknown.Load(), Problems: append([]string(nil), c.problems...)}
 }
 
-// Handler receives each record. It is called from several goroutines at
-// once and must not keep r after it returns: the record is reused.
-type Handler func(ctx context.Context, r *record.Record) error
+// RecordFunc is what Read calls with each record. It is called from several
+// goroutines at once and must not keep r after it returns: the record is
+// reused.
+type RecordFunc func(ctx context.Context, r *record.Record) error
 
 // ReadOptions tune Read.
 type ReadOptions struct {
@@ -96,7 +97,7 @@ const batchBytes = 256 << 10
 type batch struct {
 	data  []byte
 	ends  []int
-	kinds []Kind
+	kinds []itemKind
 }
 
 var batchPool = sync.Pool{New: func() any { return &batch{data: make([]byte, 0, batchBytes+64<<10)} }}
@@ -106,7 +107,7 @@ var batchPool = sync.Pool{New: func() any { return &batch{data: make([]byte, 0, 
 // are counted in the returned Stats; only an unreadable stream, a handler
 // error or a cancelled context make it return an error, and records before
 // that point have been delivered.
-func Read(ctx context.Context, r io.Reader, name string, h Handler, opts ReadOptions) (Stats, error) {
+func Read(ctx context.Context, r io.Reader, name string, h RecordFunc, opts ReadOptions) (Stats, error) {
 	dec, closeFn, err := openReader(r)
 	if err != nil {
 		return Stats{Files: 1, Malformed: 1, Problems: []string{name + ": " + err.Error()}}, nil
@@ -158,7 +159,7 @@ func Read(ctx context.Context, r io.Reader, name string, h Handler, opts ReadOpt
 		return nil
 	}
 	sp := newSplitter(dec)
-	splitErr := sp.run(func(kind Kind, raw []byte) error {
+	splitErr := sp.run(func(kind itemKind, raw []byte) error {
 		if len(cur.data)+len(raw) > batchBytes && len(cur.ends) > 0 {
 			if err := flush(); err != nil {
 				return err
@@ -196,7 +197,7 @@ func Read(ctx context.Context, r io.Reader, name string, h Handler, opts ReadOpt
 }
 
 // deliver unwraps one raw item and hands the record to h.
-func deliver(ctx context.Context, kind Kind, raw []byte, rec *record.Record, name string, cnt *counters, h Handler) error {
+func deliver(ctx context.Context, kind itemKind, raw []byte, rec *record.Record, name string, cnt *counters, h RecordFunc) error {
 	err := unwrap(kind, raw, rec)
 	switch {
 	case errors.Is(err, errUnknown), errors.Is(err, record.ErrNotRecord):
@@ -214,11 +215,11 @@ func deliver(ctx context.Context, kind Kind, raw []byte, rec *record.Record, nam
 var errUnknown = errors.New("not a CloudTrail record, envelope or LookupEvents result")
 
 // unwrap turns one framed item into a record.
-func unwrap(kind Kind, raw []byte, rec *record.Record) error {
+func unwrap(kind itemKind, raw []byte, rec *record.Record) error {
 	switch kind {
-	case KindRecord:
+	case kindRecord:
 		return record.ParseInto(rec, raw)
-	case KindLookupEvent:
+	case kindLookupEvent:
 		return unwrapLookup(raw, rec)
 	}
 	// A top-level object: an EventBridge envelope, a lone record, or a

@@ -16,20 +16,20 @@ import (
 // memory.
 const MaxRecordBytes = 8 << 20
 
-// Kind says where a raw item came from, which decides how it is unwrapped.
-type Kind uint8
+// itemKind says where a raw item came from, which decides how it is unwrapped.
+type itemKind uint8
 
 // Item kinds.
 const (
-	// KindRecord is a CloudTrail record (an element of Records, a JSON
+	// kindRecord is a CloudTrail record (an element of Records, a JSON
 	// line, or a lone record object).
-	KindRecord Kind = iota + 1
-	// KindLookupEvent is an element of a LookupEvents page's Events list:
+	kindRecord itemKind = iota + 1
+	// kindLookupEvent is an element of a LookupEvents page's Events list:
 	// the record is in its CloudTrailEvent string.
-	KindLookupEvent
-	// KindObject is a top-level object that is neither a log file nor a
+	kindLookupEvent
+	// kindObject is a top-level object that is neither a log file nor a
 	// page: an EventBridge envelope or a single record, decided later.
-	KindObject
+	kindObject
 )
 
 // errTooLarge marks an item over MaxRecordBytes; it has been skipped.
@@ -237,7 +237,7 @@ func (s *splitter) readKey() (string, error) {
 }
 
 // splitSink receives items; returning an error stops the split.
-type splitSink func(kind Kind, raw []byte) error
+type splitSink func(kind itemKind, raw []byte) error
 
 // malformedSink receives items that could not be framed (too large, or a
 // structural error inside an object that the split could recover from).
@@ -262,7 +262,7 @@ func (s *splitter) run(emit splitSink, bad malformedSink) error {
 			}
 		case '[':
 			s.discard(1)
-			if err := s.array(KindObject, emit, bad, true); err != nil {
+			if err := s.array(kindObject, emit, bad, true); err != nil {
 				return err
 			}
 		default:
@@ -272,9 +272,9 @@ func (s *splitter) run(emit splitSink, bad malformedSink) error {
 }
 
 // array streams the elements of an array whose '[' is consumed. Elements
-// of kind KindObject that are themselves objects are re-examined as
+// of kind kindObject that are themselves objects are re-examined as
 // top-level objects, so a list of log files or pages also streams.
-func (s *splitter) array(kind Kind, emit splitSink, bad malformedSink, nested bool) error {
+func (s *splitter) array(kind itemKind, emit splitSink, bad malformedSink, nested bool) error {
 	c, err := s.peek()
 	if err != nil {
 		return err
@@ -324,7 +324,7 @@ func (s *splitter) array(kind Kind, emit splitSink, bad malformedSink, nested bo
 
 // topObject handles one top-level object. If its first member is Records
 // or Events the arrays are streamed and the rest skipped; otherwise the
-// whole object (bounded by MaxRecordBytes) is passed on as KindObject.
+// whole object (bounded by MaxRecordBytes) is passed on as kindObject.
 func (s *splitter) topObject(emit splitSink, bad malformedSink) error {
 	// Peek far enough to see the first member name without consuming:
 	// a lone record or an envelope is passed whole.
@@ -346,7 +346,7 @@ func (s *splitter) topObject(emit splitSink, bad malformedSink) error {
 		if err != nil {
 			return err
 		}
-		return emit(KindObject, raw)
+		return emit(kindObject, raw)
 	}
 	s.discard(1) // '{'
 	for {
@@ -369,12 +369,12 @@ func (s *splitter) topObject(emit splitSink, bad malformedSink) error {
 		switch {
 		case key == "Records" && c == '[':
 			s.discard(1)
-			if err := s.array(KindRecord, emit, bad, false); err != nil {
+			if err := s.array(kindRecord, emit, bad, false); err != nil {
 				return err
 			}
 		case key == "Events" && c == '[':
 			s.discard(1)
-			if err := s.array(KindLookupEvent, emit, bad, false); err != nil {
+			if err := s.array(kindLookupEvent, emit, bad, false); err != nil {
 				return err
 			}
 		default:

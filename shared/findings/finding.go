@@ -82,7 +82,8 @@ func (s *Severity) UnmarshalJSON(b []byte) error {
 }
 
 // Finding is one problem one engine saw on one resource. Its JSON form is a
-// contract (DESIGN §3): other tools route and deduplicate on these fields.
+// contract (docs/architecture.md, "Findings"): other tools route and
+// deduplicate on these fields.
 type Finding struct {
 	ID          string         `json:"id"`
 	Check       string         `json:"check"`

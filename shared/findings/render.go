@@ -11,7 +11,8 @@ import (
 // Format names an output format of the command-line tool.
 type Format string
 
-// The output formats of DESIGN §5.
+// The output formats of the command-line tool (docs/architecture.md,
+// "Command line and exit codes").
 const (
 	FormatText  Format = "text"
 	FormatJSON  Format = "json"

@@ -32,7 +32,8 @@ func ParseReportSource(s string) (ReportSource, error) {
 // Config holds the thresholds of the checks. The zero value of a field
 // means its default, so callers set only what they change.
 type Config struct {
-	// Source names the findings' origin (DESIGN §3); default
+	// Source names the findings' origin (docs/architecture.md,
+	// "Findings"); default
 	// "lambda-fleet-auditor".
 	Source string
 	// Lookback is the window of metrics and REPORT lines; default 14 days.

@@ -1,5 +1,6 @@
 // Package fleet audits every Lambda function of an account and region
-// against the operations checklist of DESIGN §4 (checks LMB101 onward):
+// against an operations checklist (checks LMB101 onward; see
+// docs/architecture.md, "Check registry"):
 // failed events kept, alarms in place, tracing on, logs retained and not
 // costing more than the compute, memory and timeout sized from what the
 // function really does. README.md documents each check.

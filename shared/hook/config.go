@@ -70,7 +70,8 @@ const (
 )
 
 // DefaultConfig returns the production defaults: every check on, the
-// stack's runtime and architecture (DESIGN §8), a timeout between 3 s and
+// stack's runtime and architecture (docs/architecture.md, "The stack"), a
+// timeout between 3 s and
 // 5 min, memory between 128 MB and 3008 MB, one `{}` smoke event that may
 // take half the timeout.
 func DefaultConfig() Config {

@@ -1,4 +1,5 @@
-// Package hook is the engine of the CodeDeploy pre-traffic hook (DESIGN §7):
+// Package hook is the engine of the CodeDeploy pre-traffic hook
+// (docs/architecture.md, "Pre-traffic hook guarantees"):
 // given a lifecycle event it learns from the deployment itself which Lambda
 // function, alias and versions are being shifted, checks the target
 // version's configuration, smoke-invokes it, and reports Succeeded or Failed

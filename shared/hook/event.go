@@ -8,8 +8,8 @@ import (
 	"regexp"
 )
 
-// Event is what CodeDeploy sends a lifecycle hook (DESIGN §7). aws-lambda-go
-// ships no type for it.
+// Event is what CodeDeploy sends a lifecycle hook (docs/architecture.md,
+// "Pre-traffic hook guarantees"). aws-lambda-go ships no type for it.
 type Event struct {
 	DeploymentID                  string `json:"DeploymentId"`
 	LifecycleEventHookExecutionID string `json:"LifecycleEventHookExecutionId"`

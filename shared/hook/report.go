@@ -40,7 +40,8 @@ func transient(err error) bool {
 
 // Findings turns a result into findings for the bus: one per blocking
 // result, or one INFO verdict per target when the version passed, so that
-// the bus records every verdict (DESIGN §8). Errors become HOOK091 (AWS
+// the bus records every verdict (docs/architecture.md, "Pre-traffic hook
+// guarantees"). Errors become HOOK091 (AWS
 // error) or HOOK092 (panic) findings naming the check they hit, so that an
 // alarm can tell a rejected version from a broken hook.
 func Findings(res Result, now time.Time) []findings.Finding {

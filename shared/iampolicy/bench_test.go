@@ -18,14 +18,14 @@ type accountPolicy struct {
 }
 
 // exampleAccount loads cloudsplaining's example GetAccountAuthorizationDetails
-// output (testdata/authz, a copy with its licence) as the offline scan sees
-// it: the default version of every managed policy in the file, every role's
-// trust policy, inline policies and attached managed policies (from the
-// file or else the embedded AWS managed policies), and the same for users
-// and groups.
+// output (kept once, with its licence, in shared/iamscan/testdata) as the
+// offline scan sees it: the default version of every managed policy in the
+// file, every role's trust policy, inline policies and attached managed
+// policies (from the file or else the embedded AWS managed policies), and
+// the same for users and groups.
 func exampleAccount(tb testing.TB) []accountPolicy {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "authz", "example-authz-details.json"))
+	b, err := os.ReadFile(filepath.Join("..", "iamscan", "testdata", "cloudsplaining", "example-authz-details.json"))
 	if err != nil {
 		tb.Fatal(err)
 	}

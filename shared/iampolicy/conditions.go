@@ -50,8 +50,9 @@ var (
 		"aws:principalorgid": true, "aws:principalorgpaths": true,
 		"aws:principalaccount": true, "aws:principalarn": true, "aws:userid": true,
 	}
-	// lambdaBoundKeys: DESIGN §4 names aws:SourceArn, aws:SourceAccount and
-	// aws:PrincipalOrgID for LMB001; aws:SourceOwner (the older form of
+	// lambdaBoundKeys: LMB001 is defined with aws:SourceArn,
+	// aws:SourceAccount and aws:PrincipalOrgID (docs/architecture.md,
+	// "Check registry"); aws:SourceOwner (the older form of
 	// SourceAccount that S3 and SES still send), aws:PrincipalOrgPaths,
 	// aws:PrincipalAccount and aws:PrincipalArn bind as tightly.
 	lambdaBoundKeys = map[string]bool{

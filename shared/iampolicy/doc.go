@@ -1,5 +1,6 @@
 // Package iampolicy parses IAM policy documents and judges them against
-// selfaudit's IAM and Lambda checks (DESIGN §4): IAM001 to IAM008 and
+// selfaudit's IAM and Lambda checks (docs/architecture.md, "Check
+// registry"): IAM001 to IAM008 and
 // LMB001 to LMB003. The template scanner, the live-account scanner and the
 // CLI all call it, so a policy gets the same verdict wherever it is found.
 //

@@ -434,7 +434,7 @@ func escalationReason(gr *grant, esc *escalationData, g *grants, pathsHit map[st
 // catalog files a few dozen such actions (glue:GetStage,
 // quicksight:DescribeTopicPermissions, fsx:GetResourcePolicy) under
 // Permissions management; they change nothing, and read-only actions on "*"
-// are not findings (DESIGN §4).
+// are not findings (docs/architecture.md, "Check registry").
 func readNamed(name string) bool {
 	for _, p := range []string{"Get", "Describe", "List", "Search", "View", "BatchGet", "BatchDescribe"} {
 		if rest, ok := strings.CutPrefix(name, p); ok && (rest == "" || (rest[0] >= 'A' && rest[0] <= 'Z')) {

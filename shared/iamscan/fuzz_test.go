@@ -12,7 +12,7 @@ import (
 // documents, account details): no panics, and every error is an input
 // error naming the file.
 func FuzzScanFile(f *testing.F) {
-	for _, pattern := range []string{"testdata/templates/*", "testdata/cfnnag/*/*/*"} {
+	for _, pattern := range []string{filepath.Join(templateFixtures, "*"), "testdata/cfnnag/*/*/*"} {
 		seeds, _ := filepath.Glob(pattern)
 		for _, s := range seeds {
 			if b, err := os.ReadFile(s); err == nil {

@@ -15,7 +15,8 @@ import (
 	"github.com/selfaudit/selfaudit/shared/iamscan/samtemplates"
 )
 
-// Sources of findings (the "source" field of DESIGN §3).
+// Sources of findings (the "source" field; docs/architecture.md,
+// "Findings").
 const (
 	// SourceTemplate marks findings from files: templates and policies.
 	SourceTemplate = "selfaudit-scan"

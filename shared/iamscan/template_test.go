@@ -13,6 +13,10 @@ import (
 	"github.com/selfaudit/selfaudit/shared/findings"
 )
 
+// templateFixtures holds the template and policy files that both the
+// template parser (package cfntemplate) and this scanner are tested on.
+var templateFixtures = filepath.Join("..", "cfntemplate", "testdata")
+
 func scanner() *FileScanner {
 	return &FileScanner{Now: func() time.Time { return time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC) }}
 }
@@ -52,7 +56,7 @@ func TestScanTemplates(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			path := filepath.Join("testdata/templates", tc.file)
+			path := filepath.Join(templateFixtures, tc.file)
 			data, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
@@ -89,7 +93,7 @@ func TestScanTemplates(t *testing.T) {
 // is distinct.
 func TestScanIDsStable(t *testing.T) {
 	t.Parallel()
-	path := "testdata/templates/sam-shortform.yaml"
+	path := filepath.Join(templateFixtures, "sam-shortform.yaml")
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -204,7 +208,8 @@ Resources:
 	}
 }
 
-// TestLambdaPermissions covers the permission shapes of DESIGN §4.
+// TestLambdaPermissions covers the permission shapes LMB001 to LMB003 judge
+// (docs/architecture.md, "Check registry").
 func TestLambdaPermissions(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct {

@@ -2,7 +2,6 @@ package replay
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"strconv"
 	"sync"
@@ -15,6 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/rs/zerolog"
 )
+
+// The batch pipeline: each received batch is classified, delivered to its
+// targets, deleted from the dead-letter queue where a target accepted it,
+// and accounted for in the result and the log.
 
 // action is what the engine does with one received message.
 type action int
@@ -391,98 +394,4 @@ func (r *run) account(ctx context.Context, items []*item) {
 		}
 		ev.Msg("dlq message")
 	}
-}
-
-// finish makes skipped and dry-run messages visible again, reads what
-// remains and returns the result. It runs on a context detached from
-// cancellation so an interrupted run still lets go of what it holds.
-func (r *run) finish(ctx context.Context) Result {
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	if dl, ok := ctx.Deadline(); ok {
-		cancel()
-		fctx, cancel = context.WithDeadline(context.WithoutCancel(ctx), dl)
-	}
-	defer cancel()
-
-	r.mu.Lock()
-	handles := make([]string, 0, len(r.release))
-	for _, h := range r.release {
-		handles = append(handles, h)
-	}
-	r.mu.Unlock()
-	for start := 0; start < len(handles); start += batchSize {
-		part := handles[start:min(start+batchSize, len(handles))]
-		entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(part))
-		for i, h := range part {
-			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(h), VisibilityTimeout: 0}
-		}
-		out, err := r.e.sqs.ChangeMessageVisibilityBatch(fctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(r.p.source.url), Entries: entries})
-		if err == nil && len(out.Failed) > 0 {
-			err = fmt.Errorf("%d entries rejected, first: %s", len(out.Failed), aws.ToString(out.Failed[0].Code))
-		}
-		if err != nil {
-			// Not a loss: the messages become visible when their
-			// visibility timeout ends.
-			zerolog.Ctx(ctx).Warn().Err(err).Str("queue", r.p.source.url).Msg("could not make looked-at messages visible again")
-		}
-	}
-
-	out, err := r.e.sqs.GetQueueAttributes(fctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: aws.String(r.p.source.url),
-		AttributeNames: []types.QueueAttributeName{
-			types.QueueAttributeNameApproximateNumberOfMessages,
-			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
-		},
-	})
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err == nil {
-		v, _ := strconv.Atoi(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessages)])
-		nv, _ := strconv.Atoi(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible)])
-		r.res.RemainingApprox = v + nv
-	} else {
-		r.res.RemainingApprox = -1
-		zerolog.Ctx(ctx).Warn().Err(err).Str("queue", r.p.source.url).Msg("could not read the number of remaining messages")
-	}
-	res := r.res
-	res.DryRunReport = r.report
-	return res
-}
-
-// ledger remembers how often this engine delivered an event to a function.
-// A function's DLQ message carries no attribute the replayer set (Lambda
-// writes a new message), so for Lambda targets this is what stops a message
-// that fails again and again from being replayed more than MaxReplays times
-// by one long-lived engine.
-type ledger struct {
-	mu  sync.Mutex
-	cap int
-	m   map[[32]byte]int
-}
-
-func newLedger(capacity int) *ledger { return &ledger{cap: capacity, m: map[[32]byte]int{}} }
-
-func ledgerKey(t Target, payload []byte) [32]byte {
-	h := sha256.New()
-	h.Write([]byte(t.String()))
-	h.Write([]byte{0})
-	h.Write(payload)
-	var k [32]byte
-	copy(k[:], h.Sum(nil))
-	return k
-}
-
-func (l *ledger) count(k [32]byte) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.m[k]
-}
-
-func (l *ledger) add(k [32]byte, n int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.m) >= l.cap {
-		clear(l.m)
-	}
-	l.m[k] = max(l.m[k], n)
 }

@@ -10,9 +10,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
+// sampleRequests is the folder of the dlq-replayer's sample events, which
+// are also the request tests' and fuzz seeds' fixtures.
+var sampleRequests = filepath.Join("..", "..", "events", "dlq-replayer")
+
+// seedFiles adds every JSON file of dir as a seed, followed by extra.
 func seedFiles(f *testing.F, dir string, extra ...any) {
 	f.Helper()
-	files, _ := filepath.Glob(filepath.Join("testdata", dir, "*.json"))
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(files) == 0 {
+		f.Fatalf("no seed files in %s", dir)
+	}
 	for _, p := range files {
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -26,7 +34,7 @@ func seedFiles(f *testing.F, dir string, extra ...any) {
 // ErrBadRequest; never a panic, and a parsed request survives Normalize
 // again unchanged.
 func FuzzParseRequest(f *testing.F) {
-	seedFiles(f, "request")
+	seedFiles(f, sampleRequests)
 	f.Add([]byte(`{"queueUrl":"https://sqs.us-east-1.amazonaws.com/123456789012/q","maxMessages":-1}`))
 	f.Add([]byte(`{"queueUrl":"arn:aws:sqs:us-east-1:123456789012:q","target":"arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -51,7 +59,7 @@ func FuzzParseRequest(f *testing.F) {
 // a record names a Lambda function, and a raw message's payload is its
 // body unchanged.
 func FuzzDecodeMessage(f *testing.F) {
-	seedFiles(f, "decode", "200", "0")
+	seedFiles(f, filepath.Join("testdata", "decode"), "200", "0")
 	f.Add([]byte(`{"requestContext":{"functionArn":"arn:aws:lambda:us-east-1:123456789012:function:f"},"requestPayload":null}`), "200", "1")
 	f.Fuzz(func(t *testing.T, body []byte, code, count string) {
 		attrs := map[string]types.MessageAttributeValue{

@@ -28,7 +28,8 @@ const (
 // of the wrong kind.
 var ErrBadRequest = errors.New("bad replay request")
 
-// Request is the replay request of DESIGN §6; the dlq-replayer function
+// Request is the replay request (docs/architecture.md, "Replay
+// guarantees"); the dlq-replayer function
 // receives it as its event and `selfaudit replay` builds it from flags.
 type Request struct {
 	// QueueURL is the dead-letter queue, as a queue URL or a queue ARN.
@@ -61,8 +62,8 @@ type Filter struct {
 	BodyContains string `json:"bodyContains,omitempty"`
 }
 
-// Result is the outcome of one run, as DESIGN §6 defines it. DryRunReport is
-// present only for dry runs.
+// Result is the outcome of one run (docs/architecture.md, "Replay
+// guarantees"). DryRunReport is present only for dry runs.
 type Result struct {
 	Received        int           `json:"received"`
 	Replayed        int           `json:"replayed"`

@@ -60,7 +60,7 @@ func TestParseRequest(t *testing.T) {
 // would send to the function.
 func TestSampleEvents(t *testing.T) {
 	t.Parallel()
-	files, _ := filepath.Glob(filepath.Join("..", "..", "events", "dlq-replayer", "*.json"))
+	files, _ := filepath.Glob(filepath.Join(sampleRequests, "*.json"))
 	if len(files) == 0 {
 		t.Fatal("no sample events in events/dlq-replayer")
 	}

