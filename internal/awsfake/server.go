@@ -106,3 +106,22 @@ func (s *Servers) ResetCalls() {
 		f.Calls().Reset()
 	}
 }
+
+// Fleet is the fakes of one Estate, running: its Lambda control plane,
+// CloudWatch, CloudWatch Logs and an EventBridge bus for the findings.
+type Fleet struct {
+	*Servers
+	Estate     *Estate
+	Lambda     *Lambda
+	CloudWatch *CloudWatch
+	Logs       *Logs
+	Events     *EventBridge
+}
+
+// StartFleet serves estate until the test ends.
+func StartFleet(t testing.TB, estate *Estate) *Fleet {
+	t.Helper()
+	a := &Fleet{Estate: estate, Lambda: NewLambda(estate), CloudWatch: NewCloudWatch(estate), Logs: NewLogs(estate), Events: NewEventBridge()}
+	a.Servers = Serve(t, a.Lambda, a.CloudWatch, a.Logs, a.Events)
+	return a
+}

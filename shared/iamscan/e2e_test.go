@@ -3,26 +3,24 @@ package iamscan
 import (
 	"context"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/selfaudit/selfaudit/internal/awsfake"
+	"github.com/selfaudit/selfaudit/internal/testenv"
 	"github.com/selfaudit/selfaudit/shared/findings"
-	fakeaws "github.com/selfaudit/selfaudit/shared/internal/iamfakes"
-	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 
-// fakeAccount is the example account behind httptest servers in IAM's,
+// fakeAccount is the example account behind the awsfake servers in IAM's,
 // Lambda's and EventBridge's wire formats, and the AWS_ENDPOINT_URL_*
 // variables that point a function at them.
 type fakeAccount struct {
-	iam    *fakeaws.IAM
-	lambda *fakeaws.Lambda
-	events *fakeaws.EventBridge
+	iam    *awsfake.IAM
+	lambda *awsfake.Lambda
+	events *awsfake.EventBridge
 	env    []string
 }
 
@@ -31,7 +29,7 @@ type fakeAccount struct {
 func newFakeAccount(t *testing.T, pagesDir string) *fakeAccount {
 	t.Helper()
 	testenv.FakeAWSEnv(t)
-	fi, err := fakeaws.NewIAM(pagesDir)
+	fi, err := awsfake.NewIAM(pagesDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,27 +37,19 @@ func newFakeAccount(t *testing.T, pagesDir string) *fakeAccount {
 	if err := fi.LoadDetails(detailsJSON); err != nil {
 		t.Fatal(err)
 	}
-	fl, err := fakeaws.NewLambda(lambdaJSON)
+	estate, err := awsfake.LoadLambdaFixture(lambdaJSON)
 	if err != nil {
 		t.Fatal(err)
 	}
-	eb := &fakeaws.EventBridge{}
-	a := &fakeAccount{iam: fi, lambda: fl, events: eb}
-	for _, s := range []struct {
-		service string
-		h       http.Handler
-	}{{"IAM", fi}, {"LAMBDA", fl}, {"EVENTBRIDGE", eb}} {
-		srv := httptest.NewServer(s.h)
-		t.Cleanup(srv.Close)
-		t.Setenv("AWS_ENDPOINT_URL_"+s.service, srv.URL)
-		a.env = append(a.env, "AWS_ENDPOINT_URL_"+s.service+"="+srv.URL)
-	}
-	return a
+	fl, eb := awsfake.NewLambda(estate), awsfake.NewEventBridge()
+	servers := awsfake.Serve(t, fi, fl, eb)
+	servers.Setenv(t)
+	return &fakeAccount{iam: fi, lambda: fl, events: eb, env: servers.Env()}
 }
 
 // TestFunctionEndToEnd builds the iam-wildcard-scanner bootstrap, runs it
 // under aws-lambda-rie with its IAM, Lambda and EventBridge endpoints
-// pointed at httptest servers speaking the real wire formats, invokes it
+// pointed at the awsfake servers speaking the real wire formats, invokes it
 // with the sample events and checks what it published and returned.
 func TestFunctionEndToEnd(t *testing.T) {
 	if testing.Short() {
@@ -143,8 +133,8 @@ func TestFunctionEndToEnd(t *testing.T) {
 	if !equalSets(got, want) {
 		t.Errorf("published %d distinct findings, golden has %d", len(got), len(want))
 	}
-	if len(eb.BadTarget) > 0 {
-		t.Errorf("requests that were not PutEvents in JSON 1.1: %v", eb.BadTarget)
+	if bad := eb.Rejected(); len(bad) > 0 {
+		t.Errorf("PutEvents requests refused (another target or content type, a limit broken): %v", bad)
 	}
 	if !strings.Contains(rie.Logs(), `"_aws"`) {
 		t.Error("no Embedded Metric Format line in the function's output")

@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/selfaudit/selfaudit/internal/testenv"
 	"github.com/selfaudit/selfaudit/shared/awsconfig"
-	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 
 // fauxqs points the SDK at fauxqs for this test and returns a client built
