@@ -118,9 +118,14 @@ func TestBatchEntriesBySize(t *testing.T) {
 		n := 0
 		for _, e := range b {
 			n += entrySize(e)
+			// The publisher counts as the EventBridge fake does.
+			fake := awsfake.Entry{Source: aws.ToString(e.Source), DetailType: aws.ToString(e.DetailType), Detail: aws.ToString(e.Detail), Resources: e.Resources}
+			if got := awsfake.EntrySize(fake); got != entrySize(e) {
+				t.Fatalf("entry size %d, the EventBridge fake counts %d", entrySize(e), got)
+			}
 		}
-		if n > MaxPutBytes {
-			t.Fatalf("batch of %d bytes", n)
+		if n > MaxPutBytes || n > awsfake.MaxPutBytes || len(b) > awsfake.MaxPutEntries {
+			t.Fatalf("batch of %d entries and %d bytes", len(b), n)
 		}
 	}
 }
