@@ -51,6 +51,39 @@ func newLiveEnv(t *testing.T, pages string) *liveEnv {
 	}}
 }
 
+// fakeAccount is the example account behind the awsfake servers in IAM's,
+// Lambda's and EventBridge's wire formats, and the AWS_ENDPOINT_URL_*
+// variables that point a function at them.
+type fakeAccount struct {
+	iam    *awsfake.IAM
+	lambda *awsfake.Lambda
+	events *awsfake.EventBridge
+	env    []string
+}
+
+// newFakeAccount serves the account's IAM pages from pagesDir and sets
+// the endpoint variables in this process too, for in-process SDK clients.
+func newFakeAccount(t *testing.T, pagesDir string) *fakeAccount {
+	t.Helper()
+	testenv.FakeAWSEnv(t)
+	fi, err := awsfake.NewIAM(pagesDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi.WantFilter = []string{"Role", "LocalManagedPolicy", "AWSManagedPolicy"}
+	if err := fi.LoadDetails(detailsJSON); err != nil {
+		t.Fatal(err)
+	}
+	estate, err := awsfake.LoadLambdaFixture(lambdaJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl, eb := awsfake.NewLambda(estate), awsfake.NewEventBridge()
+	servers := awsfake.Serve(t, fi, fl, eb)
+	servers.Setenv(t)
+	return &fakeAccount{iam: fi, lambda: fl, events: eb, env: servers.Env()}
+}
+
 // goldenResult is what the golden file pins of a live scan.
 type goldenResult struct {
 	Roles     int                `json:"roles"`

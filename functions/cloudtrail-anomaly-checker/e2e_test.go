@@ -1,4 +1,4 @@
-package cloudtrail_test
+package main_test
 
 import (
 	"context"
@@ -25,9 +25,8 @@ type functionResult struct {
 	Published int    `json:"published"`
 }
 
-// TestEndToEndUnderRIE lives beside the engine because the emulator
-// helpers are internal to shared/. It builds the bootstrap, runs it under aws-lambda-rie
-// with a baseline table in dynalite and a test event bus, and sends the
+// TestEndToEndUnderRIE builds the function's bootstrap, runs it under
+// aws-lambda-rie with a baseline table in dynalite and a test event bus, and sends the
 // sample EventBridge CloudTrail event twice: the first invocation publishes
 // CT003 (with the function ARN as resource) and CT002, the second publishes
 // nothing because those findings were already published.

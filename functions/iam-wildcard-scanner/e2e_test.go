@@ -1,4 +1,4 @@
-package iamscan
+package main_test
 
 import (
 	"context"
@@ -12,11 +12,27 @@ import (
 	"github.com/selfaudit/selfaudit/internal/awsfake"
 	"github.com/selfaudit/selfaudit/internal/testenv"
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/iamscan"
 )
+
+// The example account of the IAM scanner's own tests: cloudsplaining's
+// example served in IAM's wire format, and a few functions with resource
+// policies.
+func testdata(t testing.TB, parts ...string) string {
+	return filepath.Join(append([]string{testenv.ModuleRoot(t), "shared", "iamscan", "testdata"}, parts...)...)
+}
+
+// goldenResult is what the IAM scanner's golden file pins of a live scan
+// of the example account.
+type goldenResult struct {
+	Roles     int                `json:"roles"`
+	Functions int                `json:"functions"`
+	Findings  []findings.Finding `json:"findings"`
+}
 
 // fakeAccount is the example account behind the awsfake servers in IAM's,
 // Lambda's and EventBridge's wire formats, and the AWS_ENDPOINT_URL_*
-// variables that point a function at them.
+// variables that point the function at them.
 type fakeAccount struct {
 	iam    *awsfake.IAM
 	lambda *awsfake.Lambda
@@ -24,27 +40,35 @@ type fakeAccount struct {
 	env    []string
 }
 
-// newFakeAccount serves the account's IAM pages from pagesDir and sets
-// the endpoint variables in this process too, for in-process SDK clients.
-func newFakeAccount(t *testing.T, pagesDir string) *fakeAccount {
+func newFakeAccount(t *testing.T) *fakeAccount {
 	t.Helper()
 	testenv.FakeAWSEnv(t)
-	fi, err := awsfake.NewIAM(pagesDir)
+	fi, err := awsfake.NewIAM(testdata(t, "gaad"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	fi.WantFilter = []string{"Role", "LocalManagedPolicy", "AWSManagedPolicy"}
-	if err := fi.LoadDetails(detailsJSON); err != nil {
+	if err := fi.LoadDetails(testdata(t, "cloudsplaining", "example-authz-details.json")); err != nil {
 		t.Fatal(err)
 	}
-	estate, err := awsfake.LoadLambdaFixture(lambdaJSON)
+	estate, err := awsfake.LoadLambdaFixture(testdata(t, "lambda", "functions.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	fl, eb := awsfake.NewLambda(estate), awsfake.NewEventBridge()
-	servers := awsfake.Serve(t, fi, fl, eb)
-	servers.Setenv(t)
-	return &fakeAccount{iam: fi, lambda: fl, events: eb, env: servers.Env()}
+	return &fakeAccount{iam: fi, lambda: fl, events: eb, env: awsfake.Serve(t, fi, fl, eb).Env()}
+}
+
+func equalSets(a, b map[string]bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if !b[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // TestFunctionEndToEnd builds the iam-wildcard-scanner bootstrap, runs it
@@ -56,7 +80,7 @@ func TestFunctionEndToEnd(t *testing.T) {
 		t.Skip("builds and runs the function under aws-lambda-rie")
 	}
 	bin := testenv.BuildFunction(t, "iam-wildcard-scanner")
-	a := newFakeAccount(t, "testdata/gaad")
+	a := newFakeAccount(t)
 	fi, eb := a.iam, a.events
 	const bus = "selfaudit-findings"
 	rie := testenv.StartRIE(t, bin,
@@ -71,7 +95,7 @@ func TestFunctionEndToEnd(t *testing.T) {
 
 	// The golden findings of the same account, judged in-process.
 	var golden goldenResult
-	b, err := os.ReadFile("testdata/live-scan.golden.json")
+	b, err := os.ReadFile(testdata(t, "live-scan.golden.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +145,7 @@ func TestFunctionEndToEnd(t *testing.T) {
 			if err := json.Unmarshal([]byte(e.Detail), &f); err != nil {
 				t.Fatalf("detail %s: %v", e.Detail, err)
 			}
-			if f.Source != SourceLive {
+			if f.Source != iamscan.SourceLive {
 				t.Errorf("finding source %q", f.Source)
 			}
 			got[f.ID] = true
@@ -177,7 +201,7 @@ func TestFunctionTraced(t *testing.T) {
 		t.Skip("builds and runs the function")
 	}
 	bin := testenv.BuildFunction(t, "iam-wildcard-scanner")
-	a := newFakeAccount(t, "testdata/gaad")
+	a := newFakeAccount(t)
 	fi, fl, eb := a.iam, a.lambda, a.events
 	daemon := testenv.StartXRayDaemon(t)
 	scheduled, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "events/iam-wildcard-scanner/scheduled.json"))
