@@ -14,7 +14,7 @@
 //     ListEventSourceMappings, GetFunctionEventInvokeConfig,
 //     ListFunctionEventInvokeConfigs) and Invoke through a function the
 //     test gives (testenv.Invoker runs functions under aws-lambda-rie).
-//     Errors carry X-Amzn-ErrorType (WriteLambdaError). Write operations
+//     Errors carry X-Amzn-ErrorType. Write operations
 //     other than Invoke are not served.
 //   - IAM: the Query protocol with XML answers and URL-encoded policy
 //     documents; GetAccountAuthorizationDetails from pre-generated pages,

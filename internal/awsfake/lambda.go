@@ -145,7 +145,7 @@ func (l *Lambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	op, raw := route(r.Method, parts)
 	if op == "" {
-		WriteLambdaError(w, http.StatusNotFound, "UnknownOperationException", "no such route in the fake: "+r.Method+" "+path)
+		writeLambdaError(w, http.StatusNotFound, "UnknownOperationException", "no such route in the fake: "+r.Method+" "+path)
 		return
 	}
 	name, qualifier := splitName(raw)
@@ -350,7 +350,7 @@ func (l *Lambda) invoke(w http.ResponseWriter, r *http.Request, req InvokeReques
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(res.Payload)
 	default:
-		WriteLambdaError(w, http.StatusBadRequest, "InvalidParameterValueException", "unknown invocation type "+req.InvocationType)
+		writeLambdaError(w, http.StatusBadRequest, "InvalidParameterValueException", "unknown invocation type "+req.InvocationType)
 	}
 }
 
@@ -359,7 +359,7 @@ func writeInvokeErr(w http.ResponseWriter, err error) {
 		restError(w, e, "Invoke")
 		return
 	}
-	WriteLambdaError(w, http.StatusBadGateway, "ServiceException", err.Error())
+	writeLambdaError(w, http.StatusBadGateway, "ServiceException", err.Error())
 }
 
 func orDefault(s, d string) string {

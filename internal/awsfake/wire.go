@@ -45,11 +45,9 @@ func writeREST(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// WriteLambdaError answers in the Lambda REST API's error shape: the
-// status, X-Amzn-ErrorType and {"Type": "User", "message": ...}. It is the
-// one writer of that shape for every test server that stands in for
-// Lambda.
-func WriteLambdaError(w http.ResponseWriter, status int, typ, msg string) {
+// writeLambdaError answers in the Lambda REST API's error shape: the
+// status, X-Amzn-ErrorType and {"Type": "User", "message": ...}.
+func writeLambdaError(w http.ResponseWriter, status int, typ, msg string) {
 	w.Header().Set("Content-Type", ctREST)
 	w.Header().Set("X-Amzn-ErrorType", typ)
 	w.WriteHeader(status)
@@ -57,7 +55,7 @@ func WriteLambdaError(w http.ResponseWriter, status int, typ, msg string) {
 }
 
 func restError(w http.ResponseWriter, e *APIError, op string) {
-	WriteLambdaError(w, e.Status, e.Type, e.message(op))
+	writeLambdaError(w, e.Status, e.Type, e.message(op))
 }
 
 // xmlEscape escapes text for an XML element.

@@ -14,10 +14,10 @@ import (
 	"github.com/selfaudit/selfaudit/internal/awsfake"
 )
 
-// TestLambdaFrontThroughSDK runs the hello function under aws-lambda-rie and
-// invokes it through the real SDK client, checking that function errors are
-// marked as real Lambda marks them.
-func TestLambdaFrontThroughSDK(t *testing.T) {
+// TestInvokerThroughSDK runs the hello function under aws-lambda-rie behind
+// the Lambda fake and invokes it through the real SDK client, checking that
+// function errors are marked as real Lambda marks them.
+func TestInvokerThroughSDK(t *testing.T) {
 	FakeAWSEnv(t)
 	bin := BuildPackage(t, "./internal/testenv/testdata/hello", "hello")
 	front := awsfake.NewLambda(nil)
