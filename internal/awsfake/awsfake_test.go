@@ -3,6 +3,7 @@ package awsfake_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -11,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -332,5 +335,34 @@ func TestSSMAndSTS(t *testing.T) {
 	}
 	if env := srv.Env(); len(env) != 2 || !strings.HasPrefix(env[0], "AWS_ENDPOINT_URL_SSM=http://") || !strings.HasPrefix(env[1], "AWS_ENDPOINT_URL_STS=http://") {
 		t.Errorf("env %v", env)
+	}
+}
+
+func TestCloudTrailLookupPages(t *testing.T) {
+	srv := awsfake.NewCloudTrail()
+	for i := range 120 {
+		src := "lambda.amazonaws.com"
+		if i%3 == 0 {
+			src = "iam.amazonaws.com"
+		}
+		srv.Events = append(srv.Events, awsfake.LookupEvent{EventId: fmt.Sprint(i), EventName: "X", EventSource: src, EventTime: 1.7e9, CloudTrailEvent: "{}"})
+	}
+	c := cloudtrail.NewFromConfig(cfg(awsfake.Serve(t, srv).URL(srv)))
+	in := &cloudtrail.LookupEventsInput{LookupAttributes: []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyEventSource, AttributeValue: aws.String("lambda.amazonaws.com")}}}
+	n := 0
+	p := cloudtrail.NewLookupEventsPaginator(c, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(page.Events)
+	}
+	if n != 80 || len(srv.Lookups()) != 2 {
+		t.Errorf("%d events in %d calls, want 80 in 2 pages of at most 50", n, len(srv.Lookups()))
+	}
+	two := &cloudtrail.LookupEventsInput{LookupAttributes: append(in.LookupAttributes, in.LookupAttributes[0])}
+	if _, err := c.LookupEvents(context.Background(), two); apiCode(err) != "InvalidLookupAttributesException" {
+		t.Errorf("two attributes: %v", err)
 	}
 }

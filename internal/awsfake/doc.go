@@ -28,6 +28,9 @@
 //   - Logs (CloudWatch Logs): DescribeLogGroups, StartQuery (the fleet
 //     auditor's REPORT query only, 50 groups at most), GetQueryResults and
 //     FilterLogEvents in AWS JSON 1.1 over the Estate's REPORT lines.
+//   - CloudTrail: LookupEvents in AWS JSON 1.1, filtered by one lookup
+//     attribute and paged (50 events a page at most), recording when each
+//     call arrived, to test rate limits.
 //   - STS: GetCallerIdentity in the Query protocol.
 //   - SSM: GetParameter (String parameters) in AWS JSON 1.1.
 //
