@@ -61,7 +61,7 @@ func NewIAM(dir string) (*IAM, error) {
 func (s *IAM) Pages() int { return len(s.pages) }
 
 // IAMMarker is the continuation token of page n (1-based), as written by
-// internal/gengaad.
+// shared/iamscan/internal/gengaad.
 func IAMMarker(n int) string {
 	return base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("selfaudit-gaad-page-%d", n)))
 }
