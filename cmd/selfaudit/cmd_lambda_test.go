@@ -7,8 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/selfaudit/selfaudit/internal/awsfake"
+	"github.com/selfaudit/selfaudit/internal/testenv"
 	"github.com/selfaudit/selfaudit/shared/findings"
-	"github.com/selfaudit/selfaudit/shared/fleet/fleettest"
 )
 
 // lambdaRun runs `selfaudit lambda args...` in-process.
@@ -23,8 +24,8 @@ func lambdaRun(t *testing.T, args ...string) (int, string, string) {
 // TestLambdaAgainstSampleFleet runs the command with the real SDK clients
 // against the fake Lambda, CloudWatch and CloudWatch Logs servers.
 func TestLambdaAgainstSampleFleet(t *testing.T) {
-	srv := fleettest.Start(t, fleettest.Sample())
-	srv.SetEnv(t)
+	testenv.FakeAWSEnv(t)
+	awsfake.StartFleet(t, awsfake.SampleEstate()).Setenv(t)
 	code, out, errOut := lambdaRun(t, "--format", "json", "--fail-on", "high")
 	if code != exitFindings {
 		t.Fatalf("exit %d, want %d (HIGH findings present): %s", code, exitFindings, errOut)
@@ -34,7 +35,7 @@ func TestLambdaAgainstSampleFleet(t *testing.T) {
 		t.Fatalf("%v: %s", err, out)
 	}
 	want := 0
-	for _, c := range fleettest.SampleExpected {
+	for _, c := range awsfake.SampleEstateChecks {
 		want += len(c)
 	}
 	if len(rep.Findings) != want || rep.Summary["HIGH"] == 0 {

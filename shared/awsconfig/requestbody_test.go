@@ -21,7 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go/logging"
 
-	"github.com/selfaudit/selfaudit/shared/internal/testenv"
+	"github.com/selfaudit/selfaudit/internal/awsfake"
+	"github.com/selfaudit/selfaudit/internal/testenv"
 )
 
 // recordingClient keeps the request it was given.
@@ -114,7 +115,7 @@ func TestNoCallLostAfterTheServiceAnswered(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		served.Add(1)
-		if testenv.IsSDKRetry(r) {
+		if awsfake.IsSDKRetry(r) {
 			retries.Add(1)
 		}
 		w.Header().Set("Content-Type", "application/x-amz-json-1.0")

@@ -3,12 +3,7 @@ package cloudtrail
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,68 +13,34 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"golang.org/x/time/rate"
 
-	"github.com/selfaudit/selfaudit/shared/internal/testenv"
+	"github.com/selfaudit/selfaudit/internal/awsfake"
+	"github.com/selfaudit/selfaudit/internal/testenv"
 )
 
 const openPermission = `{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/bob","accountId":"111122223333","userName":"bob"},"eventTime":"2026-11-20T10:00:00Z","eventSource":"lambda.amazonaws.com","eventName":"AddPermission20150331v2","awsRegion":"eu-west-1","sourceIPAddress":"198.51.100.1","userAgent":"aws-cli/2.15","requestParameters":{"functionName":"orders-api","statementId":"open","action":"lambda:InvokeFunction","principal":"*"},"responseElements":null,"eventID":"%s","recipientAccountId":"111122223333"}`
 
 func openPermissionWithID(id string) string { return strings.Replace(openPermission, "%s", id, 1) }
 
-// lookupServer speaks CloudTrail's AWS JSON 1.1 protocol for LookupEvents,
-// serving pages of events and recording when each call arrived.
-type lookupServer struct {
-	mu      sync.Mutex
-	calls   []time.Time
-	sources []string
-	pages   int
-}
-
-func (s *lookupServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	// The SDK sends the short target; the service also accepts the
-	// fully qualified com.amazonaws.cloudtrail.v20131101 form.
-	if got := r.Header.Get("X-Amz-Target"); !strings.HasSuffix(got, "CloudTrail_20131101.LookupEvents") {
-		http.Error(w, "unexpected target "+got, http.StatusBadRequest)
-		return
+// lookupServer is the CloudTrail fake serving, for each event source the
+// analyzer asks for, pages of two events: an AddPermission that opens a
+// function and a record that is not JSON.
+func lookupServer(pages int, sources ...string) *awsfake.CloudTrail {
+	srv := awsfake.NewCloudTrail()
+	srv.PageSize = 2
+	for _, src := range sources {
+		for page := range pages {
+			srv.Events = append(srv.Events,
+				awsfake.LookupEvent{EventId: "e", EventName: "AddPermission20150331v2", EventSource: src, EventTime: 1.7636e9, CloudTrailEvent: openPermissionWithID("lookup-" + string(rune('a'+page)))},
+				awsfake.LookupEvent{EventId: "bad", EventSource: src, CloudTrailEvent: "{not json"})
+		}
 	}
-	var in struct {
-		NextToken        string
-		LookupAttributes []struct{ AttributeKey, AttributeValue string }
-		StartTime        float64
-	}
-	body, _ := io.ReadAll(r.Body)
-	if err := json.Unmarshal(body, &in); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	s.mu.Lock()
-	s.calls = append(s.calls, time.Now())
-	for _, a := range in.LookupAttributes {
-		s.sources = append(s.sources, a.AttributeValue)
-	}
-	s.mu.Unlock()
-	page := 0
-	if in.NextToken != "" {
-		page = int(in.NextToken[0] - '0')
-	}
-	out := map[string]any{}
-	ev := openPermissionWithID("lookup-" + string(rune('a'+page)))
-	out["Events"] = []map[string]any{
-		{"EventId": "e", "EventName": "AddPermission20150331v2", "EventTime": 1.7636e9, "CloudTrailEvent": ev},
-		{"EventId": "bad", "CloudTrailEvent": "{not json"},
-	}
-	if page+1 < s.pages {
-		out["NextToken"] = string(rune('0' + page + 1))
-	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	_ = json.NewEncoder(w).Encode(out)
+	return srv
 }
 
 func TestLookupPagesAndRate(t *testing.T) {
 	testenv.FakeAWSEnv(t)
-	srv := &lookupServer{pages: 3}
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	t.Setenv("AWS_ENDPOINT_URL_CLOUDTRAIL", hs.URL)
+	srv := lookupServer(3, "lambda.amazonaws.com", "iam.amazonaws.com")
+	awsfake.Serve(t, srv).Setenv(t)
 	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -98,10 +59,17 @@ func TestLookupPagesAndRate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(srv.calls) != 6 {
-		t.Fatalf("%d LookupEvents calls, want 3 pages x 2 sources", len(srv.calls))
+	calls := srv.Lookups()
+	if len(calls) != 6 {
+		t.Fatalf("%d LookupEvents calls, want 3 pages x 2 sources", len(calls))
 	}
-	if elapsed := srv.calls[len(srv.calls)-1].Sub(srv.calls[0]); elapsed < 2200*time.Millisecond {
+	var sources []string
+	for _, c := range calls {
+		for _, a := range c.Attributes {
+			sources = append(sources, a.AttributeValue)
+		}
+	}
+	if elapsed := calls[len(calls)-1].At.Sub(calls[0].At); elapsed < 2200*time.Millisecond {
 		t.Errorf("6 calls took %v; at 2 calls/s the last comes 2.5s after the first", elapsed)
 	}
 	if st.Records != 6 || st.Malformed != 6 {
@@ -110,8 +78,8 @@ func TestLookupPagesAndRate(t *testing.T) {
 	if len(fs) != 6 || fs[0].Check != "CT003" {
 		t.Errorf("findings = %+v, want CT003 and CT002 for each of 3 distinct event IDs", fs)
 	}
-	if strings.Join(srv.sources, ",") != "lambda.amazonaws.com,lambda.amazonaws.com,lambda.amazonaws.com,iam.amazonaws.com,iam.amazonaws.com,iam.amazonaws.com" {
-		t.Errorf("lookup attributes = %v", srv.sources)
+	if strings.Join(sources, ",") != "lambda.amazonaws.com,lambda.amazonaws.com,lambda.amazonaws.com,iam.amazonaws.com,iam.amazonaws.com,iam.amazonaws.com" {
+		t.Errorf("lookup attributes = %v", sources)
 	}
 }
 

@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -15,64 +12,42 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+
+	"github.com/selfaudit/selfaudit/internal/awsfake"
 )
 
-// busServer speaks EventBridge's AWS JSON 1.1 PutEvents and fails the
-// entries whose finding ID is listed in failOnce on their first attempt, and
-// those in failAlways every time.
+// busServer is the EventBridge fake failing the entries whose finding ID
+// is listed in failOnce on their first attempt, and those in failAlways
+// every time.
 type busServer struct {
+	*awsfake.EventBridge
 	mu         sync.Mutex
-	calls      [][]map[string]any
 	attempts   map[string]int
 	failOnce   map[string]bool
 	failAlways map[string]bool
 }
 
-func (s *busServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("X-Amz-Target") != "AWSEvents.PutEvents" {
-		http.Error(w, "unexpected target "+r.Header.Get("X-Amz-Target"), http.StatusBadRequest)
-		return
-	}
-	body, _ := io.ReadAll(r.Body)
-	var in struct{ Entries []map[string]any }
-	if err := json.Unmarshal(body, &in); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls = append(s.calls, in.Entries)
-	type result struct {
-		EventId      string `json:",omitempty"`
-		ErrorCode    string `json:",omitempty"`
-		ErrorMessage string `json:",omitempty"`
-	}
-	out := struct {
-		FailedEntryCount int
-		Entries          []result
-	}{}
-	for i, e := range in.Entries {
+func newBusServer(failOnce, failAlways map[string]bool) *busServer {
+	s := &busServer{EventBridge: awsfake.NewEventBridge(), attempts: map[string]int{}, failOnce: failOnce, failAlways: failAlways}
+	s.FailEntry = func(e awsfake.Entry) (string, string) {
 		var f Finding
-		_ = json.Unmarshal([]byte(e["Detail"].(string)), &f)
+		_ = json.Unmarshal([]byte(e.Detail), &f)
+		s.mu.Lock()
+		defer s.mu.Unlock()
 		s.attempts[f.ID]++
 		if s.failAlways[f.ID] || (s.failOnce[f.ID] && s.attempts[f.ID] == 1) {
-			out.FailedEntryCount++
-			out.Entries = append(out.Entries, result{ErrorCode: "InternalFailure", ErrorMessage: "try again"})
-			continue
+			return "InternalFailure", "try again"
 		}
-		out.Entries = append(out.Entries, result{EventId: fmt.Sprintf("ev-%d-%d", len(s.calls), i)})
+		return "", ""
 	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	_ = json.NewEncoder(w).Encode(out)
+	return s
 }
 
-func newBusClient(t *testing.T, h http.Handler) *eventbridge.Client {
+func newBusClient(t *testing.T, bus *busServer) *eventbridge.Client {
 	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
 	return eventbridge.New(eventbridge.Options{
 		Region:       "us-east-1",
-		BaseEndpoint: aws.String(srv.URL),
+		BaseEndpoint: aws.String(awsfake.Serve(t, bus.EventBridge).URL(bus.EventBridge)),
 		Credentials:  aws.AnonymousCredentials{},
 	})
 }
@@ -83,24 +58,24 @@ func TestEventBridgePublisherBatchesAndRetries(t *testing.T) {
 	for i := range 23 {
 		fs = append(fs, sample("IAM002", High, fmt.Sprintf("arn:aws:iam::123456789012:role/r%d", i)))
 	}
-	srv := &busServer{attempts: map[string]int{}, failOnce: map[string]bool{fs[3].ID: true, fs[15].ID: true}, failAlways: map[string]bool{}}
+	srv := newBusServer(map[string]bool{fs[3].ID: true, fs[15].ID: true}, map[string]bool{})
 	p := &EventBridgePublisher{Client: newBusClient(t, srv), BusName: "selfaudit-findings", BaseDelay: time.Millisecond}
 	if err := p.Publish(context.Background(), fs); err != nil {
 		t.Fatal(err)
 	}
 	// 23 entries: batches of 10, 10, 3, then one retry call per failed batch.
 	var sizes []int
-	for _, c := range srv.calls {
+	for _, c := range srv.Batches() {
 		sizes = append(sizes, len(c))
 		if len(c) > MaxEntriesPerPut {
 			t.Errorf("a call carried %d entries", len(c))
 		}
 		for _, e := range c {
-			if e["Source"] != EventSource || e["DetailType"] != EventDetailType || e["EventBusName"] != "selfaudit-findings" {
-				t.Errorf("entry = %v", e)
+			if e.Source != EventSource || e.DetailType != EventDetailType || e.EventBusName != "selfaudit-findings" {
+				t.Errorf("entry = %+v", e)
 			}
-			if rs, _ := e["Resources"].([]any); len(rs) != 1 || !strings.HasPrefix(rs[0].(string), "arn:aws:iam::") {
-				t.Errorf("entry resources = %v", e["Resources"])
+			if rs := e.Resources; len(rs) != 1 || !strings.HasPrefix(rs[0], "arn:aws:iam::") {
+				t.Errorf("entry resources = %v", e.Resources)
 			}
 		}
 	}
@@ -117,7 +92,7 @@ func TestEventBridgePublisherBatchesAndRetries(t *testing.T) {
 func TestEventBridgePublisherReportsPersistentFailures(t *testing.T) {
 	t.Parallel()
 	fs := []Finding{sample("IAM001", Critical, "arn:aws:iam::1:role/a"), sample("IAM001", Critical, "arn:aws:iam::1:role/b")}
-	srv := &busServer{attempts: map[string]int{}, failOnce: map[string]bool{}, failAlways: map[string]bool{fs[1].ID: true}}
+	srv := newBusServer(map[string]bool{}, map[string]bool{fs[1].ID: true})
 	p := &EventBridgePublisher{Client: newBusClient(t, srv), Attempts: 3, BaseDelay: time.Millisecond}
 	err := p.Publish(context.Background(), fs)
 	if err == nil || !strings.Contains(err.Error(), "1 of 2 entries failed") {
@@ -143,9 +118,14 @@ func TestBatchEntriesBySize(t *testing.T) {
 		n := 0
 		for _, e := range b {
 			n += entrySize(e)
+			// The publisher counts as the EventBridge fake does.
+			fake := awsfake.Entry{Source: aws.ToString(e.Source), DetailType: aws.ToString(e.DetailType), Detail: aws.ToString(e.Detail), Resources: e.Resources}
+			if got := awsfake.EntrySize(fake); got != entrySize(e) {
+				t.Fatalf("entry size %d, the EventBridge fake counts %d", entrySize(e), got)
+			}
 		}
-		if n > MaxPutBytes {
-			t.Fatalf("batch of %d bytes", n)
+		if n > MaxPutBytes || n > awsfake.MaxPutBytes || len(b) > awsfake.MaxPutEntries {
+			t.Fatalf("batch of %d entries and %d bytes", len(b), n)
 		}
 	}
 }

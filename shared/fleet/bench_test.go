@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/selfaudit/selfaudit/internal/awsfake"
 	"github.com/selfaudit/selfaudit/shared/fleet"
-	"github.com/selfaudit/selfaudit/shared/fleet/fleettest"
 )
 
 // TestBatchingAtScale holds the auditor to its call budget on a generated
@@ -16,7 +16,7 @@ import (
 // for async functions without a DLQ, their invoke configs.
 func TestBatchingAtScale(t *testing.T) {
 	const n = 100
-	srv := fleettest.Start(t, fleettest.Generate(n))
+	srv := awsfake.StartFleet(t, awsfake.GenerateEstate(n))
 	a := newWireAuditor(t, srv, fleet.Config{})
 	res, err := a.Run(context.Background())
 	if err != nil {
@@ -44,8 +44,8 @@ func TestBatchingAtScale(t *testing.T) {
 			t.Errorf("%s: %d calls, want %d", op, calls[op], w)
 		}
 	}
-	perFn := float64(srv.TotalCalls()) / n
-	t.Logf("%d calls for %d functions: %.2f per function", srv.TotalCalls(), n, perFn)
+	perFn := float64(srv.TotalCalls("EventBridge")) / n
+	t.Logf("%d calls for %d functions: %.2f per function", srv.TotalCalls("EventBridge"), n, perFn)
 	if perFn > 3.5 {
 		t.Errorf("%.2f calls per function, budget 3.5", perFn)
 	}
@@ -55,7 +55,7 @@ func TestBatchingAtScale(t *testing.T) {
 // fakes with the real SDK clients and reports API calls per function.
 func BenchmarkAuditFleet(b *testing.B) {
 	const n = 2000
-	srv := fleettest.Start(b, fleettest.Generate(n))
+	srv := awsfake.StartFleet(b, awsfake.GenerateEstate(n))
 	a := newWireAuditor(b, srv, fleet.Config{Concurrency: 8})
 	b.ResetTimer()
 	var runs int

@@ -12,20 +12,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/selfaudit/selfaudit/internal/awsfake"
+	"github.com/selfaudit/selfaudit/internal/testenv"
 	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/fleet"
-	"github.com/selfaudit/selfaudit/shared/fleet/fleettest"
-	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 
 var testNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 
 // newWireAuditor builds the auditor over real SDK clients pointed at the
 // fake servers, as main does in the function and the CLI.
-func newWireAuditor(t testing.TB, srv *fleettest.Servers, cfg fleet.Config) *fleet.Auditor {
+func newWireAuditor(t testing.TB, srv *awsfake.Fleet, cfg fleet.Config) *fleet.Auditor {
 	t.Helper()
 	testenv.FakeAWSEnv(t)
-	srv.SetEnv(t)
+	srv.Setenv(t)
 	awsCfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +50,7 @@ func checksByFunction(fs []findings.Finding) map[string][]string {
 func assertSampleFindings(t *testing.T, res *fleet.Result) {
 	t.Helper()
 	got := checksByFunction(res.Findings)
-	for name, want := range fleettest.SampleExpected {
+	for name, want := range awsfake.SampleEstateChecks {
 		if strings.Join(got[name], ",") != strings.Join(want, ",") {
 			t.Errorf("%s: checks %v, want %v", name, got[name], want)
 		}
@@ -92,9 +92,9 @@ func TestAuditSampleFleetOverTheWire(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			fl := fleettest.Sample()
+			fl := awsfake.SampleEstate()
 			fl.InsightsDisabled = tc.insightsDisabled
-			srv := fleettest.Start(t, fl)
+			srv := awsfake.StartFleet(t, fl)
 			a := newWireAuditor(t, srv, fleet.Config{})
 			res, err := a.Run(context.Background())
 			if err != nil {
@@ -115,7 +115,7 @@ func TestAuditSampleFleetOverTheWire(t *testing.T) {
 }
 
 func TestAuditFindingsAreStableAcrossRuns(t *testing.T) {
-	srv := fleettest.Start(t, fleettest.Sample())
+	srv := awsfake.StartFleet(t, awsfake.SampleEstate())
 	a := newWireAuditor(t, srv, fleet.Config{})
 	ids := func() []string {
 		res, err := a.Run(context.Background())
@@ -135,9 +135,9 @@ func TestAuditFindingsAreStableAcrossRuns(t *testing.T) {
 }
 
 func TestAuditFailsNamingTheCall(t *testing.T) {
-	srv := fleettest.Start(t, fleettest.Sample())
+	srv := awsfake.StartFleet(t, awsfake.SampleEstate())
 	a := newWireAuditor(t, srv, fleet.Config{})
-	srv.Lambda.Close() // every Lambda call now fails
+	srv.Close(srv.Lambda) // every Lambda call now fails
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_, err := a.Run(ctx)

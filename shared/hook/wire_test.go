@@ -2,11 +2,9 @@ package hook
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,9 +20,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/selfaudit/selfaudit/internal/awsfake"
+	"github.com/selfaudit/selfaudit/internal/testenv"
 	"github.com/selfaudit/selfaudit/shared/findings"
-	fakeaws "github.com/selfaudit/selfaudit/shared/internal/hookfakes"
-	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 
 const (
@@ -32,35 +30,14 @@ const (
 	testExecution  = "exec-1"
 )
 
-// fakeSSM answers AmazonSSM.GetParameter from a map.
-type fakeSSM struct {
-	mu     sync.Mutex
-	params map[string]string
-}
-
-func (f *fakeSSM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var in struct{ Name string }
-	_ = json.NewDecoder(r.Body).Decode(&in)
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	f.mu.Lock()
-	v, ok := f.params[in.Name]
-	f.mu.Unlock()
-	if r.Header.Get("X-Amz-Target") != "AmazonSSM.GetParameter" || !ok {
-		w.WriteHeader(http.StatusBadRequest)
-		_ = json.NewEncoder(w).Encode(map[string]string{"__type": "ParameterNotFound", "message": in.Name})
-		return
-	}
-	_ = json.NewEncoder(w).Encode(map[string]any{"Parameter": map[string]any{"Name": in.Name, "Type": "String", "Value": v, "Version": 1}})
-}
-
-// wireEnv is a hook whose SDK clients talk to httptest servers.
+// wireEnv is a hook whose SDK clients talk to the awsfake servers.
 type wireEnv struct {
-	cd     *fakeaws.CodeDeploy
-	lam    *fakeaws.Lambda
-	bus    *fakeaws.EventBridge
-	ssm    *fakeSSM
+	cd     *awsfake.CodeDeploy
+	lam    *awsfake.Lambda
+	bus    *awsfake.EventBridge
+	ssm    *awsfake.SSM
 	hook   *Hook
-	invoke func(name, q string, payload []byte) fakeaws.InvokeResult
+	invoke func(name, q string, payload []byte) awsfake.InvokeResult
 }
 
 // appSpecFor is the AppSpec of a deployment that shifts fn's alias live
@@ -75,24 +52,20 @@ func appSpecFor(fn string) string {
 func newWireEnv(t testing.TB) *wireEnv {
 	t.Helper()
 	testenv.FakeAWSEnv(t)
-	e := &wireEnv{cd: fakeaws.NewCodeDeploy(), lam: fakeaws.NewLambda(), bus: &fakeaws.EventBridge{}, ssm: &fakeSSM{params: map[string]string{}}}
-	e.lam.Invoke = func(name, q string, payload []byte) fakeaws.InvokeResult {
+	e := &wireEnv{cd: awsfake.NewCodeDeploy(), lam: awsfake.NewLambda(nil), bus: awsfake.NewEventBridge(), ssm: awsfake.NewSSM()}
+	e.lam.Invoke = func(_ context.Context, req awsfake.InvokeRequest) awsfake.InvokeResult {
 		if e.invoke != nil {
-			return e.invoke(name, q, payload)
+			return e.invoke(req.Function, req.Qualifier, req.Payload)
 		}
-		return fakeaws.InvokeResult{Payload: string(payload)}
+		return awsfake.InvokeResult{Payload: req.Payload}
 	}
-	for svc, h := range map[string]http.Handler{"CODEDEPLOY": e.cd, "LAMBDA": e.lam, "EVENTBRIDGE": e.bus, "SSM": e.ssm} {
-		srv := httptest.NewServer(h)
-		t.Cleanup(srv.Close)
-		t.Setenv("AWS_ENDPOINT_URL_"+svc, srv.URL)
-	}
+	awsfake.Serve(t, e.cd, e.lam, e.bus, e.ssm).Setenv(t)
 	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRetryMaxAttempts(2))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.cd.Deployments[testDeployment] = fakeaws.Deployment{Application: "app", AppSpec: appSpecFor("target"), Inline: true}
-	e.lam.Put(fakeaws.HealthyFunction("target", "2"))
+	e.cd.Deployments[testDeployment] = awsfake.Deployment{Application: "app", AppSpec: appSpecFor("target"), Inline: true}
+	e.lam.Put(awsfake.HealthyFunction("target", "2"))
 	e.hook = &Hook{
 		CodeDeploy: codedeploy.NewFromConfig(cfg),
 		Lambda:     lambda.NewFromConfig(cfg),
@@ -154,12 +127,12 @@ func TestHookOverTheWire(t *testing.T) {
 		"smoke cases from SSM per function": {
 			setup: func(e *wireEnv) {
 				e.hook.Config.SmokeParameter = "/hook/smoke/{function}"
-				e.ssm.params["/hook/smoke/target"] = `[{"name":"must-fail","event":{"fail":true}}]`
-				e.invoke = func(_, _ string, p []byte) fakeaws.InvokeResult {
+				e.ssm.Put("/hook/smoke/target", `[{"name":"must-fail","event":{"fail":true}}]`)
+				e.invoke = func(_, _ string, p []byte) awsfake.InvokeResult {
 					if strings.Contains(string(p), "fail") {
-						return fakeaws.InvokeResult{Payload: `{"errorMessage":"asked to fail","errorType":"errorString"}`, FunctionError: "Unhandled"}
+						return awsfake.InvokeResult{Payload: []byte(`{"errorMessage":"asked to fail","errorType":"errorString"}`), FunctionError: "Unhandled"}
 					}
-					return fakeaws.InvokeResult{Payload: string(p)}
+					return awsfake.InvokeResult{Payload: p}
 				}
 			},
 			wantStatus: "Failed", wantFindings: []string{"HOOK010"},
@@ -174,8 +147,8 @@ func TestHookOverTheWire(t *testing.T) {
 		},
 		"function error": {
 			setup: func(e *wireEnv) {
-				e.invoke = func(string, string, []byte) fakeaws.InvokeResult {
-					return fakeaws.InvokeResult{Payload: `{"errorMessage":"boom","errorType":"errorString"}`, FunctionError: "Unhandled"}
+				e.invoke = func(string, string, []byte) awsfake.InvokeResult {
+					return awsfake.InvokeResult{Payload: []byte(`{"errorMessage":"boom","errorType":"errorString"}`), FunctionError: "Unhandled"}
 				}
 			},
 			wantStatus: "Failed", wantFindings: []string{"HOOK010"},
@@ -183,36 +156,38 @@ func TestHookOverTheWire(t *testing.T) {
 		"response lacks the expected fragment": {
 			setup: func(e *wireEnv) {
 				e.hook.Config.SmokeFile = "smoke/cases.json"
-				e.invoke = func(string, string, []byte) fakeaws.InvokeResult { return fakeaws.InvokeResult{Payload: `{"other":1}`} }
+				e.invoke = func(string, string, []byte) awsfake.InvokeResult {
+					return awsfake.InvokeResult{Payload: []byte(`{"other":1}`)}
+				}
 			},
 			wantStatus: "Failed", wantFindings: []string{"HOOK012"},
 		},
 		"latency budget exceeded": {
 			setup: func(e *wireEnv) {
 				e.hook.Config.LatencyShare = 0.05 // 500ms of the 10s timeout
-				e.invoke = func(string, string, []byte) fakeaws.InvokeResult {
-					return fakeaws.InvokeResult{Payload: `{}`, Delay: 900 * time.Millisecond}
+				e.invoke = func(string, string, []byte) awsfake.InvokeResult {
+					return awsfake.InvokeResult{Payload: []byte(`{}`), Delay: 900 * time.Millisecond}
 				}
 			},
 			wantStatus: "Failed", wantFindings: []string{"HOOK011"},
 		},
 		"secret in the environment": {
 			setup: func(e *wireEnv) {
-				f := fakeaws.HealthyFunction("target", "2")
-				f["Environment"] = map[string]any{"Variables": map[string]string{"DB_PASSWORD": "hunter2", "LOG_LEVEL": "info"}}
+				f := awsfake.HealthyFunction("target", "2")
+				f.Env = map[string]string{"DB_PASSWORD": "hunter2", "LOG_LEVEL": "info"}
 				e.lam.Put(f)
 			},
 			wantStatus: "Failed", wantFindings: []string{"HOOK005"},
 		},
 		"several configuration problems": {
 			setup: func(e *wireEnv) {
-				f := fakeaws.HealthyFunction("target", "2")
-				f["TracingConfig"] = map[string]any{"Mode": "PassThrough"}
-				f["Architectures"] = []string{"x86_64"}
-				f["Runtime"] = "nodejs22.x"
-				f["Timeout"] = 900
-				f["MemorySize"] = 10240
-				f["Environment"] = map[string]any{"Variables": map[string]string{AsyncMarkerVariable: "true"}}
+				f := awsfake.HealthyFunction("target", "2")
+				f.Tracing = "PassThrough"
+				f.Arch = "x86_64"
+				f.Runtime = "nodejs22.x"
+				f.TimeoutS = 900
+				f.MemoryMB = 10240
+				f.Env = map[string]string{AsyncMarkerVariable: "true"}
 				e.lam.Put(f)
 			},
 			wantStatus: "Failed", wantFindings: []string{"HOOK001", "HOOK002", "HOOK003", "HOOK004", "HOOK006", "HOOK007"},
@@ -223,19 +198,19 @@ func TestHookOverTheWire(t *testing.T) {
 		},
 		"GetDeployment access denied": {
 			setup: func(e *wireEnv) {
-				e.cd.SetError("GetDeployment", &fakeaws.APIError{Status: 400, Type: "AccessDeniedException"})
+				e.cd.SetError("GetDeployment", &awsfake.APIError{Status: 400, Type: "AccessDeniedException"})
 			},
 			wantStatus: "Failed", wantFindings: []string{"HOOK090"},
 		},
 		"malformed AppSpec": {
 			setup: func(e *wireEnv) {
-				e.cd.Deployments[testDeployment] = fakeaws.Deployment{Application: "app", AppSpec: "Resources: [unclosed", Inline: true}
+				e.cd.Deployments[testDeployment] = awsfake.Deployment{Application: "app", AppSpec: "Resources: [unclosed", Inline: true}
 			},
 			wantStatus: "Failed", wantFindings: []string{"HOOK090"},
 		},
 		"GetFunctionConfiguration keeps failing": {
 			setup: func(e *wireEnv) {
-				e.lam.Errors["GetFunctionConfiguration"] = &fakeaws.APIError{Status: 500, Type: "ServiceException"}
+				e.lam.SetError("GetFunctionConfiguration", &awsfake.APIError{Status: 500, Type: "ServiceException"})
 			},
 			wantStatus: "Failed", wantFindings: []string{"HOOK091"},
 		},
@@ -249,7 +224,7 @@ func TestHookOverTheWire(t *testing.T) {
 		},
 		"time runs out": {
 			setup: func(e *wireEnv) {
-				e.cd.Delay["GetDeployment"] = 5 * time.Second
+				e.cd.SetDelay("GetDeployment", 5*time.Second)
 				e.hook.Config.ReportMargin = time.Second
 			},
 			timeout:    2 * time.Second,
@@ -257,19 +232,19 @@ func TestHookOverTheWire(t *testing.T) {
 		},
 		"transient report errors are retried": {
 			setup: func(e *wireEnv) {
-				e.cd.SetError("PutLifecycleEventHookExecutionStatus", &fakeaws.APIError{Status: 503, Type: "ServiceUnavailable", Times: 3})
+				e.cd.SetError("PutLifecycleEventHookExecutionStatus", &awsfake.APIError{Status: 503, Type: "ServiceUnavailable", Times: 3})
 			},
 			wantStatus: "Succeeded", wantPuts: 4,
 		},
 		"already completed counts as reported": {
 			setup: func(e *wireEnv) {
-				e.cd.SetError("PutLifecycleEventHookExecutionStatus", &fakeaws.APIError{Status: 400, Type: "LifecycleEventAlreadyCompletedException"})
+				e.cd.SetError("PutLifecycleEventHookExecutionStatus", &awsfake.APIError{Status: 400, Type: "LifecycleEventAlreadyCompletedException"})
 			},
 			wantStatus: "Succeeded", wantPuts: 1,
 		},
 		"permanent report error fails the invocation": {
 			setup: func(e *wireEnv) {
-				e.cd.SetError("PutLifecycleEventHookExecutionStatus", &fakeaws.APIError{Status: 400, Type: "InvalidLifecycleEventHookExecutionIdException"})
+				e.cd.SetError("PutLifecycleEventHookExecutionStatus", &awsfake.APIError{Status: 400, Type: "InvalidLifecycleEventHookExecutionIdException"})
 			},
 			wantStatus: "Succeeded", wantErr: true, wantPuts: 1,
 		},
@@ -330,11 +305,11 @@ func TestHookUsesTargetVersion(t *testing.T) {
 	e := newWireEnv(t)
 	var mu sync.Mutex
 	var qualifiers []string
-	e.invoke = func(name, q string, p []byte) fakeaws.InvokeResult {
+	e.invoke = func(name, q string, p []byte) awsfake.InvokeResult {
 		mu.Lock()
 		defer mu.Unlock()
 		qualifiers = append(qualifiers, name+":"+q)
-		return fakeaws.InvokeResult{Payload: string(p)}
+		return awsfake.InvokeResult{Payload: p}
 	}
 	if _, err := e.run(t, 10*time.Second); err != nil {
 		t.Fatal(err)

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"flag"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -17,10 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/selfaudit/selfaudit/internal/awsfake"
+	"github.com/selfaudit/selfaudit/internal/testenv"
 	"github.com/selfaudit/selfaudit/shared/awsconfig"
 	"github.com/selfaudit/selfaudit/shared/findings"
-	fakeaws "github.com/selfaudit/selfaudit/shared/internal/iamfakes"
-	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -32,11 +30,11 @@ const (
 	lambdaJSON  = "testdata/lambda/functions.json"
 )
 
-// liveEnv is a fake account behind httptest servers and real SDK clients
+// liveEnv is a fake account behind the awsfake servers and real SDK clients
 // pointed at them through AWS_ENDPOINT_URL_IAM and AWS_ENDPOINT_URL_LAMBDA.
 type liveEnv struct {
-	iam    *fakeaws.IAM
-	lambda *fakeaws.Lambda
+	iam    *awsfake.IAM
+	lambda *awsfake.Lambda
 	s      *Scanner
 }
 
@@ -51,6 +49,39 @@ func newLiveEnv(t *testing.T, pages string) *liveEnv {
 	return &liveEnv{iam: a.iam, lambda: a.lambda, s: &Scanner{
 		IAM: iam.NewFromConfig(cfg), Lambda: lambda.NewFromConfig(cfg), AllRoles: true, Now: fixedNow,
 	}}
+}
+
+// fakeAccount is the example account behind the awsfake servers in IAM's,
+// Lambda's and EventBridge's wire formats, and the AWS_ENDPOINT_URL_*
+// variables that point a function at them.
+type fakeAccount struct {
+	iam    *awsfake.IAM
+	lambda *awsfake.Lambda
+	events *awsfake.EventBridge
+	env    []string
+}
+
+// newFakeAccount serves the account's IAM pages from pagesDir and sets
+// the endpoint variables in this process too, for in-process SDK clients.
+func newFakeAccount(t *testing.T, pagesDir string) *fakeAccount {
+	t.Helper()
+	testenv.FakeAWSEnv(t)
+	fi, err := awsfake.NewIAM(pagesDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi.WantFilter = []string{"Role", "LocalManagedPolicy", "AWSManagedPolicy"}
+	if err := fi.LoadDetails(detailsJSON); err != nil {
+		t.Fatal(err)
+	}
+	estate, err := awsfake.LoadLambdaFixture(lambdaJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl, eb := awsfake.NewLambda(estate), awsfake.NewEventBridge()
+	servers := awsfake.Serve(t, fi, fl, eb)
+	servers.Setenv(t)
+	return &fakeAccount{iam: fi, lambda: fl, events: eb, env: servers.Env()}
 }
 
 // goldenResult is what the golden file pins of a live scan.
@@ -157,17 +188,17 @@ func TestLiveScanDefaultScope(t *testing.T) {
 func TestLiveScanPartialFailure(t *testing.T) {
 	env := newLiveEnv(t, "testdata/gaad")
 	var throttled atomic.Int32
-	env.lambda.Fail = func(fn string) (int, string) {
-		switch fn {
+	env.lambda.Override("GetPolicy", func(c awsfake.Call) *awsfake.APIError {
+		switch c.Resource {
 		case "partner-hook":
-			return http.StatusForbidden, "AccessDeniedException"
+			return &awsfake.APIError{Status: http.StatusForbidden, Type: "AccessDeniedException"}
 		case "thumbnailer":
 			if throttled.Add(1) == 1 {
-				return http.StatusTooManyRequests, "TooManyRequestsException"
+				return &awsfake.APIError{Status: http.StatusTooManyRequests, Type: "TooManyRequestsException"}
 			}
 		}
-		return 0, ""
-	}
+		return nil
+	})
 	res := env.s.ScanFunctions(context.Background())
 	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Resource, "partner-hook") {
 		t.Fatalf("errors = %v, want one for partner-hook", res.Errors)
@@ -194,9 +225,7 @@ func TestLiveScanPartialFailure(t *testing.T) {
 // an error of the result, not a clean scan.
 func TestLiveScanAccountFailure(t *testing.T) {
 	env := newLiveEnv(t, "testdata/gaad")
-	env.iam.Fail = func(action string, _ url.Values) (int, string) {
-		return http.StatusForbidden, "AccessDenied"
-	}
+	env.iam.SetError("GetAccountAuthorizationDetails", &awsfake.APIError{Status: http.StatusForbidden, Type: "AccessDenied"})
 	res := env.s.ScanAccount(context.Background())
 	if len(res.Errors) != 1 || res.Errors[0].Operation != "GetAccountAuthorizationDetails" {
 		t.Fatalf("errors = %v", res.Errors)
@@ -305,7 +334,7 @@ func BenchmarkJudgeAccount(b *testing.B) {
 	}
 }
 
-// BenchmarkLiveScanHTTP runs the live scan through httptest and the real
+// BenchmarkLiveScanHTTP runs the live scan through the awsfake servers and the real
 // SDK clients and reports API calls per GetAccountAuthorizationDetails page.
 func BenchmarkLiveScanHTTP(b *testing.B) {
 	for _, dir := range []string{"testdata/gaad", "testdata/gaad-5"} {
@@ -330,19 +359,16 @@ func BenchmarkLiveScanHTTP(b *testing.B) {
 func newBenchEnv(b *testing.B, pages string) *liveEnv {
 	b.Helper()
 	testenv.FakeAWSEnv(b)
-	fi, err := fakeaws.NewIAM(pages)
+	fi, err := awsfake.NewIAM(pages)
 	if err != nil {
 		b.Fatal(err)
 	}
-	fl, err := fakeaws.NewLambda(lambdaJSON)
+	estate, err := awsfake.LoadLambdaFixture(lambdaJSON)
 	if err != nil {
 		b.Fatal(err)
 	}
-	is, ls := httptest.NewServer(fi), httptest.NewServer(fl)
-	b.Cleanup(is.Close)
-	b.Cleanup(ls.Close)
-	b.Setenv("AWS_ENDPOINT_URL_IAM", is.URL)
-	b.Setenv("AWS_ENDPOINT_URL_LAMBDA", ls.URL)
+	fl := awsfake.NewLambda(estate)
+	awsfake.Serve(b, fi, fl).Setenv(b)
 	cfg, err := awsconfig.Load(context.Background(), nil)
 	if err != nil {
 		b.Fatal(err)

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/selfaudit/selfaudit/shared/internal/testenv"
+	"github.com/selfaudit/selfaudit/internal/awsfake"
 	"github.com/selfaudit/selfaudit/shared/replay"
 )
 
@@ -33,7 +33,7 @@ type countingTransport struct {
 }
 
 func (c *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if testenv.IsSDKRetry(req) {
+	if awsfake.IsSDKRetry(req) {
 		c.retries.Add(1)
 	}
 	op := strings.TrimPrefix(req.Header.Get("X-Amz-Target"), "AmazonSQS.")

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,20 +16,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/selfaudit/selfaudit/internal/awsfake"
+	"github.com/selfaudit/selfaudit/internal/testenv"
 	"github.com/selfaudit/selfaudit/shared/awsconfig"
-	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 	"github.com/selfaudit/selfaudit/shared/replay"
 )
 
 // lambdaFront runs the hello echo function under aws-lambda-rie behind the
-// Lambda Invoke API and returns a real SDK Lambda client pointed at it.
-func lambdaFront(t *testing.T) (*lambda.Client, *testenv.LambdaFront) {
+// Lambda fake and returns a real SDK Lambda client pointed at it.
+func lambdaFront(t *testing.T) (*lambda.Client, *awsfake.Lambda) {
 	t.Helper()
-	bin := testenv.BuildPackage(t, "./shared/internal/testenv/testdata/hello", "hello")
-	front := &testenv.LambdaFront{Functions: map[string]*testenv.RIE{"hello": testenv.StartRIE(t, bin, "AWS_LAMBDA_FUNCTION_TIMEOUT=10")}}
-	srv := httptest.NewServer(front)
-	t.Cleanup(srv.Close)
-	t.Setenv("AWS_ENDPOINT_URL_LAMBDA", srv.URL)
+	bin := testenv.BuildPackage(t, "./internal/testenv/testdata/hello", "hello")
+	front := awsfake.NewLambda(nil)
+	front.Invoke = testenv.Invoker(map[string]*testenv.RIE{"hello": testenv.StartRIE(t, bin, "AWS_LAMBDA_FUNCTION_TIMEOUT=10")})
+	awsfake.Serve(t, front).Setenv(t)
 	cfg, err := awsconfig.Load(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +62,7 @@ func TestReplayToLambda(t *testing.T) {
 	t.Run("async DLQ messages to a qualified function", func(t *testing.T) {
 		dlq := newQueue(t, c, "fn-dlq", false)
 		sendBodies(t, c, dlq, events, map[string]types.MessageAttributeValue{"RequestID": str("e4b46cbf-b738-xmpl-8880-a18cdf61200e"), "ErrorCode": num("200"), "ErrorMessage": str("boom")})
-		before := len(front.Calls())
+		before := len(front.Invocations())
 		res, err := replay.New(c, fn, replay.Options{}).Run(ctx, replay.Request{QueueURL: dlq, Target: "arn:aws:lambda:us-east-1:123456789012:function:hello:live"})
 		if err != nil {
 			t.Fatal(err)
@@ -71,7 +70,7 @@ func TestReplayToLambda(t *testing.T) {
 		if res.Replayed != n || res.Failed != 0 || res.RemainingApprox != 0 {
 			t.Errorf("result = %+v", res)
 		}
-		calls := front.Calls()[before:]
+		calls := front.Invocations()[before:]
 		var got []string
 		for _, call := range calls {
 			if call.InvocationType == "DryRun" || call.Retry {
@@ -111,7 +110,7 @@ func TestReplayToLambda(t *testing.T) {
 			bodies = append(bodies, string(b))
 		}
 		sendBodies(t, c, dlq, bodies, nil)
-		before := len(front.Calls())
+		before := len(front.Invocations())
 		res, err := replay.New(c, fn, replay.Options{}).Run(ctx, replay.Request{QueueURL: dlq})
 		if err != nil {
 			t.Fatal(err)
@@ -120,7 +119,7 @@ func TestReplayToLambda(t *testing.T) {
 			t.Errorf("result = %+v", res)
 		}
 		seen := map[string]bool{}
-		for _, call := range front.Calls()[before:] {
+		for _, call := range front.Invocations()[before:] {
 			if call.Qualifier != "$LATEST" || call.InvocationType != "Event" {
 				t.Errorf("call %+v: want an Event invocation of hello:$LATEST", call)
 			}

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/selfaudit/selfaudit/internal/testenv"
 	"github.com/selfaudit/selfaudit/shared/iampolicy"
-	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 
 // optionalOnly lists actions whose only resource type is optional and

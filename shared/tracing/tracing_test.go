@@ -3,8 +3,6 @@ package tracing
 import (
 	"context"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-xray-sdk-go/header"
 
-	"github.com/selfaudit/selfaudit/shared/internal/testenv"
+	"github.com/selfaudit/selfaudit/internal/awsfake"
+	"github.com/selfaudit/selfaudit/internal/testenv"
 )
 
 func TestFromEnvironment(t *testing.T) {
@@ -49,8 +48,8 @@ const (
 	parentID = "53995c3f42cd8ad8"
 )
 
-// TestXRaySubsegments calls the real Lambda client against an httptest
-// server and checks the documents the daemon receives and the header the
+// TestXRaySubsegments calls the real Lambda client against the Lambda fake
+// and checks the documents the daemon receives and the header the
 // service receives.
 func TestXRaySubsegments(t *testing.T) {
 	tests := map[string]struct {
@@ -73,20 +72,18 @@ func TestXRaySubsegments(t *testing.T) {
 			t.Setenv("AWS_XRAY_DAEMON_ADDRESS", d.Addr)
 			t.Setenv("_X_AMZN_TRACE_ID", "")
 			var gotHeader string
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				gotHeader = r.Header.Get(TraceHeader)
-				w.Header().Set("X-Amzn-RequestId", "req-1")
+			fake := awsfake.NewLambda(nil)
+			fake.Put(&awsfake.Function{Name: "f", Versions: []string{"3"}})
+			// The fake answers each request with the request ID req-N.
+			fake.Override("GetFunctionConfiguration", func(c awsfake.Call) *awsfake.APIError {
+				gotHeader = c.Request.Header.Get(TraceHeader)
 				if tc.errorType != "" {
-					w.Header().Set("X-Amzn-ErrorType", tc.errorType)
-					w.WriteHeader(tc.status)
-					_, _ = w.Write([]byte(`{"message":"injected"}`))
-					return
+					return &awsfake.APIError{Status: tc.status, Type: tc.errorType, Message: "injected"}
 				}
-				_, _ = w.Write([]byte(`{"FunctionName":"f","Version":"3"}`))
-			}))
-			defer srv.Close()
+				return nil
+			})
 			x := NewXRay()
-			cfg := aws.Config{Region: "eu-west-1", Credentials: aws.AnonymousCredentials{}, BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1}
+			cfg := aws.Config{Region: "eu-west-1", Credentials: aws.AnonymousCredentials{}, BaseEndpoint: aws.String(awsfake.Serve(t, fake).URL(fake)), RetryMaxAttempts: 1}
 			x.InstrumentAWS(&cfg)
 			ctx := context.Background()
 			if tc.sampled != "" {
@@ -160,12 +157,10 @@ func TestXRayWithoutDaemon(t *testing.T) {
 	l.Close()
 	t.Setenv("AWS_XRAY_DAEMON_ADDRESS", addr)
 	t.Setenv("_X_AMZN_TRACE_ID", "Root="+traceID+";Parent="+parentID+";Sampled=1")
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write([]byte(`{"FunctionName":"f"}`))
-	}))
-	defer srv.Close()
+	fake := awsfake.NewLambda(nil)
+	fake.Put(&awsfake.Function{Name: "f"})
 	x := NewXRay()
-	cfg := aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}, BaseEndpoint: aws.String(srv.URL)}
+	cfg := aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}, BaseEndpoint: aws.String(awsfake.Serve(t, fake).URL(fake))}
 	x.InstrumentAWS(&cfg)
 	c := lambda.NewFromConfig(cfg)
 	for i := 0; i < 3; i++ {

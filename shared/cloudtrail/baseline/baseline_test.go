@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/selfaudit/selfaudit/internal/testenv"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
-	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 
 // newTable creates a fresh table in dynalite with the schema the README

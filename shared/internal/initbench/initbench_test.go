@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/selfaudit/selfaudit/shared/internal/testenv"
+	"github.com/selfaudit/selfaudit/internal/testenv"
 	"github.com/selfaudit/selfaudit/shared/stackcheck"
 )
 
@@ -136,7 +136,7 @@ func coldStart(b testing.TB, bin string, api *runtimeAPI, env []string) time.Dur
 // service clients the function uses, without any selfaudit code).
 func BenchmarkInit(b *testing.B) {
 	env := globalEnv(b)
-	targets := map[string]string{"hello": testenv.BuildPackage(b, "./shared/internal/testenv/testdata/hello", "hello")}
+	targets := map[string]string{"hello": testenv.BuildPackage(b, "./internal/testenv/testdata/hello", "hello")}
 	order := []string{"hello"}
 	for _, name := range functionNames(b) {
 		floor := "sdkfloor-" + name

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/selfaudit/selfaudit/shared/internal/hookfakes"
+	"github.com/selfaudit/selfaudit/internal/awsfake"
 )
 
 // published lists the findings a fake findings bus received, one per line.
-func published(bus *hookfakes.EventBridge) string {
+func published(bus *awsfake.EventBridge) string {
 	details := bus.Details()
 	lines := []string{fmt.Sprintf("%d findings published to the findings bus", len(details))}
 	for _, f := range details {

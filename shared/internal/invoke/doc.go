@@ -6,6 +6,6 @@
 // It is written as a test (TestInvoke, skipped unless SELFAUDIT_INVOKE_FN is
 // set) so that it can stand up the same local AWS stand-ins the
 // end-to-end tests use: fauxqs and dynalite from `.ci/emulators.sh`, and
-// httptest servers speaking the real wire formats for services with no
+// the fakes of internal/awsfake for the services with no
 // emulator. Each function gets the stand-ins its sample events need.
 package invoke

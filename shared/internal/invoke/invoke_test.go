@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,10 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/selfaudit/selfaudit/shared/fleet/fleettest"
-	"github.com/selfaudit/selfaudit/shared/internal/hookfakes"
-	"github.com/selfaudit/selfaudit/shared/internal/iamfakes"
-	"github.com/selfaudit/selfaudit/shared/internal/testenv"
+	"github.com/selfaudit/selfaudit/internal/awsfake"
+	"github.com/selfaudit/selfaudit/internal/testenv"
 )
 
 // local is what one function needs around it: environment for the
@@ -113,14 +109,10 @@ func awsConfig(t *testing.T) aws.Config {
 // fleetAuditor serves a sample fleet of eight functions over the Lambda,
 // CloudWatch and CloudWatch Logs wire formats.
 func fleetAuditor(t *testing.T, _ []byte) local {
-	s := fleettest.Start(t, fleettest.Sample())
-	var env []string
-	for k, v := range s.EnvVars() {
-		env = append(env, k+"="+v)
-	}
-	env = append(env, "FINDINGS_BUS_NAME=selfaudit-findings")
+	s := awsfake.StartFleet(t, awsfake.SampleEstate())
+	env := append(s.Env(), "FINDINGS_BUS_NAME=selfaudit-findings")
 	return local{env: env, report: func() string {
-		return fmt.Sprintf("%d API calls %v\n%d findings published", s.TotalCalls(), s.Calls(), len(s.PublishedEvents()))
+		return fmt.Sprintf("%d API calls %v\n%d findings published", s.TotalCalls("EventBridge"), s.Calls(), len(s.Events.Entries()))
 	}}
 }
 
@@ -160,12 +152,12 @@ func dlqReplayer(t *testing.T, event []byte) local {
 			t.Fatal(err)
 		}
 	}
-	hello := testenv.BuildPackage(t, "./shared/internal/testenv/testdata/hello", "hello")
+	hello := testenv.BuildPackage(t, "./internal/testenv/testdata/hello", "hello")
 	targetName := req.Target[strings.LastIndex(req.Target, ":function:")+len(":function:"):]
 	targetName, _, _ = strings.Cut(targetName, ":")
-	front := &testenv.LambdaFront{Functions: map[string]*testenv.RIE{targetName: testenv.StartRIE(t, hello)}}
-	srv := httptest.NewServer(front)
-	t.Cleanup(srv.Close)
+	front := awsfake.NewLambda(nil)
+	front.Invoke = testenv.Invoker(map[string]*testenv.RIE{targetName: testenv.StartRIE(t, hello)})
+	srv := awsfake.Serve(t, front)
 	// The sample names the queue as it is called in AWS; here it lives on
 	// fauxqs under fauxqs's own URL.
 	fields["queueUrl"] = aws.ToString(q.QueueUrl)
@@ -175,14 +167,14 @@ func dlqReplayer(t *testing.T, event []byte) local {
 	}
 	return local{
 		event: rewritten,
-		env:   []string{"AWS_ENDPOINT_URL_SQS=" + endpoint, "AWS_ENDPOINT_URL_LAMBDA=" + srv.URL},
+		env:   []string{"AWS_ENDPOINT_URL_SQS=" + endpoint, "AWS_ENDPOINT_URL_LAMBDA=" + srv.URL(front)},
 		report: func() string {
 			attrs, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
 			left := "?"
 			if err == nil {
 				left = attrs.Attributes["ApproximateNumberOfMessages"] + " visible, " + attrs.Attributes["ApproximateNumberOfMessagesNotVisible"] + " in flight"
 			}
-			return fmt.Sprintf("queue %s on fauxqs: 5 messages seeded, %s left\nfunction %s received %d invocations", name, left, targetName, len(front.Calls()))
+			return fmt.Sprintf("queue %s on fauxqs: 5 messages seeded, %s left\nfunction %s received %d invocations", name, left, targetName, len(front.Invocations()))
 		},
 	}
 }
@@ -203,11 +195,9 @@ func cloudTrailChecker(t *testing.T, _ []byte) local {
 	if err != nil {
 		t.Fatalf("create baseline table on dynalite: %v", err)
 	}
-	bus := &hookfakes.EventBridge{}
-	srv := httptest.NewServer(bus)
-	t.Cleanup(srv.Close)
+	bus := awsfake.NewEventBridge()
 	return local{
-		env:    []string{"AWS_ENDPOINT_URL_DYNAMODB=" + endpoint, "AWS_ENDPOINT_URL_EVENTBRIDGE=" + srv.URL, "BASELINE_TABLE=" + table, "FINDINGS_BUS_NAME=selfaudit-findings"},
+		env:    append(awsfake.Serve(t, bus).Env(), "AWS_ENDPOINT_URL_DYNAMODB="+endpoint, "BASELINE_TABLE="+table, "FINDINGS_BUS_NAME=selfaudit-findings"),
 		report: func() string { return published(bus) },
 	}
 }
@@ -222,26 +212,20 @@ func preTrafficHook(t *testing.T, event []byte) local {
 	if err := json.Unmarshal(event, &ev); err != nil || ev.DeploymentID == "" {
 		t.Fatalf("event has no DeploymentId: %v", err)
 	}
-	cd := hookfakes.NewCodeDeploy()
-	cd.Deployments[ev.DeploymentID] = hookfakes.Deployment{Application: "selfaudit", Inline: true, AppSpec: `{"version":0.0,"Resources":[{"OrdersApi":{"Type":"AWS::Lambda::Function","Properties":{"Name":"orders-api","Alias":"live","CurrentVersion":"1","TargetVersion":"2"}}}]}`}
-	lam := hookfakes.NewLambda()
-	lam.Put(hookfakes.HealthyFunction("orders-api", "2"))
-	hello := testenv.BuildPackage(t, "./shared/internal/testenv/testdata/hello", "hello")
-	front := &testenv.LambdaFront{Functions: map[string]*testenv.RIE{"orders-api": testenv.StartRIE(t, hello)}, Fallback: lam}
-	bus := &hookfakes.EventBridge{}
-	var env []string
-	for name, h := range map[string]http.Handler{"CODEDEPLOY": cd, "LAMBDA": front, "EVENTBRIDGE": bus} {
-		srv := httptest.NewServer(h)
-		t.Cleanup(srv.Close)
-		env = append(env, "AWS_ENDPOINT_URL_"+name+"="+srv.URL)
-	}
-	env = append(env, "FINDINGS_BUS_NAME=selfaudit-findings")
+	cd := awsfake.NewCodeDeploy()
+	cd.Deployments[ev.DeploymentID] = awsfake.Deployment{Application: "selfaudit", Inline: true, AppSpec: `{"version":0.0,"Resources":[{"OrdersApi":{"Type":"AWS::Lambda::Function","Properties":{"Name":"orders-api","Alias":"live","CurrentVersion":"1","TargetVersion":"2"}}}]}`}
+	lam := awsfake.NewLambda(nil)
+	lam.Put(awsfake.HealthyFunction("orders-api", "2"))
+	hello := testenv.BuildPackage(t, "./internal/testenv/testdata/hello", "hello")
+	lam.Invoke = testenv.Invoker(map[string]*testenv.RIE{"orders-api": testenv.StartRIE(t, hello)})
+	bus := awsfake.NewEventBridge()
+	env := append(awsfake.Serve(t, cd, lam, bus).Env(), "FINDINGS_BUS_NAME=selfaudit-findings")
 	return local{env: env, report: func() string {
 		var puts []string
 		for _, p := range cd.Puts() {
 			puts = append(puts, p.DeploymentID+"="+p.Status)
 		}
-		return fmt.Sprintf("CodeDeploy received %d status report(s): %s\nsmoke invocations of orders-api: %d\n%s", len(puts), strings.Join(puts, ", "), len(front.Calls()), published(bus))
+		return fmt.Sprintf("CodeDeploy received %d status report(s): %s\nsmoke invocations of orders-api: %d\n%s", len(puts), strings.Join(puts, ", "), len(lam.Invocations()), published(bus))
 	}}
 }
 
@@ -250,25 +234,19 @@ func preTrafficHook(t *testing.T, event []byte) local {
 // resource policies (Lambda's REST JSON), the IAM scanner's own fixtures.
 func iamScanner(t *testing.T, _ []byte) local {
 	dir := filepath.Join(testenv.ModuleRoot(t), "shared", "iamscan", "testdata")
-	iam, err := iamfakes.NewIAM(filepath.Join(dir, "gaad"))
+	iam, err := awsfake.NewIAM(filepath.Join(dir, "gaad"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := iam.LoadDetails(filepath.Join(dir, "cloudsplaining", "example-authz-details.json")); err != nil {
 		t.Fatal(err)
 	}
-	lam, err := iamfakes.NewLambda(filepath.Join(dir, "lambda", "functions.json"))
+	estate, err := awsfake.LoadLambdaFixture(filepath.Join(dir, "lambda", "functions.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	bus := &hookfakes.EventBridge{}
-	var env []string
-	for name, h := range map[string]http.Handler{"IAM": iam, "LAMBDA": lam, "EVENTBRIDGE": bus} {
-		srv := httptest.NewServer(h)
-		t.Cleanup(srv.Close)
-		env = append(env, "AWS_ENDPOINT_URL_"+name+"="+srv.URL)
-	}
-	env = append(env, "FINDINGS_BUS_NAME=selfaudit-findings", "SCAN_ALL_ROLES=true")
+	lam, bus := awsfake.NewLambda(estate), awsfake.NewEventBridge()
+	env := append(awsfake.Serve(t, iam, lam, bus).Env(), "FINDINGS_BUS_NAME=selfaudit-findings", "SCAN_ALL_ROLES=true")
 	return local{env: env, report: func() string {
 		return fmt.Sprintf("IAM calls: %s\nLambda calls: %s\n%s", iam.String(), lam.String(), published(bus))
 	}}

@@ -2,7 +2,6 @@ package testenv
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -11,18 +10,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/selfaudit/selfaudit/internal/awsfake"
 )
 
-// TestLambdaFrontThroughSDK runs the hello function under aws-lambda-rie and
-// invokes it through the real SDK client, checking that function errors are
-// marked as real Lambda marks them.
-func TestLambdaFrontThroughSDK(t *testing.T) {
+// TestInvokerThroughSDK runs the hello function under aws-lambda-rie behind
+// the Lambda fake and invokes it through the real SDK client, checking that
+// function errors are marked as real Lambda marks them.
+func TestInvokerThroughSDK(t *testing.T) {
 	FakeAWSEnv(t)
-	bin := BuildPackage(t, "./shared/internal/testenv/testdata/hello", "hello")
-	front := &LambdaFront{Functions: map[string]*RIE{"hello": StartRIE(t, bin, "AWS_LAMBDA_FUNCTION_TIMEOUT=10")}}
-	srv := httptest.NewServer(front)
-	defer srv.Close()
-	t.Setenv("AWS_ENDPOINT_URL_LAMBDA", srv.URL)
+	bin := BuildPackage(t, "./internal/testenv/testdata/hello", "hello")
+	front := awsfake.NewLambda(nil)
+	front.Invoke = Invoker(map[string]*RIE{"hello": StartRIE(t, bin, "AWS_LAMBDA_FUNCTION_TIMEOUT=10")})
+	awsfake.Serve(t, front).Setenv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cfg, err := config.LoadDefaultConfig(ctx)
@@ -61,7 +61,7 @@ func TestLambdaFrontThroughSDK(t *testing.T) {
 	if _, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("hello"), InvocationType: types.InvocationTypeEvent, Payload: []byte(`{"async":true}`)}); err != nil {
 		t.Fatal(err)
 	}
-	calls := front.Calls()
+	calls := front.Invocations()
 	last := calls[len(calls)-1]
 	if last.InvocationType != "Event" || string(last.Result.Payload) != `{"async":true}` {
 		t.Errorf("async call = %+v", last)

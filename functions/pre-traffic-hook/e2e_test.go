@@ -1,72 +1,61 @@
-package hook_test
+package main_test
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/selfaudit/selfaudit/internal/awsfake"
+	"github.com/selfaudit/selfaudit/internal/testenv"
 	"github.com/selfaudit/selfaudit/shared/hook"
-	fakeaws "github.com/selfaudit/selfaudit/shared/internal/hookfakes"
-	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 
 // e2e is the built hook under aws-lambda-rie, talking to CodeDeploy and
-// EventBridge fakes and to a Lambda endpoint that serves control-plane
-// calls from a fake and routes invocations to the hello function running
-// under a second aws-lambda-rie.
+// EventBridge fakes and to the Lambda fake, which serves control-plane
+// calls from its estate and routes invocations to the hello function
+// running under a second aws-lambda-rie.
 type e2e struct {
-	cd    *fakeaws.CodeDeploy
-	lam   *fakeaws.Lambda
-	bus   *fakeaws.EventBridge
-	front *testenv.LambdaFront
-	env   []string
+	cd  *awsfake.CodeDeploy
+	lam *awsfake.Lambda
+	bus *awsfake.EventBridge
+	env []string
 }
 
 // deployment registers a deployment shifting fn's alias to version 2.
 func (e *e2e) deployment(id, fn string, inline bool) {
-	e.cd.Deployments[id] = fakeaws.Deployment{Application: "selfaudit", Inline: inline, AppSpec: fmt.Sprintf(
+	e.cd.Deployments[id] = awsfake.Deployment{Application: "selfaudit", Inline: inline, AppSpec: fmt.Sprintf(
 		`{"version":0.0,"Resources":[{"Fn":{"Type":"AWS::Lambda::Function","Properties":{"Name":"arn:aws:lambda:us-east-1:123456789012:function:%s","Alias":"live","CurrentVersion":"1","TargetVersion":"2"}}}]}`, fn)}
 }
 
 func newE2E(t testing.TB) *e2e {
 	t.Helper()
 	testenv.FakeAWSEnv(t)
-	hello := testenv.StartRIE(t, testenv.BuildPackage(t, "./shared/internal/testenv/testdata/hello", "hello"), "AWS_LAMBDA_FUNCTION_TIMEOUT=10")
-	e := &e2e{cd: fakeaws.NewCodeDeploy(), lam: fakeaws.NewLambda(), bus: &fakeaws.EventBridge{}}
+	hello := testenv.StartRIE(t, testenv.BuildPackage(t, "./internal/testenv/testdata/hello", "hello"), "AWS_LAMBDA_FUNCTION_TIMEOUT=10")
+	e := &e2e{cd: awsfake.NewCodeDeploy(), lam: awsfake.NewLambda(nil), bus: awsfake.NewEventBridge()}
 	// Three functions, one real binary: the smoke events and the
 	// configurations differ, the code under test does not.
-	e.front = &testenv.LambdaFront{Functions: map[string]*testenv.RIE{"hello": hello, "hello-failing": hello, "hello-secret": hello}, Fallback: e.lam}
-	e.lam.Put(fakeaws.HealthyFunction("hello", "2"))
-	e.lam.Put(fakeaws.HealthyFunction("hello-failing", "2"))
-	secret := fakeaws.HealthyFunction("hello-secret", "2")
-	secret["Environment"] = map[string]any{"Variables": map[string]string{"LOG_LEVEL": "info", "API_KEY": "sk-literal-1234"}}
+	e.lam.Invoke = testenv.Invoker(map[string]*testenv.RIE{"hello": hello, "hello-failing": hello, "hello-secret": hello})
+	e.lam.Put(awsfake.HealthyFunction("hello", "2"))
+	e.lam.Put(awsfake.HealthyFunction("hello-failing", "2"))
+	secret := awsfake.HealthyFunction("hello-secret", "2")
+	secret.Env = map[string]string{"LOG_LEVEL": "info", "API_KEY": "sk-literal-1234"}
 	e.lam.Put(secret)
-	urls := map[string]string{}
-	for name, h := range map[string]http.Handler{"CODEDEPLOY": e.cd, "LAMBDA": e.front, "EVENTBRIDGE": e.bus} {
-		srv := httptest.NewServer(h)
-		t.Cleanup(srv.Close)
-		urls[name] = srv.URL
-	}
+	servers := awsfake.Serve(t, e.cd, e.lam, e.bus)
 	smokeDir, err := filepath.Abs(filepath.Join("testdata", "smoke-e2e"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.env = []string{
-		"AWS_ENDPOINT_URL_CODEDEPLOY=" + urls["CODEDEPLOY"],
-		"AWS_ENDPOINT_URL_LAMBDA=" + urls["LAMBDA"],
-		"AWS_ENDPOINT_URL_EVENTBRIDGE=" + urls["EVENTBRIDGE"],
+	e.env = append(servers.Env(),
 		"FINDINGS_BUS_NAME=selfaudit-findings",
 		"AWS_LAMBDA_FUNCTION_TIMEOUT=60",
 		"SELFAUDIT_TRACING=off",
-		"HOOK_SMOKE_FILE=" + filepath.Join(smokeDir, "{function}.json"),
-	}
+		"HOOK_SMOKE_FILE="+filepath.Join(smokeDir, "{function}.json"),
+	)
 	return e
 }
 
@@ -96,7 +85,7 @@ func TestEndToEnd(t *testing.T) {
 	e.deployment("d-SECRET001", "hello-secret", true)
 	e.deployment("d-PANIC0001", "hello", true)
 	// d-MISSING01 is unknown: GetDeployment answers DeploymentDoesNotExistException.
-	e.cd.Deployments["d-DENIED001"] = fakeaws.Deployment{Application: "selfaudit", AppSpec: "x"}
+	e.cd.Deployments["d-DENIED001"] = awsfake.Deployment{Application: "selfaudit", AppSpec: "x"}
 
 	h := e.startHook(t)
 	panicking := e.startHook(t, hook.EnvTestPanic+"=HOOK001")
@@ -114,7 +103,7 @@ func TestEndToEnd(t *testing.T) {
 		"deployment not found":  {rie: h, deployment: "d-MISSING01", wantStatus: "Failed", wantFindings: []string{"HOOK090"}},
 		"CodeDeploy denies the revision read": {rie: h, deployment: "d-DENIED001", wantStatus: "Failed", wantFindings: []string{"HOOK090"},
 			setup: func(t *testing.T) {
-				e.cd.SetError("GetApplicationRevision", &fakeaws.APIError{Status: 400, Type: "AccessDeniedException"})
+				e.cd.SetError("GetApplicationRevision", &awsfake.APIError{Status: 400, Type: "AccessDeniedException"})
 				t.Cleanup(func() { e.cd.SetError("GetApplicationRevision", nil) })
 			}},
 		"panic injected in a check": {rie: panicking, deployment: "d-PANIC0001", wantStatus: "Failed", wantFindings: []string{"HOOK092"}},
@@ -137,7 +126,7 @@ func TestEndToEnd(t *testing.T) {
 			if res.Status != tc.wantStatus || !res.Reported {
 				t.Errorf("result %s (reported %v), want %s; reasons %v", res.Status, res.Reported, tc.wantStatus, res.Reasons)
 			}
-			var puts []fakeaws.PutCall
+			var puts []awsfake.PutCall
 			for _, p := range e.cd.Puts() {
 				if p.DeploymentID == tc.deployment {
 					puts = append(puts, p)
@@ -164,7 +153,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// The target really ran, at the target version.
-	for _, c := range e.front.Calls() {
+	for _, c := range e.lam.Invocations() {
 		if c.Qualifier != "2" {
 			t.Errorf("invocation of %s used qualifier %q, want the target version 2", c.Function, c.Qualifier)
 		}

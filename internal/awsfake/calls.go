@@ -1,4 +1,4 @@
-package testenv
+package awsfake
 
 import (
 	"crypto/sha256"

@@ -1,12 +1,3 @@
-// Package testenv gives tests the real local stand-ins for AWS that
-// `make test` starts: fauxqs (SQS, S3), dynalite (DynamoDB) and
-// aws-lambda-rie, plus helpers to build a function's bootstrap for this
-// machine and run it the way Lambda does.
-//
-// Endpoints come from the environment that .ci/emulators.sh writes. When an
-// emulator is missing a test is skipped, unless SELFAUDIT_REQUIRE_EMULATORS
-// is set (make test and CI set it), in which case it fails: a green run must
-// never hide skipped emulator tests.
 package testenv
 
 import (

@@ -1,4 +1,4 @@
-package iamfakes
+package awsfake
 
 import (
 	"encoding/json"
@@ -121,9 +121,7 @@ func (s *IAM) serveRoleAPI(w http.ResponseWriter, action string, form url.Values
 		iamError(w, http.StatusBadRequest, "InvalidAction", "not served by this test server: "+action)
 		return
 	}
-	w.Header().Set("Content-Type", "text/xml")
-	fmt.Fprintf(w, `<%sResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><%sResult>%s</%sResult><ResponseMetadata><RequestId>5a1e0c9b-test</RequestId></ResponseMetadata></%sResponse>`,
-		action, action, body, action, action)
+	writeQueryResult(w, iamNS, action, body)
 }
 
 // EncodeDocument writes a policy document as IAM does: JSON percent-encoded

@@ -1,56 +1,22 @@
-package cloudtrail_test
+package main_test
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/selfaudit/selfaudit/internal/awsfake"
+	"github.com/selfaudit/selfaudit/internal/testenv"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/baseline"
-	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
-
-// eventBus speaks EventBridge's AWS JSON 1.1 PutEvents and keeps the
-// entries it accepted.
-type eventBus struct {
-	mu      sync.Mutex
-	entries []map[string]any
-}
-
-func (b *eventBus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("X-Amz-Target") != "AWSEvents.PutEvents" {
-		http.Error(w, "unexpected target", http.StatusBadRequest)
-		return
-	}
-	var in struct{ Entries []map[string]any }
-	body, _ := io.ReadAll(r.Body)
-	if err := json.Unmarshal(body, &in); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	b.mu.Lock()
-	b.entries = append(b.entries, in.Entries...)
-	b.mu.Unlock()
-	out := map[string]any{"FailedEntryCount": 0}
-	var res []map[string]string
-	for i := range in.Entries {
-		res = append(res, map[string]string{"EventId": fmt.Sprint(i)})
-	}
-	out["Entries"] = res
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	_ = json.NewEncoder(w).Encode(out)
-}
 
 // functionResult mirrors the function's Result.
 type functionResult struct {
@@ -59,18 +25,16 @@ type functionResult struct {
 	Published int    `json:"published"`
 }
 
-// TestEndToEndUnderRIE lives beside the engine because the emulator
-// helpers are internal to shared/. It builds the bootstrap, runs it under aws-lambda-rie
-// with a baseline table in dynalite and a test event bus, and sends the
+// TestEndToEndUnderRIE builds the function's bootstrap, runs it under
+// aws-lambda-rie with a baseline table in dynalite and a test event bus, and sends the
 // sample EventBridge CloudTrail event twice: the first invocation publishes
 // CT003 (with the function ARN as resource) and CT002, the second publishes
 // nothing because those findings were already published.
 func TestEndToEndUnderRIE(t *testing.T) {
 	dynamo := testenv.DynaliteEndpoint(t)
 	testenv.FakeAWSEnv(t)
-	bus := &eventBus{}
-	srv := httptest.NewServer(bus)
-	defer srv.Close()
+	bus := awsfake.NewEventBridge()
+	servers := awsfake.Serve(t, bus)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -89,14 +53,13 @@ func TestEndToEndUnderRIE(t *testing.T) {
 	}
 
 	bin := testenv.BuildFunction(t, "cloudtrail-anomaly-checker")
-	fn := testenv.StartRIE(t, bin,
-		"AWS_ENDPOINT_URL_EVENTBRIDGE="+srv.URL,
+	fn := testenv.StartRIE(t, bin, append(servers.Env(),
 		"AWS_ENDPOINT_URL_DYNAMODB="+dynamo,
 		"FINDINGS_BUS_NAME=selfaudit-findings",
 		"BASELINE_TABLE="+table,
 		"SELFAUDIT_TRACING=off",
 		"AWS_LAMBDA_FUNCTION_TIMEOUT=30",
-	)
+	)...)
 	ev, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "events", "cloudtrail-anomaly-checker", "eventbridge-addpermission.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -117,27 +80,25 @@ func TestEndToEndUnderRIE(t *testing.T) {
 			t.Errorf("invocation %d: result %+v, want %d published", i, res, wantPublished)
 		}
 	}
-	bus.mu.Lock()
-	defer bus.mu.Unlock()
-	if len(bus.entries) != 2 {
-		t.Fatalf("bus received %d entries, want 2: %v", len(bus.entries), bus.entries)
+	entries := bus.Entries()
+	if len(entries) != 2 {
+		t.Fatalf("bus received %d entries, want 2: %+v", len(entries), entries)
 	}
 	var sawCT003 bool
-	for _, e := range bus.entries {
-		if e["Source"] != "selfaudit" || e["DetailType"] != "Selfaudit Finding" || e["EventBusName"] != "selfaudit-findings" {
-			t.Errorf("entry envelope = %v", e)
+	for _, e := range entries {
+		if e.Source != "selfaudit" || e.DetailType != "Selfaudit Finding" || e.EventBusName != "selfaudit-findings" {
+			t.Errorf("entry envelope = %+v", e)
 		}
-		detail, _ := e["Detail"].(string)
-		if strings.Contains(detail, `"check":"CT003"`) {
+		if strings.Contains(e.Detail, `"check":"CT003"`) {
 			sawCT003 = true
-			res, _ := e["Resources"].([]any)
+			res := e.Resources
 			if len(res) != 1 || res[0] != "arn:aws:lambda:eu-west-1:111122223333:function:orders-api" {
 				t.Errorf("CT003 resources = %v, want the function ARN", res)
 			}
 		}
 	}
 	if !sawCT003 {
-		t.Errorf("no CT003 on the bus: %v", bus.entries)
+		t.Errorf("no CT003 on the bus: %+v", entries)
 	}
 	if !strings.Contains(fn.Logs(), `"FindingsTotal":2`) {
 		t.Errorf("no EMF line in the function's output:\n%s", fn.Logs())

@@ -1,9 +1,11 @@
-package fleettest
+package awsfake
 
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
+	"sync"
 )
 
 // Account and Region of every made-up resource.
@@ -12,19 +14,89 @@ const (
 	Region  = "us-east-1"
 )
 
-// Fleet is the estate the servers describe.
-type Fleet struct {
-	Functions []*Func
+// Estate is the one model of a Lambda estate the Lambda, CloudWatch and
+// CloudWatch Logs fakes answer from: functions with their versions,
+// aliases, resource policies and event invoke configs, event source
+// mappings, alarms, metrics and log lines. Fill it before the fakes serve
+// it; Put and Lookup are safe while they do.
+type Estate struct {
+	Functions []*Function
 	Mappings  []Mapping
 	Alarms    []Alarm
 	// InsightsDisabled makes StartQuery answer AccessDeniedException, as
 	// for a role without logs:StartQuery.
 	InsightsDisabled bool
+
+	mu      sync.Mutex
+	indexed int
+	byName  map[string]*Function
+	byGroup map[string][]*Function
 }
 
-// Func is one function and everything observed about it.
-type Func struct {
-	Name         string
+// Put adds a function, or replaces the one of the same name.
+func (e *Estate) Put(f *Function) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i, g := range e.Functions {
+		if g.Name == f.Name {
+			e.Functions[i] = f
+			e.indexed = -1
+			return
+		}
+	}
+	e.Functions = append(e.Functions, f)
+}
+
+// Lookup returns the function of a name.
+func (e *Estate) Lookup(name string) *Function {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.index()
+	return e.byName[name]
+}
+
+// functions returns a snapshot of the functions.
+func (e *Estate) functions() []*Function {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]*Function(nil), e.Functions...)
+}
+
+// inGroup returns the functions logging to a log group.
+func (e *Estate) inGroup(group string) []*Function {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.index()
+	return e.byGroup[group]
+}
+
+// groups returns every log group with its functions.
+func (e *Estate) groups() map[string][]*Function {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.index()
+	return e.byGroup
+}
+
+func (e *Estate) index() {
+	if e.indexed == len(e.Functions) && e.byName != nil {
+		return
+	}
+	e.byName, e.byGroup = map[string]*Function{}, map[string][]*Function{}
+	for _, f := range e.Functions {
+		e.byName[f.Name] = f
+		e.byGroup[f.LogGroupName()] = append(e.byGroup[f.LogGroupName()], f)
+	}
+	e.indexed = len(e.Functions)
+}
+
+// Function is one function and everything observed about it.
+type Function struct {
+	Name string
+	// Arn is the unqualified ARN; default FunctionARN(Name).
+	Arn          string
+	Role         string // default arn:aws:iam::<Account>:role/<name>-role
+	Handler      string // default bootstrap
 	Runtime      string // default provided.al2023
 	Arch         string // default arm64
 	MemoryMB     int    // default 128
@@ -41,7 +113,7 @@ type Func struct {
 	// Aliases maps an alias name to its version.
 	Aliases map[string]string
 	// Policies maps a qualifier ("" for the function itself) to a
-	// resource policy document.
+	// resource policy document (JSON).
 	Policies map[string]string
 	// OnFailure maps a qualifier ("" for the function itself) to an
 	// asynchronous on-failure destination.
@@ -80,7 +152,12 @@ type Alarm struct {
 }
 
 // ARN is the function's unqualified ARN.
-func (f *Func) ARN() string { return FunctionARN(f.Name) }
+func (f *Function) ARN() string {
+	if f.Arn != "" {
+		return f.Arn
+	}
+	return FunctionARN(f.Name)
+}
 
 // FunctionARN is the unqualified ARN of a function name.
 func FunctionARN(name string) string {
@@ -91,7 +168,7 @@ func FunctionARN(name string) string {
 func QueueARN(name string) string { return fmt.Sprintf("arn:aws:sqs:%s:%s:%s", Region, Account, name) }
 
 // LogGroupName is where the function logs.
-func (f *Func) LogGroupName() string {
+func (f *Function) LogGroupName() string {
 	if f.LogGroup != "" {
 		return f.LogGroup
 	}
@@ -153,4 +230,32 @@ func JSONReport(requestID, time string, durationMs float64, memoryMB, usedMB int
 // RequestID makes a request ID shaped like Lambda's from two numbers.
 func RequestID(fn, n int) string {
 	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", fn*7919+n, n&0xffff, fn&0xfff, n&0xfff, fn*1000003+n)
+}
+
+// LoadLambdaFixture reads a Lambda fixture file into an estate: a JSON
+// object with "functions" (FunctionName, FunctionArn, Runtime, Handler,
+// Role of each) and "policies" (the resource policy document of a
+// function, by name; a function without one has no policy).
+func LoadLambdaFixture(path string) (*Estate, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var fx struct {
+		Functions []struct{ FunctionName, FunctionArn, Runtime, Handler, Role string } `json:"functions"`
+		Policies  map[string]any                                                       `json:"policies"`
+	}
+	if err := json.Unmarshal(b, &fx); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", path, err)
+	}
+	e := &Estate{}
+	for _, f := range fx.Functions {
+		fn := &Function{Name: f.FunctionName, Arn: f.FunctionArn, Runtime: f.Runtime, Handler: f.Handler, Role: f.Role}
+		if doc, ok := fx.Policies[f.FunctionName]; ok {
+			b, _ := json.Marshal(doc)
+			fn.Policies = map[string]string{"": string(b)}
+		}
+		e.Functions = append(e.Functions, fn)
+	}
+	return e, nil
 }

@@ -1,4 +1,4 @@
-package fleettest
+package awsfake
 
 import (
 	"fmt"
@@ -45,9 +45,9 @@ func jsonReports(fn, n, memoryMB, low, peak int, durMs float64) []string {
 	return out
 }
 
-// SampleExpected maps each function of Sample to the checks it must
+// SampleEstateChecks maps each function of SampleEstate to the checks it must
 // trigger, and nothing else.
-var SampleExpected = map[string][]string{
+var SampleEstateChecks = map[string][]string{
 	"orders-api":             nil,
 	"image-resizer":          {"LMB101", "LMB103", "LMB104", "LMB108", "LMB109", "LMB110", "LMB111", "LMB112", "LMB113", "LMB115", "LMB116", "LMB117", "LMB118"},
 	"stream-consumer":        {"LMB102", "LMB107", "LMB114"},
@@ -58,11 +58,11 @@ var SampleExpected = map[string][]string{
 	"json-logger":            {"LMB115"},
 }
 
-// Sample is a small estate where each function shows particular problems
-// (SampleExpected lists them), including clean functions that must produce
+// SampleEstate is a small estate where each function shows particular problems
+// (SampleEstateChecks lists them), including clean functions that must produce
 // no finding at all.
-func Sample() *Fleet {
-	ok := func(f *Func) *Func {
+func SampleEstate() *Estate {
+	ok := func(f *Function) *Function {
 		// The defaults of a well-run function.
 		if f.Tracing == "" {
 			f.Tracing = "Active"
@@ -76,9 +76,9 @@ func Sample() *Fleet {
 		}
 		return f
 	}
-	fl := &Fleet{}
-	fl.Functions = []*Func{
-		ok(&Func{Name: "orders-api", MemoryMB: 256, TimeoutS: 10,
+	fl := &Estate{}
+	fl.Functions = []*Function{
+		ok(&Function{Name: "orders-api", MemoryMB: 256, TimeoutS: 10,
 			Policies:    map[string]string{"live": ServicePolicy("orders-api", "live", "apigateway.amazonaws.com", "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/*/POST/orders")},
 			Invocations: 100000, Errors: 10, DurationSumMs: 100000 * 50, DurationP99Ms: 200, LogBytes: 20 << 20,
 			Reports: textReports(1, 120, 256, 150, 180, 48.2)}),
@@ -87,24 +87,24 @@ func Sample() *Fleet {
 			Policies:    map[string]string{"": ServicePolicy("image-resizer", "", "s3.amazonaws.com", "arn:aws:s3:::uploads-prod")},
 			Invocations: 5000, Errors: 1000, Throttles: 12, AsyncEvents: 5000, DurationSumMs: 5000 * 900, DurationP99Ms: 2900,
 			LogBytes: 1 << 20, Reports: textReports(2, 80, 128, 90, 121, 880)},
-		ok(&Func{Name: "stream-consumer", Arch: "x86_64", MemoryMB: 3008, TimeoutS: 60,
+		ok(&Function{Name: "stream-consumer", Arch: "x86_64", MemoryMB: 3008, TimeoutS: 60,
 			Invocations: 2000000, DurationSumMs: 2000000 * 200, DurationP99Ms: 800, LogBytes: 200 << 20,
 			Reports: textReports(3, 200, 3008, 180, 300, 190)}),
-		ok(&Func{Name: "event-handler", MemoryMB: 512, TimeoutS: 30, DLQ: QueueARN("event-handler-dlq"),
+		ok(&Function{Name: "event-handler", MemoryMB: 512, TimeoutS: 30, DLQ: QueueARN("event-handler-dlq"),
 			Versions: []string{"3"}, Aliases: map[string]string{"live": "3"},
 			Policies:    map[string]string{"live": ServicePolicy("event-handler", "live", "events.amazonaws.com", "arn:aws:events:us-east-1:123456789012:rule/order-placed")},
 			Invocations: 300, AsyncEvents: 300, DurationSumMs: 300 * 120, DurationP99Ms: 400, LogBytes: 100 << 10,
 			Reports: textReports(4, 60, 512, 200, 330, 118)}),
-		ok(&Func{Name: "legacy-cron", Runtime: "python3.8", MemoryMB: 128, LastModified: "2025-01-15T09:30:00.000+0000"}),
-		ok(&Func{Name: "chatty-logger", MemoryMB: 128, TimeoutS: 5,
+		ok(&Function{Name: "legacy-cron", Runtime: "python3.8", MemoryMB: 128, LastModified: "2025-01-15T09:30:00.000+0000"}),
+		ok(&Function{Name: "chatty-logger", MemoryMB: 128, TimeoutS: 5,
 			Invocations: 1000000, DurationSumMs: 1000000 * 5, DurationP99Ms: 20, LogBytes: 20 << 30,
 			Reports: textReports(6, 100, 128, 60, 70, 4.6)}),
-		ok(&Func{Name: "async-with-destination", MemoryMB: 256, TimeoutS: 10,
+		ok(&Function{Name: "async-with-destination", MemoryMB: 256, TimeoutS: 10,
 			Policies:    map[string]string{"live": ServicePolicy("async-with-destination", "live", "sns.amazonaws.com", "arn:aws:sns:us-east-1:123456789012:orders")},
 			OnFailure:   map[string]string{"live": QueueARN("async-failures")},
 			Invocations: 4000, AsyncEvents: 4000, DurationSumMs: 4000 * 30, DurationP99Ms: 90, LogBytes: 1 << 20,
 			Reports: textReports(7, 70, 256, 100, 170, 29)}),
-		ok(&Func{Name: "json-logger", MemoryMB: 512, TimeoutS: 10, LogFormat: "JSON", LogGroup: "/custom/json-logger",
+		ok(&Function{Name: "json-logger", MemoryMB: 512, TimeoutS: 10, LogFormat: "JSON", LogGroup: "/custom/json-logger",
 			Invocations: 9000, DurationSumMs: 9000 * 12, DurationP99Ms: 40, LogBytes: 2 << 20,
 			Reports: jsonReports(8, 90, 512, 400, 490, 11.8)}),
 	}
@@ -117,14 +117,14 @@ func Sample() *Fleet {
 	return fl
 }
 
-// Generate builds an estate of n functions for the benchmark: a mix of
-// the Sample's shapes, each with versions, an alias, a trigger, alarms and
+// GenerateEstate builds an estate of n functions for the benchmark: a mix of
+// the SampleEstate's shapes, each with versions, an alias, a trigger, alarms and
 // 60 REPORT lines, so every code path of the auditor is exercised at scale.
-func Generate(n int) *Fleet {
-	fl := &Fleet{}
+func GenerateEstate(n int) *Estate {
+	fl := &Estate{}
 	for i := 0; i < n; i++ {
 		name := fmt.Sprintf("svc-%04d", i)
-		f := &Func{Name: name, MemoryMB: 512, TimeoutS: 10, Tracing: "Active", RetentionDays: 14,
+		f := &Function{Name: name, MemoryMB: 512, TimeoutS: 10, Tracing: "Active", RetentionDays: 14,
 			Versions: []string{"1", "2", "3"}, Aliases: map[string]string{"live": "3"},
 			Invocations: float64(1000 + i), Errors: float64(i % 7), DurationSumMs: float64(1000+i) * 40, DurationP99Ms: 150, LogBytes: 4 << 20}
 		switch i % 5 {

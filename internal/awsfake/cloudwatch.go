@@ -1,4 +1,4 @@
-package fleettest
+package awsfake
 
 import (
 	"fmt"
@@ -16,25 +16,47 @@ import (
 // service (its Smithy name is GraniteServiceVersion20100801).
 const cloudWatchPathPrefix = "/service/GraniteServiceVersion20100801/operation/"
 
-func cborReply(w http.ResponseWriter, status int, v cbor.Map) {
-	w.Header().Set("Content-Type", "application/cbor")
-	w.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
-	w.WriteHeader(status)
-	_, _ = w.Write(cbor.Encode(v))
-}
+func cborReply(w http.ResponseWriter, status int, v cbor.Map) { writeCBOR(w, status, v) }
 
 func cborError(w http.ResponseWriter, typ, msg string) {
-	cborReply(w, http.StatusBadRequest, cbor.Map{"__type": cbor.String("com.amazonaws.cloudwatch#" + typ), "message": cbor.String(msg)})
+	cborStatusError(w, http.StatusBadRequest, typ, msg)
 }
 
-func (s *Servers) serveCloudWatch(w http.ResponseWriter, r *http.Request) {
+func cborStatusError(w http.ResponseWriter, status int, typ, msg string) {
+	cborReply(w, status, cbor.Map{"__type": cbor.String("com.amazonaws.cloudwatch#" + typ), "message": cbor.String(msg)})
+}
+
+// CloudWatch fakes the CloudWatch operations of the fleet auditor over an
+// Estate, in Smithy RPC v2 CBOR, the protocol the current SDK's CloudWatch
+// client speaks: DescribeAlarms (pages of at most 100) and GetMetricData
+// (1 to 500 queries, periods in minutes, one datapoint per metric the
+// estate holds).
+type CloudWatch struct {
+	base
+	Estate *Estate
+}
+
+// NewCloudWatch serves estate.
+func NewCloudWatch(estate *Estate) *CloudWatch { return &CloudWatch{Estate: estate} }
+
+// Service implements Fake.
+func (*CloudWatch) Service() string { return "CloudWatch" }
+
+// EndpointVar implements Fake.
+func (*CloudWatch) EndpointVar() string { return "AWS_ENDPOINT_URL_CLOUDWATCH" }
+
+func (s *CloudWatch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op, ok := strings.CutPrefix(r.URL.Path, cloudWatchPathPrefix)
-	if !ok || r.Method != http.MethodPost || r.Header.Get("Smithy-Protocol") != "rpc-v2-cbor" {
+	if !ok || r.Method != http.MethodPost || r.Header.Get("Smithy-Protocol") != "rpc-v2-cbor" || r.Header.Get("Content-Type") != ctCBOR {
 		cborError(w, "UnknownOperationException", "not an RPC v2 CBOR CloudWatch request: "+r.Method+" "+r.URL.Path)
 		return
 	}
-	s.count(r, "CloudWatch."+op)
 	body, _ := io.ReadAll(r.Body)
+	if !s.admit(w, Call{Op: op, Request: r, Body: body}, func(w http.ResponseWriter, e *APIError, op string) {
+		cborStatusError(w, e.Status, e.Type, e.message(op))
+	}) {
+		return
+	}
 	in := cbor.Map{}
 	if len(body) > 0 {
 		v, err := cbor.Decode(body)
@@ -85,13 +107,13 @@ func dims(m map[string]string) cbor.List {
 	return out
 }
 
-func (s *Servers) describeAlarms(w http.ResponseWriter, in cbor.Map) {
+func (s *CloudWatch) describeAlarms(w http.ResponseWriter, in cbor.Map) {
 	size := cint(in["MaxRecords"])
 	if size <= 0 || size > 100 {
 		size = 50
 	}
 	var all []cbor.Value
-	for _, a := range s.Fleet.Alarms {
+	for _, a := range s.Estate.Alarms {
 		m := cbor.Map{
 			"AlarmName": cbor.String(a.Name), "AlarmArn": cbor.String(fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s", Region, Account, a.Name)),
 			"ActionsEnabled": cbor.Bool(true), "AlarmActions": cbor.List{cbor.String(fmt.Sprintf("arn:aws:sns:%s:%s:ops-alerts", Region, Account))},
@@ -126,13 +148,13 @@ func (s *Servers) describeAlarms(w http.ResponseWriter, in cbor.Map) {
 
 // metricValue is the one datapoint the fake holds for a metric over the
 // window; ok is false when CloudWatch would have no data.
-func (s *Servers) metricValue(namespace, metric, stat string, dims map[string]string) (float64, bool) {
-	var f *Func
+func (s *CloudWatch) metricValue(namespace, metric, stat string, dims map[string]string) (float64, bool) {
+	var f *Function
 	switch namespace {
 	case "AWS/Lambda":
-		f = s.byName[dims["FunctionName"]]
+		f = s.Estate.Lookup(dims["FunctionName"])
 	case "AWS/Logs":
-		if fs := s.byGroup[dims["LogGroupName"]]; len(fs) > 0 {
+		if fs := s.Estate.inGroup(dims["LogGroupName"]); len(fs) > 0 {
 			f = fs[0]
 		}
 	}
@@ -162,7 +184,7 @@ func (s *Servers) metricValue(namespace, metric, stat string, dims map[string]st
 	return v, v != 0
 }
 
-func (s *Servers) getMetricData(w http.ResponseWriter, in cbor.Map) {
+func (s *CloudWatch) getMetricData(w http.ResponseWriter, in cbor.Map) {
 	queries, _ := in["MetricDataQueries"].(cbor.List)
 	if len(queries) == 0 || len(queries) > 500 {
 		cborError(w, "ValidationError", fmt.Sprintf("MetricDataQueries must hold 1 to 500 queries, got %d", len(queries)))

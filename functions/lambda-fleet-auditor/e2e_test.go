@@ -1,4 +1,4 @@
-package fleet_test
+package main_test
 
 import (
 	"context"
@@ -10,14 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/selfaudit/selfaudit/internal/awsfake"
+	"github.com/selfaudit/selfaudit/internal/testenv"
 	"github.com/selfaudit/selfaudit/shared/findings"
-	"github.com/selfaudit/selfaudit/shared/fleet/fleettest"
-	"github.com/selfaudit/selfaudit/shared/internal/testenv"
 )
 
 func expectedFindings() int {
 	n := 0
-	for _, checks := range fleettest.SampleExpected {
+	for _, checks := range awsfake.SampleEstateChecks {
 		n += len(checks)
 	}
 	return n
@@ -30,11 +30,9 @@ func expectedFindings() int {
 func TestBootstrapUnderRIE(t *testing.T) {
 	testenv.FakeAWSEnv(t)
 	bin := testenv.BuildFunction(t, "lambda-fleet-auditor")
-	srv := fleettest.Start(t, fleettest.Sample())
+	srv := awsfake.StartFleet(t, awsfake.SampleEstate())
 	env := []string{"FINDINGS_BUS_NAME=selfaudit-findings", "AWS_LAMBDA_FUNCTION_TIMEOUT=300", "AWS_LAMBDA_FUNCTION_NAME=lambda-fleet-auditor"}
-	for k, v := range srv.EnvVars() {
-		env = append(env, k+"="+v)
-	}
+	env = append(env, srv.Env()...)
 	rie := testenv.StartRIE(t, bin, env...)
 	payload, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "events", "lambda-fleet-auditor", "scheduled.json"))
 	if err != nil {
@@ -57,27 +55,21 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		t.Fatalf("%v: %s", err, inv.Payload)
 	}
 	want := expectedFindings()
-	if out.Functions != len(fleettest.SampleExpected) || out.Findings != want {
-		t.Errorf("output %+v, want %d functions and %d findings", out, len(fleettest.SampleExpected), want)
+	if out.Functions != len(awsfake.SampleEstateChecks) || out.Findings != want {
+		t.Errorf("output %+v, want %d functions and %d findings", out, len(awsfake.SampleEstateChecks), want)
 	}
-	entries := srv.PublishedEvents()
+	entries := srv.Events.Entries()
 	if len(entries) != want {
 		t.Fatalf("bus received %d events, want %d", len(entries), want)
 	}
 	var checks []string
-	for _, raw := range entries {
-		var e struct {
-			Source, DetailType, Detail, EventBusName string
-		}
-		if err := json.Unmarshal(raw, &e); err != nil {
-			t.Fatal(err)
-		}
+	for _, e := range entries {
 		var f findings.Finding
 		if err := json.Unmarshal([]byte(e.Detail), &f); err != nil {
 			t.Fatalf("detail %s: %v", e.Detail, err)
 		}
 		if e.Source != "selfaudit" || e.DetailType != "Selfaudit Finding" || e.EventBusName != "selfaudit-findings" || f.Source != "lambda-fleet-auditor" {
-			t.Errorf("entry %s", raw)
+			t.Errorf("entry %+v", e)
 		}
 		checks = append(checks, f.Check)
 	}

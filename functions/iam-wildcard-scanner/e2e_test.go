@@ -1,72 +1,86 @@
-package iamscan
+package main_test
 
 import (
 	"context"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/selfaudit/selfaudit/internal/awsfake"
+	"github.com/selfaudit/selfaudit/internal/testenv"
 	"github.com/selfaudit/selfaudit/shared/findings"
-	fakeaws "github.com/selfaudit/selfaudit/shared/internal/iamfakes"
-	"github.com/selfaudit/selfaudit/shared/internal/testenv"
+	"github.com/selfaudit/selfaudit/shared/iamscan"
 )
 
-// fakeAccount is the example account behind httptest servers in IAM's,
+// The example account of the IAM scanner's own tests: cloudsplaining's
+// example served in IAM's wire format, and a few functions with resource
+// policies.
+func testdata(t testing.TB, parts ...string) string {
+	return filepath.Join(append([]string{testenv.ModuleRoot(t), "shared", "iamscan", "testdata"}, parts...)...)
+}
+
+// goldenResult is what the IAM scanner's golden file pins of a live scan
+// of the example account.
+type goldenResult struct {
+	Roles     int                `json:"roles"`
+	Functions int                `json:"functions"`
+	Findings  []findings.Finding `json:"findings"`
+}
+
+// fakeAccount is the example account behind the awsfake servers in IAM's,
 // Lambda's and EventBridge's wire formats, and the AWS_ENDPOINT_URL_*
-// variables that point a function at them.
+// variables that point the function at them.
 type fakeAccount struct {
-	iam    *fakeaws.IAM
-	lambda *fakeaws.Lambda
-	events *fakeaws.EventBridge
+	iam    *awsfake.IAM
+	lambda *awsfake.Lambda
+	events *awsfake.EventBridge
 	env    []string
 }
 
-// newFakeAccount serves the account's IAM pages from pagesDir and sets
-// the endpoint variables in this process too, for in-process SDK clients.
-func newFakeAccount(t *testing.T, pagesDir string) *fakeAccount {
+func newFakeAccount(t *testing.T) *fakeAccount {
 	t.Helper()
 	testenv.FakeAWSEnv(t)
-	fi, err := fakeaws.NewIAM(pagesDir)
+	fi, err := awsfake.NewIAM(testdata(t, "gaad"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	fi.WantFilter = []string{"Role", "LocalManagedPolicy", "AWSManagedPolicy"}
-	if err := fi.LoadDetails(detailsJSON); err != nil {
+	if err := fi.LoadDetails(testdata(t, "cloudsplaining", "example-authz-details.json")); err != nil {
 		t.Fatal(err)
 	}
-	fl, err := fakeaws.NewLambda(lambdaJSON)
+	estate, err := awsfake.LoadLambdaFixture(testdata(t, "lambda", "functions.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	eb := &fakeaws.EventBridge{}
-	a := &fakeAccount{iam: fi, lambda: fl, events: eb}
-	for _, s := range []struct {
-		service string
-		h       http.Handler
-	}{{"IAM", fi}, {"LAMBDA", fl}, {"EVENTBRIDGE", eb}} {
-		srv := httptest.NewServer(s.h)
-		t.Cleanup(srv.Close)
-		t.Setenv("AWS_ENDPOINT_URL_"+s.service, srv.URL)
-		a.env = append(a.env, "AWS_ENDPOINT_URL_"+s.service+"="+srv.URL)
+	fl, eb := awsfake.NewLambda(estate), awsfake.NewEventBridge()
+	return &fakeAccount{iam: fi, lambda: fl, events: eb, env: awsfake.Serve(t, fi, fl, eb).Env()}
+}
+
+func equalSets(a, b map[string]bool) bool {
+	if len(a) != len(b) {
+		return false
 	}
-	return a
+	for k := range a {
+		if !b[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // TestFunctionEndToEnd builds the iam-wildcard-scanner bootstrap, runs it
 // under aws-lambda-rie with its IAM, Lambda and EventBridge endpoints
-// pointed at httptest servers speaking the real wire formats, invokes it
+// pointed at the awsfake servers speaking the real wire formats, invokes it
 // with the sample events and checks what it published and returned.
 func TestFunctionEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the function under aws-lambda-rie")
 	}
 	bin := testenv.BuildFunction(t, "iam-wildcard-scanner")
-	a := newFakeAccount(t, "testdata/gaad")
+	a := newFakeAccount(t)
 	fi, eb := a.iam, a.events
 	const bus = "selfaudit-findings"
 	rie := testenv.StartRIE(t, bin,
@@ -81,7 +95,7 @@ func TestFunctionEndToEnd(t *testing.T) {
 
 	// The golden findings of the same account, judged in-process.
 	var golden goldenResult
-	b, err := os.ReadFile("testdata/live-scan.golden.json")
+	b, err := os.ReadFile(testdata(t, "live-scan.golden.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +145,7 @@ func TestFunctionEndToEnd(t *testing.T) {
 			if err := json.Unmarshal([]byte(e.Detail), &f); err != nil {
 				t.Fatalf("detail %s: %v", e.Detail, err)
 			}
-			if f.Source != SourceLive {
+			if f.Source != iamscan.SourceLive {
 				t.Errorf("finding source %q", f.Source)
 			}
 			got[f.ID] = true
@@ -143,8 +157,8 @@ func TestFunctionEndToEnd(t *testing.T) {
 	if !equalSets(got, want) {
 		t.Errorf("published %d distinct findings, golden has %d", len(got), len(want))
 	}
-	if len(eb.BadTarget) > 0 {
-		t.Errorf("requests that were not PutEvents in JSON 1.1: %v", eb.BadTarget)
+	if bad := eb.Rejected(); len(bad) > 0 {
+		t.Errorf("PutEvents requests refused (another target or content type, a limit broken): %v", bad)
 	}
 	if !strings.Contains(rie.Logs(), `"_aws"`) {
 		t.Error("no Embedded Metric Format line in the function's output")
@@ -187,7 +201,7 @@ func TestFunctionTraced(t *testing.T) {
 		t.Skip("builds and runs the function")
 	}
 	bin := testenv.BuildFunction(t, "iam-wildcard-scanner")
-	a := newFakeAccount(t, "testdata/gaad")
+	a := newFakeAccount(t)
 	fi, fl, eb := a.iam, a.lambda, a.events
 	daemon := testenv.StartXRayDaemon(t)
 	scheduled, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "events/iam-wildcard-scanner/scheduled.json"))
