@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/selfaudit/selfaudit/shared/lambdamain"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,6 +105,37 @@ func TestHandle(t *testing.T) {
 			}
 			if !strings.Contains(logs.String(), "cloudtrail analysed") {
 				t.Errorf("no summary line on the invocation's logger: %s", logs.String())
+			}
+		})
+	}
+}
+
+// TestSetupConfiguration: setup refuses a bad or incomplete configuration
+// with an error naming every bad variable; lambdamain then fails every
+// invocation with it.
+func TestSetupConfiguration(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		env     map[string]string
+		wantErr []string
+	}{
+		"good":          {env: map[string]string{"FINDINGS_BUS_NAME": "b", "BASELINE_TABLE": "t"}},
+		"no bus":        {env: map[string]string{}, wantErr: []string{"FINDINGS_BUS_NAME is not set"}},
+		"bad source":    {env: map[string]string{"FINDINGS_BUS_NAME": "b", "BASELINE_SOURCE": "kinesis"}, wantErr: []string{"BASELINE_SOURCE"}},
+		"every mistake": {env: map[string]string{"SWEEP_WINDOW": "soon"}, wantErr: []string{"SWEEP_WINDOW", "FINDINGS_BUS_NAME"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			rt := &lambdamain.Runtime{Name: "fn", Getenv: func(k string) string { return tc.env[k] }, AWS: aws.Config{Region: "us-east-1"}, Metrics: io.Discard}
+			h, err := setup(rt)
+			for _, want := range tc.wantErr {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("err = %v, want it to name %s", err, want)
+				}
+			}
+			if len(tc.wantErr) == 0 && (err != nil || h == nil) {
+				t.Errorf("setup = %v, %v", h != nil, err)
 			}
 		})
 	}

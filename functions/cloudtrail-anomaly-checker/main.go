@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -18,13 +19,10 @@ func main() { lambdamain.Start(ctengine.FunctionSource, setup) }
 
 // setup builds the checker and its clients once per cold start.
 func setup(rt *lambdamain.Runtime) (lambdamain.Handler[json.RawMessage, Result], error) {
-	cfg, err := ctengine.FunctionConfigFromEnv(rt.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	pub, err := findings.BusPublisherFromEnv(rt.AWS, rt.Getenv)
-	if err != nil {
-		return nil, err
+	cfg, cfgErr := ctengine.FunctionConfigFromEnv(rt.Getenv)
+	pub, busErr := findings.BusPublisherFromEnv(rt.AWS, rt.Getenv)
+	if err := errors.Join(cfgErr, busErr); err != nil {
+		return nil, err // every bad variable at once
 	}
 	c := &ctengine.Checker{Config: cfg, S3: s3.NewFromConfig(rt.AWS), Lookup: cloudtrail.NewFromConfig(rt.AWS),
 		Limiter: rate.NewLimiter(rate.Limit(ctengine.LookupRate), 1)}

@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/selfaudit/selfaudit/shared/lambdamain"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -161,5 +164,35 @@ func TestHandleFailures(t *testing.T) {
 	h = &handler{scanner: &fakeScanner{res: &iamscan.Result{Findings: []findings.Finding{sampleFinding()}}}, publisher: pub, metrics: brokenWriter{}}
 	if _, err := h.Handle(context.Background(), readEvent(t, "scheduled.json")); err != nil || len(pub.got) != 1 {
 		t.Errorf("err = %v, published %d; a failed metrics write must not fail or drop findings", err, len(pub.got))
+	}
+}
+
+// TestSetupConfiguration: setup refuses a bad or incomplete configuration
+// with an error naming every bad variable; lambdamain then fails every
+// invocation with it.
+func TestSetupConfiguration(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		env     map[string]string
+		wantErr []string
+	}{
+		"good":          {env: map[string]string{"FINDINGS_BUS_NAME": "b", "SCAN_ALL_ROLES": "true"}},
+		"no bus":        {env: map[string]string{}, wantErr: []string{"FINDINGS_BUS_NAME is not set"}},
+		"every mistake": {env: map[string]string{"SCAN_ALL_ROLES": "yes"}, wantErr: []string{`SCAN_ALL_ROLES="yes"`, "FINDINGS_BUS_NAME"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			rt := &lambdamain.Runtime{Name: "fn", Getenv: func(k string) string { return tc.env[k] }, AWS: aws.Config{Region: "us-east-1"}, Metrics: io.Discard}
+			h, err := setup(rt)
+			for _, want := range tc.wantErr {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("err = %v, want it to name %s", err, want)
+				}
+			}
+			if len(tc.wantErr) == 0 && (err != nil || h == nil) {
+				t.Errorf("setup = %v, %v", h != nil, err)
+			}
+		})
 	}
 }

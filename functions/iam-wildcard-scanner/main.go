@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	lambdasvc "github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -18,12 +19,9 @@ func main() { lambdamain.Start("iam-wildcard-scanner", setup) }
 func setup(rt *lambdamain.Runtime) (lambdamain.Handler[json.RawMessage, *Response], error) {
 	r := env.New(rt.Getenv)
 	allRoles := r.Bool("SCAN_ALL_ROLES", false)
-	if err := r.Err(); err != nil {
-		return nil, err
-	}
-	pub, err := findings.BusPublisherFromEnv(rt.AWS, rt.Getenv)
-	if err != nil {
-		return nil, err
+	pub, busErr := findings.BusPublisherFromEnv(rt.AWS, rt.Getenv)
+	if err := errors.Join(r.Err(), busErr); err != nil {
+		return nil, err // every bad variable at once
 	}
 	scanner := &iamscan.Scanner{IAM: iam.NewFromConfig(rt.AWS), Lambda: lambdasvc.NewFromConfig(rt.AWS), AllRoles: allRoles}
 	return (&handler{scanner: scanner, publisher: pub, metrics: rt.Metrics}).Handle, nil

@@ -58,6 +58,7 @@ func TestSetupConfiguration(t *testing.T) {
 		"bad error rate":    {env: map[string]string{"FINDINGS_BUS_NAME": "b", "ERROR_RATE_THRESHOLD": "lots"}, wantErr: "ERROR_RATE_THRESHOLD"},
 		"bad lookback":      {env: map[string]string{"FINDINGS_BUS_NAME": "b", "LOOKBACK_DAYS": "90"}, wantErr: "LOOKBACK_DAYS"},
 		"bad report source": {env: map[string]string{"FINDINGS_BUS_NAME": "b", "REPORT_SOURCE": "s3"}, wantErr: "REPORT_SOURCE"},
+		"every mistake":     {env: map[string]string{"LOOKBACK_DAYS": "90"}, wantErr: "LOOKBACK_DAYS=\"90\": want a whole number from 1 to 63\nenvironment variable FINDINGS_BUS_NAME is not set"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
