@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/selfaudit/selfaudit/shared/lambdamain"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,10 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/rs/zerolog"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/iamscan"
+	"github.com/selfaudit/selfaudit/shared/lambdamain"
 )
 
 // fakeScanner records which scan was asked for and returns a canned result.
