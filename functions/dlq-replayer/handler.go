@@ -7,7 +7,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/selfaudit/selfaudit/shared/logging"
 	"github.com/selfaudit/selfaudit/shared/replay"
 )
 
@@ -21,9 +20,7 @@ var _ replayer = (*replay.Engine)(nil)
 
 // handler adapts the invocation event to the engine.
 type handler struct {
-	engine    replayer
-	configErr error
-	log       zerolog.Logger
+	engine replayer
 }
 
 // Handle parses the request, runs the replay and returns its result. It
@@ -32,17 +29,13 @@ type handler struct {
 // could not be delivered; the error message then carries the result so the
 // operator still sees the counts.
 func (h *handler) Handle(ctx context.Context, event json.RawMessage) (replay.Result, error) {
-	ctx, log := logging.ForInvocation(ctx, h.log)
-	if h.configErr != nil {
-		return replay.Result{}, fmt.Errorf("dlq-replayer is misconfigured: %w", h.configErr)
-	}
 	req, err := replay.ParseRequest(event)
 	if err != nil {
 		return replay.Result{}, err
 	}
 	res, err := h.engine.Run(ctx, req)
 	summary, _ := json.Marshal(res)
-	log.Info().RawJSON("result", summary).Str("queue", req.QueueURL).Str("target", req.Target).Msg("replay finished")
+	zerolog.Ctx(ctx).Info().RawJSON("result", summary).Str("queue", req.QueueURL).Str("target", req.Target).Msg("replay finished")
 	if err != nil {
 		return res, fmt.Errorf("replay of %s: %w (result so far: %s)", req.QueueURL, err, summary)
 	}

@@ -5,35 +5,38 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/rs/zerolog"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/iamscan"
+	"github.com/selfaudit/selfaudit/shared/lambdamain"
 )
 
-// fakeEngine records which scan was asked for and returns a canned result.
-type fakeEngine struct {
+// fakeScanner records which scan was asked for and returns a canned result.
+type fakeScanner struct {
 	calls []string
 	res   *iamscan.Result
 }
 
-func (f *fakeEngine) ScanAccount(context.Context) *iamscan.Result {
+func (f *fakeScanner) ScanAccount(context.Context) *iamscan.Result {
 	f.calls = append(f.calls, "account")
 	return f.res
 }
 
-func (f *fakeEngine) ScanRole(_ context.Context, name string) *iamscan.Result {
+func (f *fakeScanner) ScanRole(_ context.Context, name string) *iamscan.Result {
 	f.calls = append(f.calls, "role:"+name)
 	return f.res
 }
 
-func (f *fakeEngine) ScanFunction(_ context.Context, name string) *iamscan.Result {
+func (f *fakeScanner) ScanFunction(_ context.Context, name string) *iamscan.Result {
 	f.calls = append(f.calls, "function:"+name)
 	return f.res
 }
@@ -47,6 +50,10 @@ func (p *fakePublisher) Publish(_ context.Context, fs []findings.Finding) error 
 	p.got = append(p.got, fs...)
 	return p.err
 }
+
+type brokenWriter struct{}
+
+func (brokenWriter) Write([]byte) (int, error) { return 0, errors.New("stdout closed") }
 
 func sampleFinding() findings.Finding {
 	return findings.Finding{
@@ -65,6 +72,8 @@ func readEvent(t *testing.T, name string) json.RawMessage {
 	return b
 }
 
+// TestHandleEvents: each kind of event runs the scan it asks for (the
+// parsing itself is tested in shared/iamscan), publishes and counts.
 func TestHandleEvents(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct {
@@ -73,30 +82,22 @@ func TestHandleEvents(t *testing.T) {
 		wantScope string
 		wantErr   string
 	}{
-		"scheduled":          {event: readEvent(t, "scheduled.json"), wantCall: "account", wantScope: "account"},
-		"targeted role":      {event: readEvent(t, "targeted-role.json"), wantCall: "role:orders-api-function-role", wantScope: "role:orders-api-function-role"},
-		"targeted function":  {event: readEvent(t, "targeted-function.json"), wantCall: "function:arn:aws:lambda:us-east-1:123456789012:function:orders-api"},
-		"CT007 finding":      {event: readEvent(t, "finding-ct007.json"), wantCall: "role:orders-api-function-role"},
-		"CT003 on function":  {event: json.RawMessage(`{"detail-type":"Selfaudit Finding","source":"selfaudit","detail":{"check":"CT003","resource":"arn:aws:lambda:us-east-1:123456789012:function:pay:live"}}`), wantCall: "function:arn:aws:lambda:us-east-1:123456789012:function:pay:live"},
-		"role with path":     {event: json.RawMessage(`{"detail-type":"Selfaudit Finding","detail":{"check":"CT007","resource":"arn:aws:iam::123456789012:role/service-role/app/worker"}}`), wantCall: "role:worker"},
-		"other check":        {event: json.RawMessage(`{"detail-type":"Selfaudit Finding","detail":{"check":"CT006","resource":"arn:aws:iam::123456789012:root"}}`), wantScope: "none"},
-		"CT007 on a user":    {event: json.RawMessage(`{"detail-type":"Selfaudit Finding","detail":{"check":"CT007","resource":"arn:aws:iam::123456789012:user/alice"}}`), wantScope: "none"},
-		"unknown type":       {event: json.RawMessage(`{"detail-type":"Object Created","detail":{}}`), wantErr: "unsupported event"},
-		"empty request":      {event: json.RawMessage(`{}`), wantErr: "neither roleName nor functionName"},
-		"both targets":       {event: json.RawMessage(`{"roleName":"a","functionName":"b"}`), wantErr: "both"},
-		"unknown field":      {event: json.RawMessage(`{"role":"a"}`), wantErr: "unknown field"},
-		"not JSON object":    {event: json.RawMessage(`[1,2]`), wantErr: "decode"},
-		"malformed finding":  {event: json.RawMessage(`{"detail-type":"Selfaudit Finding","detail":"x"}`), wantErr: "decode finding"},
-		"scheduled, no name": {event: json.RawMessage(`{"detail-type":"Scheduled Event","source":"aws.events","detail":{}}`), wantCall: "account"},
+		"scheduled":         {event: readEvent(t, "scheduled.json"), wantCall: "account", wantScope: "account"},
+		"targeted role":     {event: readEvent(t, "targeted-role.json"), wantCall: "role:orders-api-function-role", wantScope: "role:orders-api-function-role"},
+		"targeted function": {event: readEvent(t, "targeted-function.json"), wantCall: "function:arn:aws:lambda:us-east-1:123456789012:function:orders-api"},
+		"CT007 finding":     {event: readEvent(t, "finding-ct007.json"), wantCall: "role:orders-api-function-role"},
+		"other check":       {event: json.RawMessage(`{"detail-type":"Selfaudit Finding","detail":{"check":"CT006","resource":"arn:aws:iam::123456789012:root"}}`), wantScope: "none"},
+		"unknown type":      {event: json.RawMessage(`{"detail-type":"Object Created","detail":{}}`), wantErr: "unsupported event"},
+		"empty request":     {event: json.RawMessage(`{}`), wantErr: "neither roleName nor functionName"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			eng := &fakeEngine{res: &iamscan.Result{Findings: []findings.Finding{sampleFinding()}, Functions: 1}}
+			eng := &fakeScanner{res: &iamscan.Result{Findings: []findings.Finding{sampleFinding()}, Functions: 1}}
 			pub := &fakePublisher{}
-			var metrics bytes.Buffer
-			h := &Handler{Scanner: eng, Publisher: pub, Metrics: &metrics, Log: zerolog.Nop()}
-			resp, err := h.Handle(context.Background(), tc.event)
+			var metrics, logs bytes.Buffer
+			h := &handler{scanner: eng, publisher: pub, metrics: &metrics}
+			resp, err := h.Handle(zerolog.New(&logs).WithContext(context.Background()), tc.event)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want it to mention %q", err, tc.wantErr)
@@ -110,8 +111,8 @@ func TestHandleEvents(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tc.wantCall == "" {
-				if len(eng.calls) != 0 || resp.Skipped == "" || resp.Scope != tc.wantScope {
-					t.Errorf("calls %v, response %+v; want a skip", eng.calls, resp)
+				if len(eng.calls) != 0 || resp.Skipped == "" || resp.Scope != tc.wantScope || !strings.Contains(logs.String(), "event skipped") {
+					t.Errorf("calls %v, response %+v, logs %s; want a logged skip", eng.calls, resp, logs.String())
 				}
 				return
 			}
@@ -127,12 +128,16 @@ func TestHandleEvents(t *testing.T) {
 			if !strings.Contains(metrics.String(), `"FindingsTotal":1`) {
 				t.Errorf("metrics = %s", metrics.String())
 			}
+			if !strings.Contains(logs.String(), "scan done") {
+				t.Errorf("no summary on the invocation's logger: %s", logs.String())
+			}
 		})
 	}
 }
 
 // TestHandleFailures: an incomplete scan or a failed publish fails the
-// invocation, after publishing what was found.
+// invocation, after publishing what was found; a failed metrics write only
+// warns.
 func TestHandleFailures(t *testing.T) {
 	t.Parallel()
 	partial := &iamscan.Result{
@@ -140,7 +145,7 @@ func TestHandleFailures(t *testing.T) {
 		Errors:   []iamscan.ResourceError{{Resource: "arn:aws:lambda:us-east-1:123456789012:function:g", Operation: "GetPolicy", Err: errors.New("AccessDenied")}},
 	}
 	pub := &fakePublisher{}
-	h := &Handler{Scanner: &fakeEngine{res: partial}, Publisher: pub, Metrics: &bytes.Buffer{}, Log: zerolog.Nop()}
+	h := &handler{scanner: &fakeScanner{res: partial}, publisher: pub, metrics: &bytes.Buffer{}}
 	_, err := h.Handle(context.Background(), readEvent(t, "scheduled.json"))
 	if err == nil || !strings.Contains(err.Error(), "function:g") {
 		t.Errorf("err = %v, want the failed function named", err)
@@ -150,27 +155,44 @@ func TestHandleFailures(t *testing.T) {
 	}
 
 	pub = &fakePublisher{err: errors.New("bus unavailable")}
-	h = &Handler{Scanner: &fakeEngine{res: &iamscan.Result{}}, Publisher: pub, Metrics: &bytes.Buffer{}, Log: zerolog.Nop()}
+	h = &handler{scanner: &fakeScanner{res: &iamscan.Result{}}, publisher: pub, metrics: &bytes.Buffer{}}
 	if _, err := h.Handle(context.Background(), readEvent(t, "scheduled.json")); err == nil || !strings.Contains(err.Error(), "bus unavailable") {
 		t.Errorf("err = %v, want the publish failure", err)
 	}
+
+	pub = &fakePublisher{}
+	h = &handler{scanner: &fakeScanner{res: &iamscan.Result{Findings: []findings.Finding{sampleFinding()}}}, publisher: pub, metrics: brokenWriter{}}
+	if _, err := h.Handle(context.Background(), readEvent(t, "scheduled.json")); err != nil || len(pub.got) != 1 {
+		t.Errorf("err = %v, published %d; a failed metrics write must not fail or drop findings", err, len(pub.got))
+	}
 }
 
-// TestSampleEventsRoundTrip keeps the sample events valid for sam local
-// invoke, make invoke and these tests alike.
-func TestSampleEventsRoundTrip(t *testing.T) {
+// TestSetupConfiguration: setup refuses a bad or incomplete configuration
+// with an error naming every bad variable; lambdamain then fails every
+// invocation with it.
+func TestSetupConfiguration(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob(filepath.Join("..", "..", "events", "iam-wildcard-scanner", "*.json"))
-	if err != nil || len(files) < 2 {
-		t.Fatalf("sample events: %v %v", files, err)
+	tests := map[string]struct {
+		env     map[string]string
+		wantErr []string
+	}{
+		"good":          {env: map[string]string{"FINDINGS_BUS_NAME": "b", "SCAN_ALL_ROLES": "true"}},
+		"no bus":        {env: map[string]string{}, wantErr: []string{"FINDINGS_BUS_NAME is not set"}},
+		"every mistake": {env: map[string]string{"SCAN_ALL_ROLES": "yes"}, wantErr: []string{`SCAN_ALL_ROLES="yes"`, "FINDINGS_BUS_NAME"}},
 	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := parseEvent(b); err != nil {
-			t.Errorf("%s: %v", f, err)
-		}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			rt := &lambdamain.Runtime{Name: "fn", Getenv: func(k string) string { return tc.env[k] }, AWS: aws.Config{Region: "us-east-1"}, Metrics: io.Discard}
+			h, err := setup(rt)
+			for _, want := range tc.wantErr {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("err = %v, want it to name %s", err, want)
+				}
+			}
+			if len(tc.wantErr) == 0 && (err != nil || h == nil) {
+				t.Errorf("setup = %v, %v", h != nil, err)
+			}
+		})
 	}
 }

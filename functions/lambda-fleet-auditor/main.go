@@ -1,62 +1,27 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
+	"errors"
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
-	"github.com/selfaudit/selfaudit/shared/awsconfig"
 	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/fleet"
-	"github.com/selfaudit/selfaudit/shared/gctune"
-	"github.com/selfaudit/selfaudit/shared/logging"
-	"github.com/selfaudit/selfaudit/shared/tracing"
+	"github.com/selfaudit/selfaudit/shared/lambdamain"
 )
 
-func main() {
-	gc := gctune.AfterInit(os.Getenv)
-	log := logging.New(os.Stdout)
-	log.Debug().Int("gcPercent", gc.GCPercent).Int64("memoryLimitBytes", gc.MemoryLimitBytes).Msg("garbage collector set")
-	h, err := newHandler(context.Background(), os.Getenv)
-	if err != nil {
-		// A bad configuration fails every invocation with the reason,
-		// so the Errors metric and the alarm on it show it, instead of
-		// killing the execution environment in a crash loop.
-		log.Error().Err(err).Msg("configuration")
-		lambda.Start(func(context.Context) error { return err })
-		return
-	}
-	h.log = log
-	log.Info().Str("tracer", h.tracer).Msg("lambda-fleet-auditor ready")
-	lambda.Start(h.Handle)
-}
+func main() { lambdamain.Start(fleet.DefaultSource, setup) }
 
-// newHandler reads the configuration and builds every client once per
-// cold start.
-func newHandler(ctx context.Context, getenv func(string) string) (*handler, error) {
-	bus := getenv("FINDINGS_BUS_NAME")
-	if bus == "" {
-		return nil, fmt.Errorf("environment variable FINDINGS_BUS_NAME is not set")
+// setup reads the configuration and builds every client once per cold
+// start.
+func setup(rt *lambdamain.Runtime) (lambdamain.Handler[events.CloudWatchEvent, Output], error) {
+	cfg, cfgErr := fleet.ConfigFromEnv(rt.Getenv)
+	pub, busErr := findings.BusPublisherFromEnv(rt.AWS, rt.Getenv)
+	if err := errors.Join(cfgErr, busErr); err != nil {
+		return nil, err // every bad variable at once
 	}
-	cfg, err := fleet.ConfigFromEnv(getenv)
-	if err != nil {
-		return nil, err
-	}
-	tr := tracing.FromEnvironment()
-	awsCfg, err := awsconfig.Load(ctx, tr)
-	if err != nil {
-		return nil, err
-	}
-	return &handler{
-		auditor:   fleet.New(awslambda.NewFromConfig(awsCfg), cloudwatch.NewFromConfig(awsCfg), cloudwatchlogs.NewFromConfig(awsCfg), cfg),
-		publisher: &findings.EventBridgePublisher{Client: eventbridge.NewFromConfig(awsCfg), BusName: bus},
-		metrics:   os.Stdout,
-		tracer:    tr.Name(),
-	}, nil
+	auditor := fleet.New(awslambda.NewFromConfig(rt.AWS), cloudwatch.NewFromConfig(rt.AWS), cloudwatchlogs.NewFromConfig(rt.AWS), cfg)
+	return (&handler{auditor: auditor, publisher: pub, metrics: rt.Metrics}).Handle, nil
 }

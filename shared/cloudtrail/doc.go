@@ -12,6 +12,9 @@
 // Analyzer ties the reader to the rules (package rules), the burst windows
 // of CT005 and, when a table is configured, the baselines of CT009 and
 // CT010 (package baseline). AnalyzePaths is the offline entry point used by
-// `selfaudit trail` and `selfaudit audit`; the Lambda function uses
-// Analyzer with an S3 object, an EventBridge event or a LookupEvents sweep.
+// `selfaudit trail` and `selfaudit audit`. The Lambda function runs
+// Checker (checker.go), which tells its three triggers apart (an
+// EventBridge event, an S3 log file, a LookupEvents sweep), feeds the
+// Analyzer accordingly and drops findings already published within the
+// dedupe window; FunctionConfigFromEnv reads its configuration.
 package cloudtrail

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+
+	"github.com/selfaudit/selfaudit/shared/lambdamain/env"
 )
 
 // EventBridge limits for PutEvents (see the EventBridge quotas page): at most
@@ -24,6 +26,23 @@ const (
 	EventSource     = "selfaudit"
 	EventDetailType = "Selfaudit Finding"
 )
+
+// EnvBusName is the variable that names the findings bus. The stack sets it
+// for every function (template.yaml, Globals); a function that publishes
+// will not run without it rather than fall back to the default bus, where no
+// rule of the stack would see its findings.
+const EnvBusName = "FINDINGS_BUS_NAME"
+
+// BusPublisherFromEnv returns the publisher to the bus FINDINGS_BUS_NAME
+// names, or an *env.Error when the variable is not set.
+func BusPublisherFromEnv(cfg aws.Config, getenv func(string) string) (*EventBridgePublisher, error) {
+	r := env.New(getenv)
+	bus := r.Required(EnvBusName, "the name or ARN of the findings event bus (the stack sets it)")
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	return &EventBridgePublisher{Client: eventbridge.NewFromConfig(cfg), BusName: bus}, nil
+}
 
 // PutEventsAPI is the one EventBridge call the publisher makes.
 type PutEventsAPI interface {

@@ -142,3 +142,35 @@ func TestOversizedEvidenceIsTruncated(t *testing.T) {
 		t.Fatalf("oversized entry not reduced: %d bytes", entrySize(e))
 	}
 }
+
+func TestBusPublisherFromEnv(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		bus     string
+		wantErr string
+	}{
+		"set":     {bus: "selfaudit-findings"},
+		"missing": {wantErr: "environment variable FINDINGS_BUS_NAME is not set"},
+		"blank":   {bus: " ", wantErr: "FINDINGS_BUS_NAME is not set"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			p, err := BusPublisherFromEnv(aws.Config{Region: "eu-west-1"}, func(k string) string {
+				if k == EnvBusName {
+					return tc.bus
+				}
+				return ""
+			})
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || p.BusName != tc.bus || p.Client == nil {
+				t.Fatalf("publisher %+v, err %v", p, err)
+			}
+		})
+	}
+}

@@ -1,67 +1,37 @@
 package fleet
 
 import (
-	"fmt"
-	"strconv"
+	"math"
 	"time"
+
+	"github.com/selfaudit/selfaudit/shared/lambdamain/env"
 )
 
 // ConfigFromEnv reads the thresholds from environment variables (the
 // function's configuration, documented in
 // functions/lambda-fleet-auditor/README.md); unset variables keep their
-// defaults. getenv is os.Getenv outside tests.
+// defaults. getenv is os.Getenv outside tests. The error names every
+// malformed variable.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	r := env.New(getenv)
 	var c Config
-	floats := []struct {
-		name string
-		dst  *float64
-	}{
-		{"ERROR_RATE_THRESHOLD", &c.ErrorRate},
-		{"MIN_INVOCATIONS", &c.MinInvocations},
-		{"TIMEOUT_RATIO", &c.TimeoutRatio},
-		{"MEMORY_HEADROOM", &c.MemoryHeadroom},
-		{"MEMORY_HIGH_RATIO", &c.MemoryHighRatio},
-		{"MIN_LOGS_USD", &c.MinLogsUSD},
+	nonNegative := func(name string) float64 { return r.Float(name, 0, 0, math.Inf(1)) }
+	c.ErrorRate = nonNegative("ERROR_RATE_THRESHOLD")
+	c.MinInvocations = nonNegative("MIN_INVOCATIONS")
+	c.TimeoutRatio = nonNegative("TIMEOUT_RATIO")
+	c.MemoryHeadroom = nonNegative("MEMORY_HEADROOM")
+	c.MemoryHighRatio = nonNegative("MEMORY_HIGH_RATIO")
+	c.MinLogsUSD = nonNegative("MIN_LOGS_USD")
+	wholeNonNegative := func(name string) int { return r.Int(name, 0, 0, math.MaxInt) }
+	c.MinReports = wholeNonNegative("MIN_REPORTS")
+	c.Concurrency = wholeNonNegative("CONCURRENCY")
+	c.InsightsConcurrency = wholeNonNegative("INSIGHTS_CONCURRENCY")
+	c.MaxEvents = wholeNonNegative("MAX_REPORT_EVENTS")
+	// CloudWatch keeps hourly datapoints for 63 days.
+	if days := r.Int("LOOKBACK_DAYS", 0, 1, 63); days > 0 {
+		c.Lookback = time.Duration(days) * 24 * time.Hour
 	}
-	for _, f := range floats {
-		if v := getenv(f.name); v != "" {
-			n, err := strconv.ParseFloat(v, 64)
-			if err != nil || n < 0 || n != n {
-				return Config{}, fmt.Errorf("environment variable %s=%q is not a non-negative number", f.name, v)
-			}
-			*f.dst = n
-		}
-	}
-	ints := []struct {
-		name string
-		dst  *int
-	}{
-		{"MIN_REPORTS", &c.MinReports},
-		{"CONCURRENCY", &c.Concurrency},
-		{"INSIGHTS_CONCURRENCY", &c.InsightsConcurrency},
-		{"MAX_REPORT_EVENTS", &c.MaxEvents},
-	}
-	for _, f := range ints {
-		if v := getenv(f.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				return Config{}, fmt.Errorf("environment variable %s=%q is not a non-negative whole number", f.name, v)
-			}
-			*f.dst = n
-		}
-	}
-	if v := getenv("LOOKBACK_DAYS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 63 {
-			// CloudWatch keeps hourly datapoints for 63 days.
-			return Config{}, fmt.Errorf("environment variable LOOKBACK_DAYS=%q is not a whole number of days from 1 to 63", v)
-		}
-		c.Lookback = time.Duration(n) * 24 * time.Hour
-	}
-	rs, err := ParseReportSource(getenv("REPORT_SOURCE"))
-	if err != nil {
-		return Config{}, fmt.Errorf("environment variable REPORT_SOURCE: %w", err)
-	}
-	c.Reports = rs
-	return c, nil
+	c.Reports = ReportSource(r.Enum("REPORT_SOURCE", string(ReportsAuto),
+		string(ReportsAuto), string(ReportsInsights), string(ReportsEvents), string(ReportsOff)))
+	return c, r.Err()
 }

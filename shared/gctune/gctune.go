@@ -6,10 +6,10 @@
 // megabytes of allocations that all stay live, so the collections the
 // default GOGC=100 triggers during that phase find nothing to free and
 // only delay the first poll of the Runtime API (by 30-50% in
-// BenchmarkInit). AfterInit, the first call of every main, turns the
-// collector back on and adds a soft memory limit below the function's
-// memory size, so that a function near its limit collects harder instead
-// of being killed.
+// BenchmarkInit). AfterInit, the first call of the functions' start-up
+// (lambdamain.Start), turns the collector back on and adds a soft memory
+// limit below the function's memory size, so that a function near its
+// limit collects harder instead of being killed.
 package gctune
 
 import (

@@ -6,8 +6,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
-
-	"github.com/selfaudit/selfaudit/shared/findings"
 )
 
 // DeploymentAPI reads what a deployment is shifting.
@@ -39,16 +37,9 @@ type ParameterAPI interface {
 	GetParameter(ctx context.Context, in *ssm.GetParameterInput, optFns ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
 }
 
-// Publisher sends the hook's verdict and reasons to the findings bus.
-type Publisher interface {
-	Publish(ctx context.Context, fs []findings.Finding) error
-}
-
-// Compile-time checks that the SDK clients and the findings publisher
-// satisfy the interfaces.
+// Compile-time checks that the SDK clients satisfy the interfaces.
 var (
 	_ CodeDeployAPI = (*codedeploy.Client)(nil)
 	_ FunctionAPI   = (*lambda.Client)(nil)
 	_ ParameterAPI  = (*ssm.Client)(nil)
-	_ Publisher     = (*findings.EventBridgePublisher)(nil)
 )

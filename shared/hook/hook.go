@@ -10,6 +10,8 @@ import (
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/rs/zerolog"
+
+	"github.com/selfaudit/selfaudit/shared/findings"
 )
 
 // Source is the findings source of the hook (docs/architecture.md,
@@ -23,8 +25,9 @@ type Hook struct {
 	Lambda     FunctionAPI
 	// SSM is needed only when Config.SmokeParameter is set.
 	SSM ParameterAPI
-	// Publisher sends findings; nil publishes nothing.
-	Publisher Publisher
+	// Publisher sends the verdict and its reasons to the findings bus;
+	// nil publishes nothing.
+	Publisher findings.Publisher
 	// ReadFile reads Config.SmokeFile; nil means no files.
 	ReadFile func(name string) ([]byte, error)
 	Config   Config

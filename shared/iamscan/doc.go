@@ -15,4 +15,8 @@
 // The AWS clients are consumer-side interfaces with the SDK's exact method
 // signatures: the SDK clients satisfy them, tests pass real clients pointed
 // at httptest servers speaking the real wire formats.
+//
+// ParseEvent reads what an invocation of the Lambda function asks for: the
+// scheduled account scan, the targeted scan a CT003/CT007 finding asks for,
+// or a direct request for one role or function.
 package iamscan

@@ -1,7 +1,12 @@
 // Package logging builds the zerolog logger every function and the CLI use:
-// JSON lines, a level from AWS_LAMBDA_LOG_LEVEL (set by Lambda's advanced
-// logging controls) or LOG_LEVEL, and per-invocation fields (request ID,
-// function name and version) so a log line can be tied to its invocation.
+// JSON lines (or plain text when Lambda's log format is Text), a level from
+// AWS_LAMBDA_LOG_LEVEL (set by Lambda's advanced logging controls) or
+// LOG_LEVEL, and per-invocation fields (request ID, function name and
+// version) so a log line can be tied to its invocation.
+//
+// In JSON format Lambda filters application logs by the "level" key of each
+// line, which zerolog writes; the functions log to stdout, as the runtime's
+// own lines and the Embedded Metric Format lines do.
 package logging
 
 import (
@@ -15,10 +20,19 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// New returns a JSON logger writing to w with the level from the environment
-// and the function's name and version when running in Lambda.
+// EnvLogFormat is the variable Lambda sets from the function's LogFormat:
+// JSON or Text.
+const EnvLogFormat = "AWS_LAMBDA_LOG_FORMAT"
+
+// New returns a logger writing to w with the level and format from the
+// environment and the function's name and version when running in Lambda.
+// The format is JSON unless AWS_LAMBDA_LOG_FORMAT is Text, which gives
+// plain "time level message key=value" lines.
 func New(w io.Writer) zerolog.Logger {
 	zerolog.TimeFieldFormat = time.RFC3339Nano
+	if strings.EqualFold(strings.TrimSpace(os.Getenv(EnvLogFormat)), "text") {
+		w = zerolog.ConsoleWriter{Out: w, NoColor: true, TimeFormat: time.RFC3339Nano}
+	}
 	l := zerolog.New(w).Level(LevelFromEnv()).With().Timestamp()
 	if name := os.Getenv("AWS_LAMBDA_FUNCTION_NAME"); name != "" {
 		l = l.Str("function", name)

@@ -33,7 +33,38 @@ func TestLevelFromEnv(t *testing.T) {
 	}
 }
 
+func TestLogFormat(t *testing.T) {
+	tests := map[string]struct {
+		format   string
+		wantJSON bool
+	}{
+		"unset":      {wantJSON: true},
+		"JSON":       {format: "JSON", wantJSON: true},
+		"Text":       {format: "Text"},
+		"text, case": {format: " text "},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv(EnvLogFormat, tc.format)
+			t.Setenv("AWS_LAMBDA_LOG_LEVEL", "")
+			t.Setenv("LOG_LEVEL", "")
+			var buf bytes.Buffer
+			l := New(&buf)
+			l.Info().Str("trigger", "s3").Msg("analysed")
+			line := bytes.TrimSpace(buf.Bytes())
+			isJSON := json.Valid(line)
+			if isJSON != tc.wantJSON {
+				t.Fatalf("line %q: JSON %v, want %v", line, isJSON, tc.wantJSON)
+			}
+			if !tc.wantJSON && (!bytes.Contains(line, []byte("INF analysed")) || !bytes.Contains(line, []byte("trigger=s3"))) {
+				t.Errorf("text line %q lacks level, message or field", line)
+			}
+		})
+	}
+}
+
 func TestInvocationFields(t *testing.T) {
+	t.Setenv(EnvLogFormat, "")
 	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "selfaudit-iam-wildcard-scanner")
 	t.Setenv("AWS_LAMBDA_FUNCTION_VERSION", "7")
 	t.Setenv("AWS_LAMBDA_LOG_LEVEL", "")

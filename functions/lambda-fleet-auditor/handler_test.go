@@ -5,16 +5,19 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/rs/zerolog"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/fleet"
+	"github.com/selfaudit/selfaudit/shared/lambdamain"
 )
 
 const eventFile = "../../events/lambda-fleet-auditor/scheduled.json"
@@ -41,19 +44,35 @@ func TestScheduledEventFixture(t *testing.T) {
 	}
 }
 
-func TestNewHandlerRejectsBadConfiguration(t *testing.T) {
+// TestSetupConfiguration: setup refuses a bad or incomplete configuration
+// with an error naming the variable; lambdamain then fails every
+// invocation with it.
+func TestSetupConfiguration(t *testing.T) {
 	t.Parallel()
-	tests := map[string]map[string]string{
-		"no bus":            {},
-		"bad error rate":    {"FINDINGS_BUS_NAME": "b", "ERROR_RATE_THRESHOLD": "lots"},
-		"bad lookback":      {"FINDINGS_BUS_NAME": "b", "LOOKBACK_DAYS": "90"},
-		"bad report source": {"FINDINGS_BUS_NAME": "b", "REPORT_SOURCE": "s3"},
+	tests := map[string]struct {
+		env     map[string]string
+		wantErr string
+	}{
+		"good":              {env: map[string]string{"FINDINGS_BUS_NAME": "b"}},
+		"no bus":            {env: map[string]string{}, wantErr: "FINDINGS_BUS_NAME is not set"},
+		"bad error rate":    {env: map[string]string{"FINDINGS_BUS_NAME": "b", "ERROR_RATE_THRESHOLD": "lots"}, wantErr: "ERROR_RATE_THRESHOLD"},
+		"bad lookback":      {env: map[string]string{"FINDINGS_BUS_NAME": "b", "LOOKBACK_DAYS": "90"}, wantErr: "LOOKBACK_DAYS"},
+		"bad report source": {env: map[string]string{"FINDINGS_BUS_NAME": "b", "REPORT_SOURCE": "s3"}, wantErr: "REPORT_SOURCE"},
+		"every mistake":     {env: map[string]string{"LOOKBACK_DAYS": "90"}, wantErr: "LOOKBACK_DAYS=\"90\": want a whole number from 1 to 63\nenvironment variable FINDINGS_BUS_NAME is not set"},
 	}
-	for name, env := range tests {
+	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := newHandler(context.Background(), func(k string) string { return env[k] }); err == nil {
-				t.Error("accepted")
+			rt := &lambdamain.Runtime{Name: "lambda-fleet-auditor", Getenv: func(k string) string { return tc.env[k] }, AWS: aws.Config{Region: "us-east-1"}, Metrics: io.Discard}
+			h, err := setup(rt)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || h == nil {
+				t.Errorf("setup = %v, %v", h != nil, err)
 			}
 		})
 	}
@@ -65,6 +84,10 @@ type fakeAuditor struct {
 }
 
 func (f fakeAuditor) Run(context.Context) (*fleet.Result, error) { return f.res, f.err }
+
+type brokenWriter struct{}
+
+func (brokenWriter) Write([]byte) (int, error) { return 0, errors.New("stdout closed") }
 
 type fakePublisher struct {
 	got []findings.Finding
@@ -82,18 +105,25 @@ func TestHandleFailsWhenWorkFails(t *testing.T) {
 	tests := map[string]struct {
 		auditor   fakeAuditor
 		publisher *fakePublisher
+		brokenEMF bool
 		wantErr   string
 	}{
 		"audit fails":   {auditor: fakeAuditor{err: errors.New("list functions: AccessDenied")}, publisher: &fakePublisher{}, wantErr: "audit lambda fleet: list functions"},
 		"publish fails": {auditor: fakeAuditor{res: &fleet.Result{Findings: one}}, publisher: &fakePublisher{err: errors.New("publish findings: 1 of 1 entries failed")}, wantErr: "1 of 1 entries failed"},
 		"clean":         {auditor: fakeAuditor{res: &fleet.Result{Findings: one, Functions: 1}}, publisher: &fakePublisher{}},
+		// A failed metrics write once dropped every finding of the audit.
+		"metrics fail": {auditor: fakeAuditor{res: &fleet.Result{Findings: one, Functions: 1}}, publisher: &fakePublisher{}, brokenEMF: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			var emf bytes.Buffer
-			h := &handler{auditor: tc.auditor, publisher: tc.publisher, metrics: &emf, log: zerolog.Nop()}
-			out, err := h.Handle(context.Background(), events.CloudWatchEvent{DetailType: "Scheduled Event"})
+			var emf, logs bytes.Buffer
+			h := &handler{auditor: tc.auditor, publisher: tc.publisher, metrics: &emf}
+			if tc.brokenEMF {
+				h.metrics = brokenWriter{}
+			}
+			ctx := zerolog.New(&logs).WithContext(context.Background())
+			out, err := h.Handle(ctx, events.CloudWatchEvent{DetailType: "Scheduled Event"})
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Errorf("error %v, want %q", err, tc.wantErr)
@@ -103,8 +133,15 @@ func TestHandleFailsWhenWorkFails(t *testing.T) {
 			if err != nil || out.Findings != 1 || out.Summary["LOW"] != 1 || len(tc.publisher.got) != 1 {
 				t.Errorf("out %+v err %v published %d", out, err, len(tc.publisher.got))
 			}
-			if !strings.Contains(emf.String(), `"FindingsTotal":1`) {
+			if tc.brokenEMF {
+				if !strings.Contains(logs.String(), "could not write finding metrics") {
+					t.Errorf("no warning for the failed metrics write: %s", logs.String())
+				}
+			} else if !strings.Contains(emf.String(), `"FindingsTotal":1`) {
 				t.Errorf("EMF lines lack the total: %s", emf.String())
+			}
+			if !strings.Contains(logs.String(), "fleet audit done") {
+				t.Errorf("no summary on the invocation's logger: %s", logs.String())
 			}
 		})
 	}

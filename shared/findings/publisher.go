@@ -1,0 +1,37 @@
+package findings
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Publisher sends findings to the findings bus. It is the one interface
+// every engine and function publishes through; EventBridgePublisher is the
+// production implementation and tests pass an in-memory one.
+type Publisher interface {
+	Publish(ctx context.Context, fs []Finding) error
+}
+
+var _ Publisher = (*EventBridgePublisher)(nil)
+
+// Deliver publishes fs and then writes their Embedded Metric Format lines
+// to metrics (stdout in Lambda; nil writes none). A failed publish is
+// returned, before any metric is written, so that the retried invocation
+// counts the findings once. A failed metrics write is only logged as a
+// warning on the logger in ctx: the metrics describe the findings, they
+// must never cost them.
+func Deliver(ctx context.Context, p Publisher, metrics io.Writer, source string, fs []Finding, now time.Time) error {
+	if err := p.Publish(ctx, fs); err != nil {
+		return err
+	}
+	if metrics == nil {
+		return nil
+	}
+	if err := WriteEMF(metrics, source, fs, now); err != nil {
+		zerolog.Ctx(ctx).Warn().Err(err).Int("findings", len(fs)).Msg("could not write finding metrics; the findings were published")
+	}
+	return nil
+}
