@@ -24,11 +24,15 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/selfaudit/selfaudit/internal/awsfake"
+	"github.com/selfaudit/selfaudit/shared/awsconfig"
 )
 
-// cfg is an SDK configuration for fakes: anonymous, one attempt.
+// cfg is an SDK configuration for fakes: anonymous, one attempt, and
+// awsconfig's HTTP client, so that a call is not lost after the fake
+// answered it (see awsconfig.HTTPClient).
 func cfg(url string) aws.Config {
-	return aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}, BaseEndpoint: aws.String(url), RetryMaxAttempts: 1}
+	return aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}, BaseEndpoint: aws.String(url), RetryMaxAttempts: 1,
+		HTTPClient: awsconfig.HTTPClient()}
 }
 
 func apiCode(err error) string {

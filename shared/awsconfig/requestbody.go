@@ -31,6 +31,11 @@ type readOnlyBodies struct {
 	next aws.HTTPClient
 }
 
+// HTTPClient is the SDK's default HTTP client with the same fix, for code
+// that builds an aws.Config by hand (tests that talk to a fake with
+// anonymous credentials) instead of through Load.
+func HTTPClient() aws.HTTPClient { return withReadOnlyBodies(nil) }
+
 // withReadOnlyBodies wraps c, or the SDK's default client when c is nil.
 func withReadOnlyBodies(c aws.HTTPClient) aws.HTTPClient {
 	if c == nil {
