@@ -168,6 +168,9 @@ func (d *decoder) fail(name string, err error) {
 func (d *decoder) str(name string, required bool) string {
 	switch v := d.item[name].(type) {
 	case *types.AttributeValueMemberS:
+		if required && v.Value == "" {
+			d.fail(name, fmt.Errorf("empty"))
+		}
 		return v.Value
 	case nil:
 		if required {
