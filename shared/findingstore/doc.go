@@ -28,6 +28,28 @@
 // The write that wins decides the change; a loser re-reads and decides again.
 // So no update is lost and no finding is announced NEW twice.
 //
-// The table layout, its index and the status transitions are described on
-// the types that implement them: see Status, Scope, Store and CreateTable.
+// # Table layout
+//
+// One item per finding, keyed by its stable id (string partition key "id",
+// no sort key):
+//
+//	id, check, severity, title, remediation, resource  the finding
+//	account, region        from the resource ARN, else the run's scope
+//	source                 the engine's source field
+//	scanner, scope         the scope key "scanner|account|region" of the
+//	                       run that last saw it
+//	target                 the resource ARN, or the file of a file finding
+//	openScope              the scope key, present only while it stands
+//	status, previousStatus, statusChangedAt
+//	firstSeen, lastSeen    UTC, "2006-01-02T15:04:05.000Z"
+//	occurrences            runs that saw it
+//	evidence               the latest evidence, JSON, at most 32 KiB
+//	version                increases with each write; guards the next one
+//	expiresAt              epoch seconds, the table's TTL attribute: 90
+//	                       days after resolution, removed when seen again
+//
+// The global secondary index "openByScope" (partition openScope, sort
+// target, keys only) lists the standing findings of a scope, or of one
+// target in it. Because openScope is removed on resolution the index is
+// sparse: it holds only what a run may have to resolve.
 package findingstore

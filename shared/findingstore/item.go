@@ -96,6 +96,14 @@ func (r Record) Finding() findings.Finding {
 	}
 }
 
+// expired reports whether a resolved finding is past its retention. DynamoDB
+// deletes expired items only within some days, and reads return them until
+// then; a sighting treats such a finding as never seen, so a finding seen
+// again after ResolvedRetention is NEW however late the deletion runs.
+func (r Record) expired(now time.Time) bool {
+	return r.Status == StatusResolved && !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt)
+}
+
 // evidenceJSON encodes evidence for storage, replacing it by a note when it
 // cannot be encoded or is too large.
 func evidenceJSON(ev map[string]any) string {

@@ -39,7 +39,7 @@ func (st *Store) observe(ctx context.Context, scope Scope, f findings.Finding, n
 			if err != nil {
 				return Record{}, Change{}, err
 			}
-			return rec, changeOf(cur, found, rec), nil
+			return rec, changeOf(cur, found && !cur.expired(now), rec), nil
 		case !errors.As(err, &ccf):
 			return Record{}, Change{}, fmt.Errorf("record finding %s in table %s: %w", f.ID, st.Table, err)
 		case attempt >= st.maxAttempts():
@@ -75,8 +75,9 @@ func (st *Store) get(ctx context.Context, id string) (Record, bool, error) {
 // seenUpdate is the conditional write recording a sighting of f, decided
 // from cur (found false: no item).
 func seenUpdate(table string, scope Scope, f findings.Finding, cur Record, found, suppressed bool, now time.Time) *dynamodb.UpdateItemInput {
+	live := found && !cur.expired(now)
 	var prev Status
-	if found {
+	if live {
 		prev = cur.Status
 	}
 	next := Observe(prev, suppressed)
@@ -97,16 +98,9 @@ func seenUpdate(table string, scope Scope, f findings.Finding, cur Record, found
 	u.set(AttrOpenScope, str(scope.Key())) // every status Observe returns stands
 	u.set(AttrStatus, str(string(next)))
 	u.set(AttrEvidence, str(evidenceJSON(f.Evidence)))
+	u.remove(AttrExpires) // a standing finding never expires
 
-	var cond string
-	if !found {
-		u.set(AttrFirstSeen, str(formatTime(now)))
-		u.set(AttrLastSeen, str(formatTime(now)))
-		u.set(AttrStatusChangedAt, str(formatTime(now)))
-		u.set(AttrOccurrences, num(1))
-		u.set(AttrVersion, num(1))
-		cond = "attribute_not_exists(" + u.name(AttrID) + ")"
-	} else {
+	if live {
 		// Runs may finish out of order: the first and last sightings
 		// only ever widen.
 		u.set(AttrFirstSeen, str(formatTime(earliest(cur.FirstSeen, now))))
@@ -116,9 +110,21 @@ func seenUpdate(table string, scope Scope, f findings.Finding, cur Record, found
 			u.set(AttrPreviousStatus, str(string(prev)))
 		}
 		u.set(AttrOccurrences, num(cur.Occurrences+1))
+	} else {
+		u.set(AttrFirstSeen, str(formatTime(now)))
+		u.set(AttrLastSeen, str(formatTime(now)))
+		u.set(AttrStatusChangedAt, str(formatTime(now)))
+		u.remove(AttrPreviousStatus)
+		u.set(AttrOccurrences, num(1))
+	}
+
+	var cond string
+	if found {
 		u.set(AttrVersion, num(cur.Version+1))
-		u.remove(AttrExpires) // a standing finding never expires
 		cond = u.name(AttrVersion) + " = " + u.value(num(cur.Version))
+	} else {
+		u.set(AttrVersion, num(1))
+		cond = "attribute_not_exists(" + u.name(AttrID) + ")"
 	}
 	return &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(table),
@@ -131,13 +137,14 @@ func seenUpdate(table string, scope Scope, f findings.Finding, cur Record, found
 	}
 }
 
-// changeOf is the change a sighting made, from the state it was decided on.
-func changeOf(cur Record, found bool, rec Record) Change {
+// changeOf is the change a sighting made, from the state it was decided on
+// (live false: no finding, or one past its expiry).
+func changeOf(cur Record, live bool, rec Record) Change {
 	var prev Status
-	if found {
+	if live {
 		prev = cur.Status
 	}
-	sevChanged := found && cur.Severity != rec.Severity
+	sevChanged := live && cur.Severity != rec.Severity
 	c := Change{Kind: Announce(prev, rec.Status, sevChanged), PreviousStatus: prev, Record: rec}
 	if c.Kind == ChangeSeverity {
 		c.PreviousSeverity = cur.Severity

@@ -34,7 +34,7 @@ type Store struct {
 	Table  string
 	// Suppressed reports whether a suppression matches a finding; such a
 	// finding is stored as SUPPRESSED and never announced. Nil means no
-	// suppressions.
+	// suppressions. It is called from several goroutines at once.
 	Suppressed func(findings.Finding) bool
 	// Concurrency bounds the writes in flight; 0 means 8.
 	Concurrency int

@@ -278,6 +278,23 @@ func TestTTL(t *testing.T) {
 	if r := mustGet(t, st, f.ID); r.Status != StatusReopened || !r.ExpiresAt.IsZero() {
 		t.Fatalf("after reopening: %s, expires %v", r.Status, r.ExpiresAt)
 	}
+
+	// Past its retention a resolved finding counts as never seen, even
+	// while DynamoDB has not deleted it yet.
+	if _, err := st.Reconcile(ctx, accountScope, nil, day(4)); err != nil {
+		t.Fatal(err)
+	}
+	late := day(4).Add(ResolvedRetention)
+	res, err = st.Reconcile(ctx, accountScope, []findings.Finding{f}, late)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Changes) != 1 || res.Changes[0].Kind != ChangeNew || res.Changes[0].PreviousStatus != "" {
+		t.Fatalf("seen after retention: changes %+v, want NEW", res.Changes)
+	}
+	if r := mustGet(t, st, f.ID); r.Occurrences != 1 || !r.FirstSeen.Equal(late) || r.PreviousStatus != "" {
+		t.Fatalf("seen after retention: %+v", r)
+	}
 }
 
 // TestTargetedRescan: a rescan of one role resolves that role's findings
