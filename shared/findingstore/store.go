@@ -86,7 +86,9 @@ type Result struct {
 
 // Reconcile records every finding of a run over scope and resolves the
 // standing findings of exactly that scope the run did not see, except in
-// the parts it could not read.
+// the parts it could not read. A run that read nothing at all must say so
+// with a Gap covering everything, or its empty list of findings resolves
+// the whole scope.
 //
 // Each change in the result was decided by the conditional write that won,
 // so concurrent runs announce it once between them. On error the result
@@ -94,7 +96,7 @@ type Result struct {
 // run will see them as changes again. Resolution is skipped when a finding
 // could not be recorded, so a failed write never passes for a fix.
 func (st *Store) Reconcile(ctx context.Context, scope Scope, fs []findings.Finding, now time.Time) (Result, error) {
-	res, err := st.Record(ctx, scope, fs, now)
+	res, err := st.record(ctx, scope, fs, now)
 	if err != nil {
 		return res, err
 	}
@@ -106,10 +108,8 @@ func (st *Store) Reconcile(ctx context.Context, scope Scope, fs []findings.Findi
 	return res, err
 }
 
-// Record records every finding of a run without resolving anything: for
-// runs that are not posture runs, such as the CloudTrail checker, whose
-// findings are events rather than states of a scope.
-func (st *Store) Record(ctx context.Context, scope Scope, fs []findings.Finding, now time.Time) (Result, error) {
+// record records every finding of a run, the first half of Reconcile.
+func (st *Store) record(ctx context.Context, scope Scope, fs []findings.Finding, now time.Time) (Result, error) {
 	if err := scope.Validate(); err != nil {
 		return Result{}, err
 	}

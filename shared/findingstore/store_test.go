@@ -479,3 +479,43 @@ func TestReconcileRejectsBadInput(t *testing.T) {
 		t.Error("accepted a finding without severity")
 	}
 }
+
+// failingWrites fails the writes of one finding.
+type failingWrites struct {
+	DynamoAPI
+	id string
+}
+
+func (c failingWrites) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if k, _ := in.Key[AttrID].(*types.AttributeValueMemberS); k != nil && k.Value == c.id {
+		return nil, fmt.Errorf("injected failure")
+	}
+	return c.DynamoAPI.UpdateItem(ctx, in, optFns...)
+}
+
+// TestFailedWriteResolvesNothing: when one finding cannot be recorded the
+// run still reports the changes it wrote, and resolves nothing.
+func TestFailedWriteResolvesNothing(t *testing.T) {
+	st := newStore(t)
+	ctx := context.Background()
+	old := finding("IAM001", roleARN("old"), findings.High)
+	if _, err := st.Reconcile(ctx, accountScope, []findings.Finding{old}, day(1)); err != nil {
+		t.Fatal(err)
+	}
+	a := finding("IAM001", roleARN("a"), findings.High)
+	b := finding("IAM001", roleARN("b"), findings.High)
+	st.Client = failingWrites{DynamoAPI: st.Client, id: b.ID}
+	res, err := st.Reconcile(ctx, accountScope, []findings.Finding{a, b, a}, day(2))
+	if err == nil {
+		t.Fatal("no error for a failed write")
+	}
+	if len(res.Changes) != 1 || res.Changes[0].Record.ID != a.ID || res.Changes[0].Kind != ChangeNew {
+		t.Fatalf("changes %+v, want a NEW once", res.Changes)
+	}
+	if len(res.Seen) != 1 || res.Seen[0].Occurrences != 1 {
+		t.Fatalf("seen %+v, want a once", res.Seen)
+	}
+	if r := mustGet(t, st, old.ID); r.Status != StatusNew {
+		t.Fatalf("a failed run resolved %s: %s", old.Resource, r.Status)
+	}
+}
