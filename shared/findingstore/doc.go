@@ -49,7 +49,7 @@
 //	                       days after resolution, removed when seen again
 //
 // The global secondary index "openByScope" (partition openScope, sort
-// target, keys only) lists the standing findings of a scope, or of one
+// target, projecting severity and status) lists the standing findings of a scope, or of one
 // target in it. Because openScope is removed on resolution the index is
 // sparse: it holds only what a run may have to resolve.
 package findingstore

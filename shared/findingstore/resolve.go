@@ -9,10 +9,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/selfaudit/selfaudit/shared/findings"
 )
 
-// candidate is a standing finding of the scope the run did not see.
-type candidate struct{ id, target string }
+// candidate is a standing finding of the scope, as the index shows it.
+type candidate struct {
+	id, target string
+	severity   findings.Severity
+	status     Status
+}
 
 // resolve resolves the standing findings of scope that are not in seen and
 // not in an unreadable part, adding them to res.
@@ -27,7 +33,7 @@ func (st *Store) resolve(ctx context.Context, scope Scope, seen map[string]bool,
 			continue
 		}
 		if g, ok := scope.gap(c.target); ok {
-			res.Unread = append(res.Unread, Unread{ID: c.id, Target: c.target, Gap: g})
+			res.Unread = append(res.Unread, Unread{ID: c.id, Target: c.target, Severity: c.severity, Status: c.status, Gap: g})
 			continue
 		}
 		todo = append(todo, c)
@@ -69,16 +75,30 @@ func (st *Store) standing(ctx context.Context, scope Scope) ([]candidate, error)
 				return nil, fmt.Errorf("list standing findings of %s in table %s: %w", scope.Key(), st.Table, err)
 			}
 			for _, it := range page.Items {
-				id, _ := it[AttrID].(*types.AttributeValueMemberS)
-				target, _ := it[AttrTarget].(*types.AttributeValueMemberS)
-				if id == nil || target == nil {
-					return nil, fmt.Errorf("list standing findings of %s in table %s: index item without %s or %s", scope.Key(), st.Table, AttrID, AttrTarget)
+				c, err := decodeCandidate(it)
+				if err != nil {
+					return nil, fmt.Errorf("list standing findings of %s in table %s: %w", scope.Key(), st.Table, err)
 				}
-				out = append(out, candidate{id: id.Value, target: target.Value})
+				out = append(out, c)
 			}
 		}
 	}
 	return out, nil
+}
+
+// decodeCandidate reads an index item.
+func decodeCandidate(it map[string]types.AttributeValue) (candidate, error) {
+	d := decoder{item: it}
+	c := candidate{id: d.str(AttrID, true), target: d.str(AttrTarget, true)}
+	sev, err := findings.ParseSeverity(d.str(AttrSeverity, true))
+	d.fail(AttrSeverity, err)
+	st, err := ParseStatus(d.str(AttrStatus, true))
+	d.fail(AttrStatus, err)
+	c.severity, c.status = sev, st
+	if d.err != nil {
+		return candidate{}, fmt.Errorf("index item %q: %w", c.id, d.err)
+	}
+	return c, nil
 }
 
 // scopeQuery queries the index for the standing findings of a scope key,

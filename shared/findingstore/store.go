@@ -64,6 +64,8 @@ type Change struct {
 // scope could not be read.
 type Unread struct {
 	ID, Target string
+	Severity   findings.Severity
+	Status     Status
 	Gap        Gap
 }
 
@@ -136,6 +138,24 @@ func (st *Store) record(ctx context.Context, scope Scope, fs []findings.Finding,
 		}
 	}
 	return res, err
+}
+
+// Open counts the findings that stand after a run over a whole scope and
+// are not suppressed, by severity: the gauge of open findings. Every
+// severity is present. After a targeted run it counts the targets only.
+func (r Result) Open() findings.Summary {
+	s := findings.Summarize(nil)
+	for _, rec := range r.Seen {
+		if rec.Status.Standing() && rec.Status != StatusSuppressed {
+			s[rec.Severity.String()]++
+		}
+	}
+	for _, u := range r.Unread {
+		if u.Status.Standing() && u.Status != StatusSuppressed {
+			s[u.Severity.String()]++
+		}
+	}
+	return s
 }
 
 // each runs fn for 0..n-1 with at most Concurrency calls at once and joins

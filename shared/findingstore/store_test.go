@@ -400,6 +400,9 @@ func TestUnreadablePartsResolveNothing(t *testing.T) {
 	if len(unread) != 2 || unread[locked.ID] == "" || unread[fn.ID] == "" {
 		t.Fatalf("unread = %+v, want the locked role and the function", res.Unread)
 	}
+	if open := res.Open(); open["HIGH"] != 1 || open["CRITICAL"] != 1 || open["MEDIUM"] != 0 {
+		t.Fatalf("open after a partial run = %v, want the unread HIGH and CRITICAL", open)
+	}
 	// Nothing readable at all: nothing resolves.
 	blind := accountScope
 	blind.Unreadable = []Gap{{Prefix: true, Reason: "GetAccountAuthorizationDetails: AccessDenied"}}

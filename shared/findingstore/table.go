@@ -14,9 +14,10 @@ import (
 
 // IndexOpenByScope is the global secondary index through which a run finds
 // the standing findings of its scope: partition key AttrOpenScope, sort key
-// AttrTarget, keys only. AttrOpenScope is present only while a finding
-// stands, so the index is sparse: resolved findings, kept 90 days for
-// reopening, cost a run nothing to skip.
+// AttrTarget, projecting only severity and status, enough to count what
+// stands without reading every item. AttrOpenScope is present only while a
+// finding stands, so the index is sparse: resolved findings, kept 90 days
+// for reopening, cost a run nothing to skip.
 const IndexOpenByScope = "openByScope"
 
 // TableAPI is the part of the DynamoDB client CreateTable uses.
@@ -51,7 +52,10 @@ func TableInput(name string) *dynamodb.CreateTableInput {
 				{AttributeName: aws.String(AttrOpenScope), KeyType: types.KeyTypeHash},
 				{AttributeName: aws.String(AttrTarget), KeyType: types.KeyTypeRange},
 			},
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
+			Projection: &types.Projection{
+				ProjectionType:   types.ProjectionTypeInclude,
+				NonKeyAttributes: []string{AttrSeverity, AttrStatus},
+			},
 		}},
 	}
 }

@@ -26,10 +26,17 @@ func cfnLayout() map[string]any {
 		attrs = append(attrs, map[string]any{"AttributeName": aws.ToString(a.AttributeName), "AttributeType": string(a.AttributeType)})
 	}
 	for _, g := range in.GlobalSecondaryIndexes {
+		var nonKey []any
+		for _, a := range g.Projection.NonKeyAttributes {
+			nonKey = append(nonKey, a)
+		}
 		gsis = append(gsis, map[string]any{
-			"IndexName":  aws.ToString(g.IndexName),
-			"KeySchema":  keys(g.KeySchema),
-			"Projection": map[string]any{"ProjectionType": string(g.Projection.ProjectionType)},
+			"IndexName": aws.ToString(g.IndexName),
+			"KeySchema": keys(g.KeySchema),
+			"Projection": map[string]any{
+				"ProjectionType":   string(g.Projection.ProjectionType),
+				"NonKeyAttributes": nonKey,
+			},
 		})
 	}
 	return map[string]any{
