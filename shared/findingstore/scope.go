@@ -3,7 +3,6 @@ package findingstore
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
@@ -92,11 +91,6 @@ func (s Scope) gap(target string) (Gap, bool) {
 		}
 	}
 	return Gap{}, false
-}
-
-// targeted reports whether target is inside the run's targets.
-func (s Scope) targeted(target string) bool {
-	return len(s.Targets) == 0 || slices.Contains(s.Targets, target)
 }
 
 // TargetOf is what a finding is about, the unit a targeted rescan or a
