@@ -1,0 +1,252 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/selfaudit/selfaudit/shared/awsconfig"
+	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/findingstore"
+	"github.com/selfaudit/selfaudit/shared/tracing"
+)
+
+// The scanner names of the scopes the commands reconcile. The IAM and fleet
+// names are those of the stack's functions, so that a run from a laptop and
+// the daily run agree on one table about the same account and region.
+const (
+	scannerScan      = "selfaudit-scan"
+	scannerIAM       = "iam-wildcard-scanner"
+	scannerIAMAll    = "iam-wildcard-scanner-all-roles"
+	scannerFleet     = "lambda-fleet-auditor"
+	scannerTrail     = "cloudtrail-anomaly-checker"
+	tableCreateLimit = 2 * time.Minute
+)
+
+// stateFlags are --state-table and --new-only, shared by the commands that
+// report findings about something that can be fixed.
+type stateFlags struct {
+	table   string
+	newOnly bool
+}
+
+func (s *stateFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.table, "state-table", "", "DynamoDB table that remembers findings between runs, created when missing: each finding gets a status (NEW, OPEN, REOPENED) and the findings this run no longer sees are listed as RESOLVED")
+	fs.BoolVar(&s.newOnly, "new-only", false, "with --state-table: --fail-on counts only NEW and REOPENED findings, so a pipeline gates on what a change introduced")
+}
+
+// tableName is what DynamoDB accepts as a table name.
+var tableName = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
+
+// parse validates the two flags together.
+func (s *stateFlags) parse() error {
+	if s.newOnly && s.table == "" {
+		return errors.New("--new-only needs --state-table: without remembered findings every finding is new")
+	}
+	if s.table != "" && !tableName.MatchString(s.table) {
+		return fmt.Errorf("--state-table %q is not a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ . -)", s.table)
+	}
+	return nil
+}
+
+// enabled reports whether the run keeps state.
+func (s *stateFlags) enabled() bool { return s.table != "" }
+
+// openStore returns the store on table, creating the table with the
+// stack's layout when it does not exist yet; created says it was made now.
+// The client comes from cfg, so AWS_ENDPOINT_URL_DYNAMODB points it at a
+// local DynamoDB.
+func openStore(ctx context.Context, cfg aws.Config, table string) (st *findingstore.Store, created bool, err error) {
+	client := dynamodb.NewFromConfig(cfg)
+	_, err = client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	var nf *types.ResourceNotFoundException
+	created = errors.As(err, &nf)
+	// Any other error of DescribeTable, CreateTable reports better.
+	if err := findingstore.CreateTable(ctx, client, table, tableCreateLimit); err != nil {
+		return nil, false, err
+	}
+	return &findingstore.Store{Client: client, Table: table}, created, nil
+}
+
+// loadAWS loads the configuration the way every live command does.
+func loadAWS(ctx context.Context) (aws.Config, error) {
+	return awsconfig.Load(ctx, tracing.Noop{})
+}
+
+// caller is the identity the credentials belong to: the account a live
+// command reads, and the partition its ARNs are in.
+type caller struct {
+	account, partition string
+}
+
+// whoAmI asks STS for the account the credentials belong to, which is the
+// account a live scan reads.
+func whoAmI(ctx context.Context, cfg aws.Config) (caller, error) {
+	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return caller{}, fmt.Errorf("learn the account (sts:GetCallerIdentity): %w", err)
+	}
+	c := caller{account: aws.ToString(out.Account), partition: "aws"}
+	if a, err := arn.Parse(aws.ToString(out.Arn)); err == nil && a.Partition != "" {
+		c.partition = a.Partition
+	}
+	if c.account == "" {
+		return caller{}, errors.New("learn the account (sts:GetCallerIdentity): no account in the answer")
+	}
+	return c, nil
+}
+
+// tracked is a finding as a run with --state-table reports it: the finding
+// as always, plus where it stands in the store. Embedding keeps every field
+// of the finding schema where it was; the three fields are added.
+type tracked struct {
+	findings.Finding
+	Status    findingstore.Status `json:"status"`
+	FirstSeen time.Time           `json:"firstSeen"`
+	LastSeen  time.Time           `json:"lastSeen"`
+}
+
+// stateReport is the JSON of a run with --state-table: the stateless
+// report's fields (findings, summary, notes) plus statusSummary. summary
+// counts the findings that stand, not the resolved ones, so that a consumer
+// of the stateless report reads it the same way.
+type stateReport struct {
+	Findings      []tracked        `json:"findings"`
+	Summary       findings.Summary `json:"summary"`
+	StatusSummary map[string]int   `json:"statusSummary"`
+	Notes         []string         `json:"notes,omitempty"`
+}
+
+// reconciled is what a run with --state-table reports: the run's findings
+// with their status, then the findings it resolved.
+type reconciled struct {
+	standing []tracked
+	resolved []tracked
+	notes    []string
+}
+
+// counts returns the lead line's numbers in the order new, reopened,
+// open, resolved.
+func (r reconciled) counts() map[findingstore.Status]int {
+	c := map[findingstore.Status]int{
+		findingstore.StatusNew: 0, findingstore.StatusReopened: 0,
+		findingstore.StatusOpen: 0, findingstore.StatusResolved: 0,
+	}
+	for _, t := range r.standing {
+		c[t.Status]++
+	}
+	c[findingstore.StatusResolved] += len(r.resolved)
+	return c
+}
+
+// lead is the first line of text output.
+func (r reconciled) lead() string {
+	c := r.counts()
+	return fmt.Sprintf("%d new, %d reopened, %d open, %d resolved", c[findingstore.StatusNew], c[findingstore.StatusReopened], c[findingstore.StatusOpen], c[findingstore.StatusResolved])
+}
+
+// withState opens (or creates) the findings table and reconciles the run's
+// findings over scope now.
+func withState(ctx context.Context, cfg aws.Config, table string, scope findingstore.Scope, fs []findings.Finding, quietGaps bool) (reconciled, error) {
+	st, created, err := openStore(ctx, cfg, table)
+	if err != nil {
+		return reconciled{}, err
+	}
+	rec, err := reconcile(ctx, st, scope, fs, time.Now().UTC(), quietGaps)
+	if err != nil {
+		return reconciled{}, err
+	}
+	if created {
+		rec.notes = append(rec.notes, fmt.Sprintf("created findings table %s", table))
+	}
+	return rec, nil
+}
+
+// reconcile records a run's findings in the store and resolves what the
+// scope no longer shows. quietGaps leaves out the note about findings left
+// alone in unreadable parts, for runs (trail) whose gaps are by design.
+func reconcile(ctx context.Context, st *findingstore.Store, scope findingstore.Scope, fs []findings.Finding, now time.Time, quietGaps bool) (reconciled, error) {
+	res, err := st.Reconcile(ctx, scope, fs, now)
+	if err != nil {
+		return reconciled{}, fmt.Errorf("findings table %s: %w", st.Table, err)
+	}
+	byID := make(map[string]findingstore.Record, len(res.Seen))
+	for _, r := range res.Seen {
+		byID[r.ID] = r
+	}
+	var out reconciled
+	for _, f := range findings.Dedupe(fs) {
+		r, ok := byID[f.ID]
+		if !ok {
+			continue
+		}
+		out.standing = append(out.standing, tracked{Finding: f, Status: r.Status, FirstSeen: r.FirstSeen, LastSeen: r.LastSeen})
+	}
+	for _, r := range res.Resolved {
+		out.resolved = append(out.resolved, tracked{Finding: r.Finding(), Status: r.Status, FirstSeen: r.FirstSeen, LastSeen: r.LastSeen})
+	}
+	if !quietGaps {
+		out.notes = unreadNotes(res.Unread)
+	}
+	return out, nil
+}
+
+// unreadNotes says, per reason, how many standing findings a run left as
+// they were because it could not read their part of the scope.
+func unreadNotes(unread []findingstore.Unread) []string {
+	by := map[string]int{}
+	for _, u := range unread {
+		by[u.Gap.Reason]++
+	}
+	reasons := make([]string, 0, len(by))
+	for r := range by {
+		reasons = append(reasons, r)
+	}
+	sort.Strings(reasons)
+	var notes []string
+	for _, r := range reasons {
+		notes = append(notes, fmt.Sprintf("%d remembered findings neither confirmed nor resolved: their part could not be read (%s)", by[r], r))
+	}
+	return notes
+}
+
+// gapReason keeps a gap's reason to one line.
+func gapReason(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// trailScope is the scope of a trail run. CloudTrail findings are events,
+// not states: an event that happened does not stop having happened because
+// a later run read other files. So a trail run records its findings (NEW
+// once, OPEN whenever they are read again, which is what --new-only gates
+// on) and resolves nothing: every part of the scope counts as unreadable.
+// Its targets are those of its own findings, so that the store looks only
+// at them instead of at every event finding ever recorded.
+func trailScope(fs []findings.Finding) findingstore.Scope {
+	set := map[string]bool{}
+	for _, f := range fs {
+		set[findingstore.TargetOf(f)] = true
+	}
+	targets := make([]string, 0, len(set))
+	for t := range set {
+		targets = append(targets, t)
+	}
+	sort.Strings(targets)
+	return findingstore.Scope{
+		Scanner: scannerTrail,
+		Targets: targets,
+		Unreadable: []findingstore.Gap{{Prefix: true,
+			Reason: "CloudTrail findings are events: a run that does not see one again does not resolve it"}},
+	}
+}
