@@ -131,7 +131,7 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 	if !sf.enabled() {
 		return emit(env, "trail", format, min, out, stats.Notes...)
 	}
-	notes := append(append([]string{}, stats.Notes...), "CloudTrail findings are events: the findings table records them and never resolves them")
+	notes := append(append([]string{}, stats.Notes...), "CloudTrail findings are events: the findings table remembers them but never resolves one that is not seen again; one read again (the same file, an overlapping --lookup window) is OPEN")
 	if len(out) == 0 {
 		return emitState(env, "trail", format, min, sf.newOnly, reconciled{}, notes...)
 	}
@@ -139,7 +139,7 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 	if err != nil {
 		return usageError(env, "trail", "%v", err)
 	}
-	rec, err := withState(ctx, awsCfg, sf.table, trailScope(out), out, true)
+	rec, err := withEventState(ctx, awsCfg, sf.table, out)
 	if err != nil {
 		return usageError(env, "trail", "%v", err)
 	}

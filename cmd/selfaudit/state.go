@@ -30,7 +30,7 @@ const (
 	scannerIAM       = "iam-wildcard-scanner"
 	scannerIAMAll    = "iam-wildcard-scanner-all-roles"
 	scannerFleet     = "lambda-fleet-auditor"
-	scannerTrail     = "cloudtrail-anomaly-checker"
+	scannerTrail     = "selfaudit-trail"
 	tableCreateLimit = 2 * time.Minute
 )
 
@@ -226,14 +226,56 @@ func gapReason(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
-// trailScope is the scope of a trail run. CloudTrail findings are events,
+// withEventState is withState for CloudTrail findings, which are events,
 // not states: an event that happened does not stop having happened because
-// a later run read other files. So a trail run records its findings (NEW
-// once, OPEN whenever they are read again, which is what --new-only gates
-// on) and resolves nothing: every part of the scope counts as unreadable.
-// Its targets are those of its own findings, so that the store looks only
-// at them instead of at every event finding ever recorded.
-func trailScope(fs []findings.Finding) findingstore.Scope {
+// a later run read other files, so no trail run may resolve one by not
+// seeing it; and nothing would ever resolve it either, so a recorded event
+// must not stand in the table for good.
+//
+// So each event finding is recorded and then closed at once: the first
+// reconcile records the run's findings and, every part of its scope marked
+// unreadable, resolves nothing; the second, over the same targets a moment
+// later, closes them (RESOLVED in the table, which removes them
+// findingstore.ResolvedRetention later). A finding the table knows, from
+// a re-read file or an overlapping --lookup window, comes back REOPENED
+// from the store and is reported OPEN: seen before, not new, and so not
+// counted by --new-only. One the table does not know is NEW. The closing
+// is bookkeeping and lists nothing as resolved.
+func withEventState(ctx context.Context, cfg aws.Config, table string, fs []findings.Finding) (reconciled, error) {
+	st, created, err := openStore(ctx, cfg, table)
+	if err != nil {
+		return reconciled{}, err
+	}
+	now := time.Now().UTC()
+	record := eventScope(fs)
+	record.Unreadable = []findingstore.Gap{{Prefix: true, Reason: "CloudTrail findings are events: not seeing one again does not resolve it"}}
+	rec, err := reconcile(ctx, st, record, fs, now, true)
+	if err != nil {
+		return reconciled{}, err
+	}
+	// The store writes instants to the millisecond and resolves only what
+	// was last seen before the run's instant.
+	if _, err := st.Reconcile(ctx, eventScope(fs), nil, now.Add(time.Millisecond)); err != nil {
+		return reconciled{}, fmt.Errorf("findings table %s: close recorded events: %w", table, err)
+	}
+	for i := range rec.standing {
+		if rec.standing[i].Status != findingstore.StatusNew {
+			rec.standing[i].Status = findingstore.StatusOpen
+		}
+	}
+	rec.resolved = nil
+	if created {
+		rec.notes = append(rec.notes, fmt.Sprintf("created findings table %s", table))
+	}
+	return rec, nil
+}
+
+// eventScope is the scope of a trail run: the targets of its own findings,
+// so that the store looks at those only instead of at every event finding
+// recorded and not yet expired. Its scanner name is the command's, apart
+// from the stack's CloudTrail function, so a run from a laptop closes only
+// what such runs recorded.
+func eventScope(fs []findings.Finding) findingstore.Scope {
 	set := map[string]bool{}
 	for _, f := range fs {
 		set[findingstore.TargetOf(f)] = true
@@ -243,10 +285,5 @@ func trailScope(fs []findings.Finding) findingstore.Scope {
 		targets = append(targets, t)
 	}
 	sort.Strings(targets)
-	return findingstore.Scope{
-		Scanner: scannerTrail,
-		Targets: targets,
-		Unreadable: []findingstore.Gap{{Prefix: true,
-			Reason: "CloudTrail findings are events: a run that does not see one again does not resolve it"}},
-	}
+	return findingstore.Scope{Scanner: scannerTrail, Targets: targets}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/selfaudit/selfaudit/internal/awsfake"
 	"github.com/selfaudit/selfaudit/internal/testenv"
@@ -338,5 +339,69 @@ func TestIAMStateUnreadableParts(t *testing.T) {
 		if notes := strings.Join(rep.Notes, "\n"); !strings.Contains(notes, st.note) {
 			t.Errorf("%s: notes lack %q:\n%s", st.name, st.note, notes)
 		}
+	}
+}
+
+// TestTrailStateEvents: event findings are remembered, so reading the same
+// events again reports them OPEN and --new-only lets the run pass; they
+// are never listed as resolved, and none stands in the table afterwards.
+func TestTrailStateEvents(t *testing.T) {
+	table := useDynalite(t)
+	samples := filepath.Join("..", "..", "events", "cloudtrail")
+	deploy := filepath.Join(samples, "111122223333_CloudTrail_eu-west-1_20261120T0900Z_deploy.json.gz")
+	trail := func(args ...string) (int, stateJSON, string) {
+		t.Helper()
+		env, out, errb := trailEnv()
+		code := runTrailWith(context.Background(), env, append([]string{"--state-table", table, "--format", "json"}, args...), defaultTrailDeps)
+		if errb.Len() > 0 {
+			t.Errorf("stderr: %s", errb)
+		}
+		return code, parseStateJSON(t, out.String()), out.String()
+	}
+	code, first, out := trail(samples)
+	if code != exitFindings || len(first.Findings) == 0 || first.StatusSummary["NEW"] != len(first.Findings) {
+		t.Fatalf("first read: exit %d, statusSummary %v for %d findings\n%s", code, first.StatusSummary, len(first.Findings), out)
+	}
+	steps := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"the same files again", []string{"--new-only", "--fail-on", "low", samples}, exitOK},
+		{"one of the files", []string{"--new-only", "--fail-on", "low", deploy}, exitOK},
+		{"both files after the one", []string{"--new-only", "--fail-on", "low", samples}, exitOK},
+	}
+	for _, st := range steps {
+		code, rep, out := trail(st.args...)
+		if code != st.code {
+			t.Errorf("%s: exit %d, want %d\n%s", st.name, code, st.code, out)
+		}
+		for k, s := range rep.statuses(t) {
+			if s != findingstore.StatusOpen {
+				t.Errorf("%s: %s is %s, want OPEN: it was read before", st.name, k, s)
+			}
+		}
+		if rep.StatusSummary["RESOLVED"] != 0 || rep.StatusSummary["OPEN"] != len(rep.Findings) || len(rep.Findings) == 0 {
+			t.Errorf("%s: statusSummary %v for %d findings", st.name, rep.StatusSummary, len(rep.Findings))
+		}
+	}
+
+	// Nothing stands in the table: every recorded event was closed, so
+	// none waits forever for a run to resolve it.
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := dynamodb.NewFromConfig(cfg).Query(context.Background(), &dynamodb.QueryInput{
+		TableName: aws.String(table), IndexName: aws.String(findingstore.IndexOpenByScope),
+		KeyConditionExpression:    aws.String("#s = :s"),
+		ExpressionAttributeNames:  map[string]string{"#s": findingstore.AttrOpenScope},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":s": &types.AttributeValueMemberS{Value: findingstore.Scope{Scanner: scannerTrail}.Key()}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Count != 0 {
+		t.Errorf("%d event findings stand in the table after the runs", q.Count)
 	}
 }
