@@ -405,3 +405,45 @@ func TestTrailStateEvents(t *testing.T) {
 		t.Errorf("%d event findings stand in the table after the runs", q.Count)
 	}
 }
+
+// TestLambdaStateReportsGap: a fleet audit that did not read REPORT lines
+// cannot judge memory, so the memory findings of the functions it could
+// not judge stay as they were instead of being resolved.
+func TestLambdaStateReportsGap(t *testing.T) {
+	table := useDynalite(t)
+	fleet := awsfake.StartFleet(t, awsfake.SampleEstate())
+	fleet.Setenv(t)
+	awsfake.Serve(t, awsfake.NewSTS()).Setenv(t)
+	total := 0
+	for _, c := range awsfake.SampleEstateChecks {
+		total += len(c)
+	}
+	memory := "LMB115 " + awsfake.FunctionARN("image-resizer")
+	steps := []struct {
+		name    string
+		reports string
+		counts  map[string]int
+		memory  findingstore.Status // "" when not listed
+		note    string
+	}{
+		{"first audit", "events", counts(total, 0, 0, 0), findingstore.StatusNew, ""},
+		{"REPORT lines not read", "off", counts(0, 0, total-3, 0), "", "3 remembered findings neither confirmed nor resolved"},
+		{"REPORT lines read again", "events", counts(0, 0, total, 0), findingstore.StatusOpen, ""},
+	}
+	for _, st := range steps {
+		code, out, errOut := lambdaRun(t, "--format", "json", "--fail-on", "none", "--reports", st.reports, "--state-table", table)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", st.name, code, errOut)
+		}
+		rep := parseStateJSON(t, out)
+		if !sameCounts(rep.StatusSummary, st.counts) {
+			t.Errorf("%s: statusSummary %v, want %v", st.name, rep.StatusSummary, st.counts)
+		}
+		if got := rep.statuses(t)[memory]; got != st.memory {
+			t.Errorf("%s: %s is %q, want %q", st.name, memory, got, st.memory)
+		}
+		if notes := strings.Join(rep.Notes, "\n"); !strings.Contains(notes, st.note) {
+			t.Errorf("%s: notes lack %q:\n%s", st.name, st.note, notes)
+		}
+	}
+}
