@@ -28,7 +28,7 @@ func runIAM(ctx context.Context, env *cliEnv, args []string) int {
 	rf.register(fs, "text, json or sarif")
 	allRoles := fs.Bool("all-roles", false, "judge every role, not only those Lambda can assume")
 	var sf stateFlags
-	sf.register(fs)
+	sf.register(fs, "the scope is the account (from sts:GetCallerIdentity) and region, and a finding no longer seen is listed RESOLVED unless its role or function could not be read")
 	if done, code := parseFlags(env, fs, args); done {
 		return code
 	}

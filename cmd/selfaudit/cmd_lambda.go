@@ -27,7 +27,7 @@ func runLambda(ctx context.Context, env *cliEnv, args []string) int {
 	var rf reportFlags
 	rf.register(fs, "text, json or sarif")
 	var sf stateFlags
-	sf.register(fs)
+	sf.register(fs, "the scope is the account (from sts:GetCallerIdentity) and region, and a finding no longer seen is listed RESOLVED unless the REPORT lines of its function were not read")
 	days := fs.Int("lookback-days", 14, "days of metrics and REPORT lines to judge (1-63)")
 	errorRate := fs.Float64("error-rate", 0.05, "Errors/Invocations above which LMB117 fires")
 	reports := fs.String("reports", "auto", "where memory figures come from: auto (Logs Insights, else log events), insights, events, or off")

@@ -22,7 +22,7 @@ func runScan(ctx context.Context, env *cliEnv, args []string) int {
 	var rf reportFlags
 	rf.register(fs, "text, json or sarif")
 	var sf stateFlags
-	sf.register(fs)
+	sf.register(fs, "the scope is the files scanned, and a finding gone from one of them is listed RESOLVED")
 	if done, code := parseFlags(env, fs, args); done {
 		return code
 	}

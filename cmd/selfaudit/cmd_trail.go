@@ -53,7 +53,7 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 	var rf reportFlags
 	rf.register(fs, "text or json")
 	var sf stateFlags
-	sf.register(fs)
+	sf.register(fs, "CloudTrail findings are events, so one read again is OPEN and none is ever RESOLVED")
 	lookup := fs.Bool("lookup", false, "read recent management events from the account with LookupEvents instead of files")
 	since := fs.Duration("since", time.Hour, "with --lookup: how far back to read")
 	table := fs.String("table", "", "DynamoDB baseline table: enables CT009 and CT010 (and updates the baselines)")

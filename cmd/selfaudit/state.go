@@ -41,8 +41,10 @@ type stateFlags struct {
 	newOnly bool
 }
 
-func (s *stateFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&s.table, "state-table", "", "DynamoDB table that remembers findings between runs, created when missing: each finding gets a status (NEW, OPEN, REOPENED) and the findings this run no longer sees are listed as RESOLVED")
+// register adds the flags; scope says, for the command's help, what a run
+// covers and so what it may resolve.
+func (s *stateFlags) register(fs *flag.FlagSet, scope string) {
+	fs.StringVar(&s.table, "state-table", "", "DynamoDB table that remembers findings between runs, created when missing (AWS_ENDPOINT_URL_DYNAMODB reaches a local DynamoDB): each finding gets a status, NEW, OPEN or REOPENED, with firstSeen and lastSeen; "+scope)
 	fs.BoolVar(&s.newOnly, "new-only", false, "with --state-table: --fail-on counts only NEW and REOPENED findings, so a pipeline gates on what a change introduced")
 }
 
