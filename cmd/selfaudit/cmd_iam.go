@@ -60,9 +60,9 @@ func runIAM(ctx context.Context, env *cliEnv, args []string) int {
 	notes := append([]string{fmt.Sprintf("judged %d roles, %d managed policies, %d function policies", res.Roles, res.Policies, res.Functions)}, res.Notes...)
 	var code int
 	if sf.enabled() {
-		rec, err := withState(ctx, cfg, sf.table, iamScope(who, cfg.Region, *allRoles, res.Errors), res.Findings, false)
+		rec, err := withState(ctx, cfg, sf.table, iamScope(who, cfg.Region, *allRoles, res.Errors), res.Findings)
 		if err != nil {
-			return usageError(env, "iam", "%v", err)
+			return usageError(env, "iam", "%s", oneLine(err))
 		}
 		code = emitState(env, "iam", format, min, sf.newOnly, rec, notes...)
 	} else {

@@ -81,9 +81,9 @@ func runLambda(ctx context.Context, env *cliEnv, args []string) int {
 	if !sf.enabled() {
 		return emit(env, "lambda", format, min, res.Findings, notes...)
 	}
-	rec, err := withState(ctx, awsCfg, sf.table, fleetScope(who, awsCfg.Region, res.Inventory), res.Findings, false)
+	rec, err := withState(ctx, awsCfg, sf.table, fleetScope(who, awsCfg.Region, res.Inventory), res.Findings)
 	if err != nil {
-		return usageError(env, "lambda", "%v", err)
+		return usageError(env, "lambda", "%s", oneLine(err))
 	}
 	return emitState(env, "lambda", format, min, sf.newOnly, rec, notes...)
 }

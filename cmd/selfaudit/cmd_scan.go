@@ -50,7 +50,7 @@ func runScan(ctx context.Context, env *cliEnv, args []string) int {
 	}
 	// The scope of a template scan is the files it read: a finding of
 	// one of them that is gone is resolved; other files' findings stay.
-	scope := findingstore.Scope{Scanner: scannerScan, Targets: rep.Scanned}
+	scope := findingstore.Scope{Scanner: scannerScan, Targets: distinct(rep.Scanned)}
 	if len(scope.Targets) == 0 {
 		// No file read, nothing to record or resolve (an empty Targets
 		// would mean every file ever scanned).
@@ -60,7 +60,7 @@ func runScan(ctx context.Context, env *cliEnv, args []string) int {
 	if err != nil {
 		return usageError(env, "scan", "%v", err)
 	}
-	rec, err := withState(ctx, cfg, sf.table, scope, rep.Findings, false)
+	rec, err := withState(ctx, cfg, sf.table, scope, rep.Findings)
 	if err != nil {
 		return usageError(env, "scan", "%s", oneLine(err))
 	}

@@ -141,7 +141,7 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 	}
 	rec, err := withEventState(ctx, awsCfg, sf.table, out)
 	if err != nil {
-		return usageError(env, "trail", "%v", err)
+		return usageError(env, "trail", "%s", oneLine(err))
 	}
 	return emitState(env, "trail", format, min, sf.newOnly, rec, notes...)
 }

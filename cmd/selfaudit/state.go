@@ -109,27 +109,6 @@ func whoAmI(ctx context.Context, cfg aws.Config) (caller, error) {
 	return c, nil
 }
 
-// tracked is a finding as a run with --state-table reports it: the finding
-// as always, plus where it stands in the store. Embedding keeps every field
-// of the finding schema where it was; the three fields are added.
-type tracked struct {
-	findings.Finding
-	Status    findingstore.Status `json:"status"`
-	FirstSeen time.Time           `json:"firstSeen"`
-	LastSeen  time.Time           `json:"lastSeen"`
-}
-
-// stateReport is the JSON of a run with --state-table: the stateless
-// report's fields (findings, summary, notes) plus statusSummary. summary
-// counts the findings that stand, not the resolved ones, so that a consumer
-// of the stateless report reads it the same way.
-type stateReport struct {
-	Findings      []tracked        `json:"findings"`
-	Summary       findings.Summary `json:"summary"`
-	StatusSummary map[string]int   `json:"statusSummary"`
-	Notes         []string         `json:"notes,omitempty"`
-}
-
 // reconciled is what a run with --state-table reports: the run's findings
 // with their status, then the findings it resolved.
 type reconciled struct {
@@ -138,8 +117,7 @@ type reconciled struct {
 	notes    []string
 }
 
-// counts returns the lead line's numbers in the order new, reopened,
-// open, resolved.
+// counts returns how many findings the run lists in each status.
 func (r reconciled) counts() map[findingstore.Status]int {
 	c := map[findingstore.Status]int{
 		findingstore.StatusNew: 0, findingstore.StatusReopened: 0,
@@ -160,12 +138,12 @@ func (r reconciled) lead() string {
 
 // withState opens (or creates) the findings table and reconciles the run's
 // findings over scope now.
-func withState(ctx context.Context, cfg aws.Config, table string, scope findingstore.Scope, fs []findings.Finding, quietGaps bool) (reconciled, error) {
+func withState(ctx context.Context, cfg aws.Config, table string, scope findingstore.Scope, fs []findings.Finding) (reconciled, error) {
 	st, created, err := openStore(ctx, cfg, table)
 	if err != nil {
 		return reconciled{}, err
 	}
-	rec, err := reconcile(ctx, st, scope, fs, time.Now().UTC(), quietGaps)
+	rec, err := reconcile(ctx, st, scope, fs, time.Now().UTC(), false)
 	if err != nil {
 		return reconciled{}, err
 	}
@@ -278,14 +256,23 @@ func withEventState(ctx context.Context, cfg aws.Config, table string, fs []find
 // from the stack's CloudTrail function, so a run from a laptop closes only
 // what such runs recorded.
 func eventScope(fs []findings.Finding) findingstore.Scope {
-	set := map[string]bool{}
-	for _, f := range fs {
-		set[findingstore.TargetOf(f)] = true
+	targets := make([]string, len(fs))
+	for i, f := range fs {
+		targets[i] = findingstore.TargetOf(f)
 	}
-	targets := make([]string, 0, len(set))
-	for t := range set {
-		targets = append(targets, t)
+	return findingstore.Scope{Scanner: scannerTrail, Targets: distinct(targets)}
+}
+
+// distinct returns the strings of ss once each, sorted.
+func distinct(ss []string) []string {
+	set := make(map[string]bool, len(ss))
+	out := make([]string, 0, len(ss))
+	for _, s := range ss {
+		if !set[s] {
+			set[s] = true
+			out = append(out, s)
+		}
 	}
-	sort.Strings(targets)
-	return findingstore.Scope{Scanner: scannerTrail, Targets: targets}
+	sort.Strings(out)
+	return out
 }

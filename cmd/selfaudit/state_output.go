@@ -13,6 +13,27 @@ import (
 	"github.com/selfaudit/selfaudit/shared/findingstore"
 )
 
+// tracked is a finding as a run with --state-table reports it: the finding
+// as always, plus where it stands in the store. Embedding keeps every field
+// of the finding schema where it was; the three fields are added.
+type tracked struct {
+	findings.Finding
+	Status    findingstore.Status `json:"status"`
+	FirstSeen time.Time           `json:"firstSeen"`
+	LastSeen  time.Time           `json:"lastSeen"`
+}
+
+// stateReport is the JSON of a run with --state-table: the stateless
+// report's fields (findings, summary, notes) plus statusSummary. summary
+// counts the findings that stand, not the resolved ones, so that a consumer
+// of the stateless report reads it the same way.
+type stateReport struct {
+	Findings      []tracked        `json:"findings"`
+	Summary       findings.Summary `json:"summary"`
+	StatusSummary map[string]int   `json:"statusSummary"`
+	Notes         []string         `json:"notes,omitempty"`
+}
+
 // emitState writes the findings of a run with --state-table and returns the
 // exit code: 1 when a standing finding is at or above min, counting only
 // NEW and REOPENED ones when newOnly is set. Resolved findings never fail

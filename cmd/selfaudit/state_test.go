@@ -447,3 +447,27 @@ func TestLambdaStateReportsGap(t *testing.T) {
 		}
 	}
 }
+
+// TestStateTableOfAnotherLayout: a table made for something else is an
+// input error, not a store to write into.
+func TestStateTableOfAnotherLayout(t *testing.T) {
+	table := useDynalite(t)
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := dynamodb.NewFromConfig(cfg)
+	_, err = client.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName:            aws.String(table),
+		BillingMode:          types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := scanRun(t, "scan", "--state-table", table, filepath.Join("testdata", "state", "v1.yaml"))
+	if code != exitUsage || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "not a findings table") {
+		t.Errorf("exit %d stdout %q stderr %q, want exit 2 and one line saying it is not a findings table", code, stdout, stderr)
+	}
+}
