@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/selfaudit/selfaudit/shared/awsconfig"
+	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/iamscan"
 	"github.com/selfaudit/selfaudit/shared/tracing"
 )
@@ -20,15 +23,20 @@ func init() {
 }
 
 func runIAM(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "iam", "[--format text|json|sarif] [--fail-on LEVEL] [--all-roles]")
+	fs := newFlagSet(env, "iam", "[--format text|json|sarif] [--fail-on LEVEL] [--all-roles] [--state-table NAME [--new-only]]")
 	var rf reportFlags
 	rf.register(fs, "text, json or sarif")
 	allRoles := fs.Bool("all-roles", false, "judge every role, not only those Lambda can assume")
+	var sf stateFlags
+	sf.register(fs, "the scope is the account (from sts:GetCallerIdentity) and region, and a finding no longer seen is listed RESOLVED unless its role or function could not be read")
 	if done, code := parseFlags(env, fs, args); done {
 		return code
 	}
 	format, min, err := rf.parse()
 	if err != nil {
+		return usageError(env, "iam", "%v", err)
+	}
+	if err := sf.parse(); err != nil {
 		return usageError(env, "iam", "%v", err)
 	}
 	if fs.NArg() > 0 {
@@ -38,13 +46,28 @@ func runIAM(ctx context.Context, env *cliEnv, args []string) int {
 	if err != nil {
 		return usageError(env, "iam", "%v", err)
 	}
+	var who caller
+	if sf.enabled() {
+		if who, err = whoAmI(ctx, cfg); err != nil {
+			return usageError(env, "iam", "%v", err)
+		}
+	}
 	s := &iamscan.Scanner{IAM: iam.NewFromConfig(cfg), Lambda: lambda.NewFromConfig(cfg), AllRoles: *allRoles}
 	if env.stderrIsTerminal {
 		fmt.Fprintln(env.stderr, "selfaudit iam: reading roles, managed policies and function policies...")
 	}
 	res := s.ScanAccount(ctx)
 	notes := append([]string{fmt.Sprintf("judged %d roles, %d managed policies, %d function policies", res.Roles, res.Policies, res.Functions)}, res.Notes...)
-	code := emit(env, "iam", format, min, res.Findings, notes...)
+	var code int
+	if sf.enabled() {
+		rec, err := withState(ctx, cfg, sf.table, iamScope(who, cfg.Region, *allRoles, res.Errors), res.Findings)
+		if err != nil {
+			return usageError(env, "iam", "%s", oneLine(err))
+		}
+		code = emitState(env, "iam", format, min, sf.newOnly, rec, notes...)
+	} else {
+		code = emit(env, "iam", format, min, res.Findings, notes...)
+	}
 	if len(res.Errors) > 0 {
 		// An incomplete scan cannot report "clean": the findings above
 		// stand, but the run fails as an input error naming what failed.
@@ -54,4 +77,39 @@ func runIAM(ctx context.Context, env *cliEnv, args []string) int {
 		return usageError(env, "iam", "scan incomplete (%d resources unreadable): %v", len(res.Errors), res.Errors[0])
 	}
 	return code
+}
+
+// iamScope is the scope of an account scan: the account's roles (IAM is
+// global) and the resource policies of the functions in the configured
+// region. A scan of every role is a scope of its own, so that the default
+// scan, which judges fewer roles, never resolves what only it judged.
+//
+// Each resource the scan could not read becomes a gap, so its remembered
+// findings are neither confirmed nor resolved: a role or function by its
+// ARN; the whole of IAM when the account details could not be read; every
+// role when a managed policy could not be judged (the roles that attach it
+// are not known here); every function when they could not be listed; and
+// the whole scope for anything else.
+func iamScope(who caller, region string, allRoles bool, errs []iamscan.ResourceError) findingstore.Scope {
+	scope := findingstore.Scope{Scanner: scannerIAM, Account: who.account, Region: region}
+	if allRoles {
+		scope.Scanner = scannerIAMAll
+	}
+	iamPrefix := "arn:" + who.partition + ":iam::" + who.account + ":"
+	for _, e := range errs {
+		g := findingstore.Gap{Target: e.Resource, Reason: gapReason(e)}
+		a, err := arn.Parse(e.Resource)
+		switch {
+		case e.Resource == "account":
+			g.Target, g.Prefix = iamPrefix, true
+		case e.Resource == "functions":
+			g.Target, g.Prefix = "arn:"+who.partition+":lambda:"+region+":"+who.account+":function:", true
+		case err != nil:
+			g.Target, g.Prefix = "", true
+		case a.Service == "iam" && strings.HasPrefix(a.Resource, "policy/"):
+			g.Target, g.Prefix = iamPrefix+"role/", true
+		}
+		scope.Unreadable = append(scope.Unreadable, g)
+	}
+	return scope
 }

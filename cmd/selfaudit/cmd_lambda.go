@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/selfaudit/selfaudit/shared/awsconfig"
+	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/fleet"
 	"github.com/selfaudit/selfaudit/shared/tracing"
 )
@@ -22,9 +23,11 @@ func init() {
 }
 
 func runLambda(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "lambda", "[--format text|json|sarif] [--fail-on LEVEL] [--lookback-days 14] [--error-rate 0.05] [--reports auto|insights|events|off]")
+	fs := newFlagSet(env, "lambda", "[--format text|json|sarif] [--fail-on LEVEL] [--lookback-days 14] [--error-rate 0.05] [--reports auto|insights|events|off] [--state-table NAME [--new-only]]")
 	var rf reportFlags
 	rf.register(fs, "text, json or sarif")
+	var sf stateFlags
+	sf.register(fs, "the scope is the account (from sts:GetCallerIdentity) and region, and a finding no longer seen is listed RESOLVED unless the REPORT lines of its function were not read")
 	days := fs.Int("lookback-days", 14, "days of metrics and REPORT lines to judge (1-63)")
 	errorRate := fs.Float64("error-rate", 0.05, "Errors/Invocations above which LMB117 fires")
 	reports := fs.String("reports", "auto", "where memory figures come from: auto (Logs Insights, else log events), insights, events, or off")
@@ -33,6 +36,9 @@ func runLambda(ctx context.Context, env *cliEnv, args []string) int {
 	}
 	format, min, err := rf.parse()
 	if err != nil {
+		return usageError(env, "lambda", "%v", err)
+	}
+	if err := sf.parse(); err != nil {
 		return usageError(env, "lambda", "%v", err)
 	}
 	if fs.NArg() > 0 {
@@ -52,6 +58,12 @@ func runLambda(ctx context.Context, env *cliEnv, args []string) int {
 	if err != nil {
 		return usageError(env, "lambda", "%v", err)
 	}
+	var who caller
+	if sf.enabled() {
+		if who, err = whoAmI(ctx, awsCfg); err != nil {
+			return usageError(env, "lambda", "%v", err)
+		}
+	}
 	a := fleet.New(lambda.NewFromConfig(awsCfg), cloudwatch.NewFromConfig(awsCfg), cloudwatchlogs.NewFromConfig(awsCfg), fleet.Config{
 		Source:    "selfaudit-cli",
 		Lookback:  time.Duration(*days) * 24 * time.Hour,
@@ -66,5 +78,30 @@ func runLambda(ctx context.Context, env *cliEnv, args []string) int {
 		return usageError(env, "lambda", "%v", err)
 	}
 	notes := append([]string{fmt.Sprintf("audited %d functions in %s", res.Functions, awsCfg.Region)}, res.Notes...)
-	return emit(env, "lambda", format, min, res.Findings, notes...)
+	if !sf.enabled() {
+		return emit(env, "lambda", format, min, res.Findings, notes...)
+	}
+	rec, err := withState(ctx, awsCfg, sf.table, fleetScope(who, awsCfg.Region, res.Inventory), res.Findings)
+	if err != nil {
+		return usageError(env, "lambda", "%s", oneLine(err))
+	}
+	return emitState(env, "lambda", format, min, sf.newOnly, rec, notes...)
+}
+
+// fleetScope is the scope of a fleet audit: the functions of the account
+// in the region. The audit fails as a whole when a read fails, so the one
+// part it can leave unread is a function's memory: one invoked in the
+// window whose REPORT lines were not read (--reports off, a log group
+// shared with other functions, no REPORT line found) cannot have its
+// right-sizing judged, so its remembered findings are neither confirmed
+// nor resolved.
+func fleetScope(who caller, region string, inventory []*fleet.Function) findingstore.Scope {
+	scope := findingstore.Scope{Scanner: scannerFleet, Account: who.account, Region: region}
+	for _, fn := range inventory {
+		if fn.LogGroup == nil || fn.Metrics.Invocations == 0 || (fn.Reports != nil && fn.Reports.Count > 0) {
+			continue
+		}
+		scope.Unreadable = append(scope.Unreadable, findingstore.Gap{Target: fn.ARN, Reason: "REPORT lines not read, so memory right-sizing was not judged"})
+	}
+	return scope
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/iamscan"
 )
 
@@ -16,15 +17,20 @@ func init() {
 	})
 }
 
-func runScan(_ context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "scan", "[--format text|json|sarif] [--fail-on LEVEL] PATH...")
+func runScan(ctx context.Context, env *cliEnv, args []string) int {
+	fs := newFlagSet(env, "scan", "[--format text|json|sarif] [--fail-on LEVEL] [--state-table NAME [--new-only]] PATH...")
 	var rf reportFlags
 	rf.register(fs, "text, json or sarif")
+	var sf stateFlags
+	sf.register(fs, "the scope is the files scanned, and a finding gone from one of them is listed RESOLVED")
 	if done, code := parseFlags(env, fs, args); done {
 		return code
 	}
 	format, min, err := rf.parse()
 	if err != nil {
+		return usageError(env, "scan", "%v", err)
+	}
+	if err := sf.parse(); err != nil {
 		return usageError(env, "scan", "%v", err)
 	}
 	if fs.NArg() == 0 {
@@ -39,7 +45,26 @@ func runScan(_ context.Context, env *cliEnv, args []string) int {
 	if rep.Files == 0 {
 		notes = append(notes, fmt.Sprintf("no template or policy found in %s", strings.Join(fs.Args(), ", ")))
 	}
-	return emit(env, "scan", format, min, rep.Findings, notes...)
+	if !sf.enabled() {
+		return emit(env, "scan", format, min, rep.Findings, notes...)
+	}
+	// The scope of a template scan is the files it read: a finding of
+	// one of them that is gone is resolved; other files' findings stay.
+	scope := findingstore.Scope{Scanner: scannerScan, Targets: distinct(rep.Scanned)}
+	if len(scope.Targets) == 0 {
+		// No file read, nothing to record or resolve (an empty Targets
+		// would mean every file ever scanned).
+		return emitState(env, "scan", format, min, sf.newOnly, reconciled{}, notes...)
+	}
+	cfg, err := loadAWS(ctx)
+	if err != nil {
+		return usageError(env, "scan", "%v", err)
+	}
+	rec, err := withState(ctx, cfg, sf.table, scope, rep.Findings)
+	if err != nil {
+		return usageError(env, "scan", "%s", oneLine(err))
+	}
+	return emitState(env, "scan", format, min, sf.newOnly, rec, notes...)
 }
 
 // oneLine keeps an error to the single line promised in

@@ -49,9 +49,11 @@ func runTrail(ctx context.Context, env *cliEnv, args []string) int {
 }
 
 func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDeps) int {
-	fs := newFlagSet(env, "trail", "[--format text|json] [--fail-on LEVEL] [--table NAME] (PATH... | --lookup --since 1h)")
+	fs := newFlagSet(env, "trail", "[--format text|json] [--fail-on LEVEL] [--table NAME] [--state-table NAME [--new-only]] (PATH... | --lookup --since 1h)")
 	var rf reportFlags
 	rf.register(fs, "text or json")
+	var sf stateFlags
+	sf.register(fs, "CloudTrail findings are events, so one read again is OPEN and none is ever RESOLVED")
 	lookup := fs.Bool("lookup", false, "read recent management events from the account with LookupEvents instead of files")
 	since := fs.Duration("since", time.Hour, "with --lookup: how far back to read")
 	table := fs.String("table", "", "DynamoDB baseline table: enables CT009 and CT010 (and updates the baselines)")
@@ -67,6 +69,9 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 	}
 	if format == findings.FormatSARIF {
 		return usageError(env, "trail", "--format sarif is for template scans; use text or json")
+	}
+	if err := sf.parse(); err != nil {
+		return usageError(env, "trail", "%v", err)
 	}
 	paths := fs.Args()
 	switch {
@@ -123,5 +128,20 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 	if env.stderrIsTerminal {
 		fmt.Fprintf(env.stderr, "selfaudit trail: %d records from %d files, %d findings\n", stats.Records, stats.Files, len(out))
 	}
-	return emit(env, "trail", format, min, out, stats.Notes...)
+	if !sf.enabled() {
+		return emit(env, "trail", format, min, out, stats.Notes...)
+	}
+	notes := append(append([]string{}, stats.Notes...), "CloudTrail findings are events: the findings table remembers them but never resolves one that is not seen again; one read again (the same file, an overlapping --lookup window) is OPEN")
+	if len(out) == 0 {
+		return emitState(env, "trail", format, min, sf.newOnly, reconciled{}, notes...)
+	}
+	awsCfg, err := loadAWS(ctx)
+	if err != nil {
+		return usageError(env, "trail", "%v", err)
+	}
+	rec, err := withEventState(ctx, awsCfg, sf.table, out)
+	if err != nil {
+		return usageError(env, "trail", "%s", oneLine(err))
+	}
+	return emitState(env, "trail", format, min, sf.newOnly, rec, notes...)
 }

@@ -5,6 +5,53 @@
 // nothing at or above --fail-on, 1 findings at or above it, 2 usage or input
 // error with one line on stderr. Commands that report no findings (checks)
 // exit 0 or 2.
+//
+// # Remembered findings
+//
+// With --state-table NAME, scan, iam, lambda and trail keep their findings
+// in the finding store (package shared/findingstore), a DynamoDB table with
+// the stack's layout that the command creates when it does not exist, so a
+// laptop starts with one flag; AWS_ENDPOINT_URL_DYNAMODB points it at a
+// local DynamoDB. Without the flag a command keeps no state and its output
+// is as it always was.
+//
+// Each run declares what it read, and resolves only there:
+//
+//	scan    the files scanned (scanner selfaudit-scan), named as given or
+//	        as found in a folder, so a repeated scan must name them the
+//	        same way; findings about roles (those of an account
+//	        authorization details file) are remembered but not resolved,
+//	        since the file does not say which roles it covers
+//	iam     the account from sts:GetCallerIdentity and the region (scanner
+//	        iam-wildcard-scanner, or iam-wildcard-scanner-all-roles with
+//	        --all-roles, which judges roles the default scan does not); a
+//	        role, policy or function it could not read is a gap whose
+//	        findings are neither confirmed nor resolved
+//	lambda  the account and region (scanner lambda-fleet-auditor); an
+//	        invoked function whose REPORT lines were not read is a gap,
+//	        since its memory could not be judged
+//	trail   nothing: CloudTrail findings are events, which a later run
+//	        that does not see them cannot resolve. Each is recorded and
+//	        closed at once, so it never stands in the table for good and
+//	        expires with the store's retention of resolved findings; one
+//	        read again (the same file, an overlapping --lookup window) is
+//	        reported OPEN, one the table does not know NEW.
+//
+// The IAM and fleet scanner names are those of the stack's functions, so a
+// run from a laptop and the scheduled run agree about one table.
+//
+// Output gains, per finding, status (NEW, OPEN, REOPENED, or RESOLVED for
+// the findings of the scope the run no longer saw, listed after the
+// others), firstSeen and lastSeen. Text output leads with "N new, N
+// reopened, N open, N resolved"; JSON adds those three fields to each
+// finding and a statusSummary beside summary, which counts only the
+// findings that stand; SARIF lists the standing findings with status,
+// firstSeen and lastSeen in each result's properties and baselineState
+// new or unchanged (a resolved finding is left out, which is how code
+// scanning closes an alert). --fail-on never counts resolved findings, and
+// with --new-only it counts only NEW and REOPENED ones, so a pipeline gates
+// on what a change introduced; --new-only without --state-table is a usage
+// error.
 package main
 
 import (
@@ -84,6 +131,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "")
 	fmt.Fprintln(w, "Run 'selfaudit COMMAND --help' for a command's flags.")
 	fmt.Fprintln(w, "Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input error.")
+	fmt.Fprintln(w, "scan, iam, lambda and trail remember findings with --state-table NAME (a DynamoDB table, created when missing).")
 }
 
 func isTerminal(f *os.File) bool {

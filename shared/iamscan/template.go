@@ -42,6 +42,10 @@ type Report struct {
 	// Files counts the files that were templates or policies; Skipped the
 	// files of walked folders that were neither.
 	Files, Skipped int
+	// Scanned names the files counted in Files, as their findings name
+	// them: the scope of the run, whose standing findings a finding store
+	// may resolve when a file no longer yields them.
+	Scanned []string
 }
 
 // FileScanner scans templates and policy files. The zero value is ready to
@@ -122,6 +126,7 @@ func (s *FileScanner) scanPath(rep *Report, path string, explicit bool) error {
 		return err
 	}
 	rep.Files++
+	rep.Scanned = append(rep.Scanned, path)
 	rep.Findings = append(rep.Findings, fr.Findings...)
 	rep.Notes = append(rep.Notes, fr.Notes...)
 	return nil

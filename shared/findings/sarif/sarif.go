@@ -35,6 +35,20 @@ func level(s findings.Severity) string {
 // every log; a check the registry does not know (the engine was not linked)
 // falls back to the wording of its first finding.
 func Write(w io.Writer, fs []findings.Finding) error {
+	return WriteAnnotated(w, fs, nil)
+}
+
+// Annotation is what a caller adds to one result: SARIF's baselineState
+// ("new", "unchanged", "updated" or "absent") and properties, such as the
+// status a finding store gave the finding.
+type Annotation struct {
+	BaselineState string
+	Properties    map[string]any
+}
+
+// WriteAnnotated writes the log Write writes, with annotate's answer for
+// each finding added to its result; a nil annotate adds nothing.
+func WriteAnnotated(w io.Writer, fs []findings.Finding, annotate func(findings.Finding) Annotation) error {
 	rep := report.NewV210Report()
 	run := gosarif.NewRunWithInformationURI("selfaudit", "https://github.com/selfaudit/selfaudit")
 	seen := map[string]findings.Finding{}
@@ -67,6 +81,20 @@ func Write(w io.Writer, fs []findings.Finding) error {
 			phys = phys.WithRegion(gosarif.NewSimpleRegion(line, line))
 		}
 		res.AddLocation(gosarif.NewLocationWithPhysicalLocation(phys))
+		if annotate == nil {
+			continue
+		}
+		a := annotate(f)
+		if a.BaselineState != "" {
+			res.WithBaselineState(a.BaselineState)
+		}
+		if len(a.Properties) > 0 {
+			pb := gosarif.NewPropertyBag()
+			for k, v := range a.Properties {
+				pb.Add(k, v)
+			}
+			res.WithProperties(pb)
+		}
 	}
 	rep.AddRun(run)
 	return rep.Write(w)

@@ -120,3 +120,47 @@ func TestRulesComeFromTheRegistry(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteAnnotated: an annotation adds baselineState and properties to
+// its finding's result only; without one the result has neither.
+func TestWriteAnnotated(t *testing.T) {
+	t.Parallel()
+	mk := func(res string) findings.Finding {
+		return findings.Finding{
+			ID: findings.StableID("IAM002", res, ""), Check: "IAM002", Severity: findings.High, Title: "t",
+			Resource: res, Source: "test", ObservedAt: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC),
+		}
+	}
+	fs := []findings.Finding{mk("a.yaml#/x"), mk("b.yaml#/x")}
+	var buf bytes.Buffer
+	err := WriteAnnotated(&buf, fs, func(f findings.Finding) Annotation {
+		if f.Resource != "a.yaml#/x" {
+			return Annotation{}
+		}
+		return Annotation{BaselineState: "new", Properties: map[string]any{"status": "NEW"}}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				BaselineState *string         `json:"baselineState"`
+				Properties    json.RawMessage `json:"properties"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	rs := log.Runs[0].Results
+	if len(rs) != 2 {
+		t.Fatalf("%d results", len(rs))
+	}
+	if rs[0].BaselineState == nil || *rs[0].BaselineState != "new" || !bytes.Contains(rs[0].Properties, []byte(`"status":"NEW"`)) {
+		t.Errorf("annotated result: baselineState %v, properties %s", rs[0].BaselineState, rs[0].Properties)
+	}
+	if rs[1].BaselineState != nil || rs[1].Properties != nil {
+		t.Errorf("plain result: baselineState %v, properties %s", rs[1].BaselineState, rs[1].Properties)
+	}
+}

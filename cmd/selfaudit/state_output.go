@@ -1,0 +1,191 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/findings/sarif"
+	"github.com/selfaudit/selfaudit/shared/findingstore"
+)
+
+// tracked is a finding as a run with --state-table reports it: the finding
+// as always, plus where it stands in the store. Embedding keeps every field
+// of the finding schema where it was; the three fields are added.
+type tracked struct {
+	findings.Finding
+	Status    findingstore.Status `json:"status"`
+	FirstSeen time.Time           `json:"firstSeen"`
+	LastSeen  time.Time           `json:"lastSeen"`
+}
+
+// stateReport is the JSON of a run with --state-table: the stateless
+// report's fields (findings, summary, notes) plus statusSummary. summary
+// counts the findings that stand, not the resolved ones, so that a consumer
+// of the stateless report reads it the same way.
+type stateReport struct {
+	Findings      []tracked        `json:"findings"`
+	Summary       findings.Summary `json:"summary"`
+	StatusSummary map[string]int   `json:"statusSummary"`
+	Notes         []string         `json:"notes,omitempty"`
+}
+
+// emitState writes the findings of a run with --state-table and returns the
+// exit code: 1 when a standing finding is at or above min, counting only
+// NEW and REOPENED ones when newOnly is set. Resolved findings never fail
+// a run.
+func emitState(env *cliEnv, cmd string, format findings.Format, min findings.Severity, newOnly bool, rec reconciled, notes ...string) int {
+	sortTracked(rec.standing)
+	sortTracked(rec.resolved)
+	notes = append(notes, rec.notes...)
+	var err error
+	switch format {
+	case findings.FormatSARIF:
+		err = writeStateSARIF(env.stdout, rec)
+	case findings.FormatJSON:
+		err = writeStateJSON(env.stdout, rec, notes)
+	default:
+		err = writeStateText(env.stdout, rec, notes)
+	}
+	if err != nil {
+		fmt.Fprintf(env.stderr, "selfaudit %s: write output: %v\n", cmd, err)
+		return exitUsage
+	}
+	var gate []findings.Finding
+	for _, t := range rec.standing {
+		if !newOnly || t.Status == findingstore.StatusNew || t.Status == findingstore.StatusReopened {
+			gate = append(gate, t.Finding)
+		}
+	}
+	if findings.AtOrAbove(gate, min) {
+		return exitFindings
+	}
+	return exitOK
+}
+
+// sortTracked orders tracked findings as findings.Sort orders findings.
+func sortTracked(ts []tracked) {
+	fs := make([]findings.Finding, len(ts))
+	byID := make(map[string]tracked, len(ts))
+	for i, t := range ts {
+		fs[i] = t.Finding
+		byID[t.ID] = t
+	}
+	findings.Sort(fs)
+	for i, f := range fs {
+		ts[i] = byID[f.ID]
+	}
+}
+
+func standingFindings(ts []tracked) []findings.Finding {
+	fs := make([]findings.Finding, len(ts))
+	for i, t := range ts {
+		fs[i] = t.Finding
+	}
+	return fs
+}
+
+func writeStateJSON(w io.Writer, rec reconciled, notes []string) error {
+	all := append(append([]tracked{}, rec.standing...), rec.resolved...)
+	counts := map[string]int{}
+	for st, n := range rec.counts() {
+		counts[string(st)] = n
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(stateReport{
+		Findings:      all,
+		Summary:       findings.Summarize(standingFindings(rec.standing)),
+		StatusSummary: counts,
+		Notes:         notes,
+	})
+}
+
+// writeStateText leads with the counts of the run's statuses, then lists the
+// standing findings and the resolved ones, each with its status, and ends
+// with the stateless summary line over the standing findings.
+func writeStateText(w io.Writer, rec reconciled, notes []string) error {
+	if _, err := fmt.Fprintln(w, rec.lead()); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, t := range append(append([]tracked{}, rec.standing...), rec.resolved...) {
+		f := t.Finding
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Severity, f.Check, f.Title)
+		fmt.Fprintf(tw, "\tstatus:\t%s (first seen %s, last seen %s)\n", t.Status, stamp(t.FirstSeen), stamp(t.LastSeen))
+		fmt.Fprintf(tw, "\tresource:\t%s\n", f.Resource)
+		if f.Location != nil && f.Location.Line > 0 {
+			fmt.Fprintf(tw, "\tat:\t%s:%d\n", f.Location.File, f.Location.Line)
+		}
+		if len(f.Evidence) > 0 && t.Status != findingstore.StatusResolved {
+			fmt.Fprintf(tw, "\tevidence:\t%s\n", oneLineEvidence(f.Evidence))
+		}
+		if f.Remediation != "" && t.Status != findingstore.StatusResolved {
+			fmt.Fprintf(tw, "\tfix:\t%s\n", f.Remediation)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, n := range notes {
+		if _, err := fmt.Fprintf(w, "note: %s\n", n); err != nil {
+			return err
+		}
+	}
+	s := findings.Summarize(standingFindings(rec.standing))
+	parts := make([]string, 0, len(findings.Severities))
+	for _, sev := range findings.Severities {
+		parts = append(parts, fmt.Sprintf("%s %d", sev, s[sev.String()]))
+	}
+	_, err := fmt.Fprintf(w, "%d findings: %s\n", len(rec.standing), strings.Join(parts, ", "))
+	return err
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// oneLineEvidence is the evidence as compact JSON, cut at 300 bytes as the
+// stateless text output cuts it.
+func oneLineEvidence(ev map[string]any) string {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Sprint(ev)
+	}
+	const max = 300
+	if len(b) > max {
+		return string(b[:max]) + "…"
+	}
+	return string(b)
+}
+
+// baselineStates maps statuses onto SARIF's baselineState: what the
+// previous run did not have is "new".
+var baselineStates = map[findingstore.Status]string{
+	findingstore.StatusNew:      "new",
+	findingstore.StatusReopened: "new",
+	findingstore.StatusOpen:     "unchanged",
+}
+
+// writeStateSARIF writes the standing findings with their status in each
+// result's properties and baselineState. Resolved findings are left out:
+// code-scanning services close an alert whose result is no longer
+// uploaded, which is what resolution means there, and would open one for a
+// result listed as absent.
+func writeStateSARIF(w io.Writer, rec reconciled) error {
+	byID := make(map[string]tracked, len(rec.standing))
+	for _, t := range rec.standing {
+		byID[t.ID] = t
+	}
+	return sarif.WriteAnnotated(w, standingFindings(rec.standing), func(f findings.Finding) sarif.Annotation {
+		t := byID[f.ID]
+		return sarif.Annotation{
+			BaselineState: baselineStates[t.Status],
+			Properties: map[string]any{
+				"status": string(t.Status), "firstSeen": t.FirstSeen.UTC().Format(time.RFC3339Nano), "lastSeen": t.LastSeen.UTC().Format(time.RFC3339Nano),
+			},
+		}
+	})
+}

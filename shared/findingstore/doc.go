@@ -1,0 +1,55 @@
+// Package findingstore remembers findings between runs so that selfaudit
+// announces a problem once, says when it is fixed, and stays silent while
+// nothing changes.
+//
+// Without memory every daily scan republishes every finding it sees, and the
+// findings bus mails the same CRITICAL role every day until people stop
+// reading. With it, each finding has a status (NEW, OPEN, RESOLVED,
+// REOPENED, and SUPPRESSED for one a suppression matches) and a run reports
+// only the changes: a finding seen for the first time, seen again after it
+// was resolved, no longer seen, or seen at another severity.
+//
+// # Why resolution needs a scope
+//
+// A finding can only be called fixed by a run that looked where it was and
+// did not find it. A posture run therefore declares its Scope (scanner,
+// account, region, optionally one resource or a set of files) and the parts
+// of it it could not read; Reconcile resolves only the open findings of
+// exactly that scope, and nothing in a part the run could not read. A
+// targeted rescan of one role cannot resolve the findings of every other
+// role, and a throttled read cannot pass for a clean one.
+//
+// # Why conditional writes
+//
+// Two runs may reconcile the same findings at once (an EventBridge retry, a
+// scheduled scan beside a manual one). Every write is a DynamoDB UpdateItem
+// whose condition holds only on the state the decision was made from: a
+// version number for a finding seen, the previous status for one resolved.
+// The write that wins decides the change; a loser re-reads and decides again.
+// So no update is lost and no finding is announced NEW twice.
+//
+// # Table layout
+//
+// One item per finding, keyed by its stable id (string partition key "id",
+// no sort key):
+//
+//	id, check, severity, title, remediation, resource  the finding
+//	account, region        from the resource ARN, else the run's scope
+//	source                 the engine's source field
+//	scanner, scope         the scope key "scanner|account|region" of the
+//	                       run that last saw it
+//	target                 the resource ARN, or the file of a file finding
+//	openScope              the scope key, present only while it stands
+//	status, previousStatus, statusChangedAt
+//	firstSeen, lastSeen    UTC, "2006-01-02T15:04:05.000Z"
+//	occurrences            runs that saw it
+//	evidence               the latest evidence, JSON, at most 32 KiB
+//	version                increases with each write; guards the next one
+//	expiresAt              epoch seconds, the table's TTL attribute: 90
+//	                       days after resolution, removed when seen again
+//
+// The global secondary index "openByScope" (partition openScope, sort
+// target, projecting severity and status) lists the standing findings of a scope, or of one
+// target in it. Because openScope is removed on resolution the index is
+// sparse: it holds only what a run may have to resolve.
+package findingstore

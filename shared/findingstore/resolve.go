@@ -1,0 +1,168 @@
+package findingstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/selfaudit/selfaudit/shared/findings"
+)
+
+// candidate is a standing finding of the scope, as the index shows it.
+type candidate struct {
+	id, target string
+	severity   findings.Severity
+	status     Status
+}
+
+// resolve resolves the standing findings of scope that are not in seen and
+// not in an unreadable part, adding them to res.
+func (st *Store) resolve(ctx context.Context, scope Scope, seen map[string]bool, now time.Time, res *Result) error {
+	cands, err := st.standing(ctx, scope)
+	if err != nil {
+		return err
+	}
+	var todo []candidate
+	for _, c := range cands {
+		if seen[c.id] {
+			continue
+		}
+		if g, ok := scope.gap(c.target); ok {
+			res.Unread = append(res.Unread, Unread{ID: c.id, Target: c.target, Severity: c.severity, Status: c.status, Gap: g})
+			continue
+		}
+		todo = append(todo, c)
+	}
+	done := make([]Change, len(todo))
+	err = st.each(ctx, len(todo), func(i int) error {
+		var err error
+		done[i], err = st.resolveOne(ctx, scope, todo[i].id, now)
+		return err
+	})
+	for _, c := range done {
+		if c.Record.ID == "" {
+			continue // another run got there first
+		}
+		res.Resolved = append(res.Resolved, c.Record)
+		if c.Kind != ChangeNone {
+			res.Changes = append(res.Changes, c)
+		}
+	}
+	return err
+}
+
+// standing lists the standing findings of scope from the index, page by
+// page: one query for the whole scope, or one per target.
+func (st *Store) standing(ctx context.Context, scope Scope) ([]candidate, error) {
+	queries := []*dynamodb.QueryInput{st.scopeQuery(scope.Key(), "")}
+	if len(scope.Targets) > 0 {
+		queries = queries[:0]
+		for _, t := range scope.Targets {
+			queries = append(queries, st.scopeQuery(scope.Key(), t))
+		}
+	}
+	var out []candidate
+	for _, q := range queries {
+		p := dynamodb.NewQueryPaginator(st.Client, q)
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("list standing findings of %s in table %s: %w", scope.Key(), st.Table, err)
+			}
+			for _, it := range page.Items {
+				c, err := decodeCandidate(it)
+				if err != nil {
+					return nil, fmt.Errorf("list standing findings of %s in table %s: %w", scope.Key(), st.Table, err)
+				}
+				out = append(out, c)
+			}
+		}
+	}
+	return out, nil
+}
+
+// decodeCandidate reads an index item.
+func decodeCandidate(it map[string]types.AttributeValue) (candidate, error) {
+	d := decoder{item: it}
+	c := candidate{id: d.str(AttrID, true), target: d.str(AttrTarget, true)}
+	sev, err := findings.ParseSeverity(d.str(AttrSeverity, true))
+	d.fail(AttrSeverity, err)
+	st, err := ParseStatus(d.str(AttrStatus, true))
+	d.fail(AttrStatus, err)
+	c.severity, c.status = sev, st
+	if d.err != nil {
+		return candidate{}, fmt.Errorf("index item %q: %w", c.id, d.err)
+	}
+	return c, nil
+}
+
+// scopeQuery queries the index for the standing findings of a scope key,
+// narrowed to one target unless target is empty.
+func (st *Store) scopeQuery(key, target string) *dynamodb.QueryInput {
+	u := newUpdate()
+	cond := u.name(AttrOpenScope) + " = " + u.value(str(key))
+	if target != "" {
+		cond += " AND " + u.name(AttrTarget) + " = " + u.value(str(target))
+	}
+	q := &dynamodb.QueryInput{
+		TableName:                 aws.String(st.Table),
+		IndexName:                 aws.String(IndexOpenByScope),
+		KeyConditionExpression:    aws.String(cond),
+		ExpressionAttributeNames:  u.names,
+		ExpressionAttributeValues: u.values,
+	}
+	if st.PageSize > 0 {
+		q.Limit = aws.Int32(st.PageSize)
+	}
+	return q
+}
+
+// resolveOne resolves one finding, on condition that it still stands in
+// this scope and was not seen since the run began: the index is eventually
+// consistent and other runs may have seen it meanwhile. When the condition
+// fails another run decided, and the zero Change says there is nothing to
+// announce.
+func (st *Store) resolveOne(ctx context.Context, scope Scope, id string, now time.Time) (Change, error) {
+	u := newUpdate()
+	u.set(AttrStatus, str(string(StatusResolved)))
+	u.sets = append(u.sets, u.name(AttrPreviousStatus)+" = "+u.name(AttrStatus)) // the status before this update
+	u.set(AttrStatusChangedAt, str(formatTime(now)))
+	u.set(AttrExpires, num(now.Add(ResolvedRetention).Unix()))
+	u.sets = append(u.sets, u.name(AttrVersion)+" = "+u.name(AttrVersion)+" + "+u.value(num(1)))
+	u.remove(AttrOpenScope)
+	var standing []string
+	for _, s := range Statuses {
+		if s.Standing() {
+			standing = append(standing, string(s))
+		}
+	}
+	cond := u.name(AttrOpenScope) + " = " + u.value(str(scope.Key())) +
+		" AND " + u.in(AttrStatus, standing) +
+		" AND " + u.name(AttrLastSeen) + " < " + u.value(str(formatTime(now)))
+	out, err := st.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(st.Table),
+		Key:                       map[string]types.AttributeValue{AttrID: str(id)},
+		UpdateExpression:          aws.String(u.expression()),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  u.names,
+		ExpressionAttributeValues: u.values,
+		ReturnValues:              types.ReturnValueAllNew,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return Change{}, nil
+	}
+	if err != nil {
+		return Change{}, fmt.Errorf("resolve finding %s in table %s: %w", id, st.Table, err)
+	}
+	rec, err := decodeRecord(out.Attributes)
+	if err != nil {
+		return Change{}, err
+	}
+	return Change{Kind: Announce(rec.PreviousStatus, rec.Status, false), PreviousStatus: rec.PreviousStatus, Record: rec}, nil
+}
