@@ -21,7 +21,7 @@ const (
 	MaxEntriesPerPut = 10
 	MaxPutBytes      = 256 * 1024
 
-	// EventSource and EventDetailType are the contract of DESIGN §3: rules
+	// EventSource and EventDetailType are the contract of docs/architecture.md, "Findings": rules
 	// on the findings bus match on them.
 	EventSource     = "selfaudit"
 	EventDetailType = "Selfaudit Finding"
