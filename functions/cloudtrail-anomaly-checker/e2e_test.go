@@ -104,3 +104,16 @@ func TestEndToEndUnderRIE(t *testing.T) {
 		t.Errorf("no EMF line in the function's output:\n%s", fn.Logs())
 	}
 }
+
+// TestMisconfiguredUnderRIE: a bad configuration (no findings bus, an
+// unreadable window) starts the function, fails every invocation naming
+// both variables, and is logged once.
+func TestMisconfiguredUnderRIE(t *testing.T) {
+	event, err := os.ReadFile("../../events/cloudtrail-anomaly-checker/eventbridge-addpermission.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.CheckMisconfigured(t, testenv.BuildFunction(t, "cloudtrail-anomaly-checker"),
+		[]string{"AWS_LAMBDA_FUNCTION_TIMEOUT=30", "SELFAUDIT_TRACING=off", "SWEEP_WINDOW=soon"},
+		string(event), "SWEEP_WINDOW", "FINDINGS_BUS_NAME")
+}

@@ -3,6 +3,7 @@ package main_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -97,4 +98,17 @@ func TestFunctionUnderRIE(t *testing.T) {
 	if !strings.Contains(rie.Logs(), `"outcome":"parked"`) || !strings.Contains(rie.Logs(), `"requestId"`) {
 		t.Errorf("function logs lack per-message lines:\n%s", rie.Logs())
 	}
+}
+
+// TestMisconfiguredUnderRIE: a bad configuration (a worker count that is
+// not a number) starts the function, fails every invocation naming the
+// variable, and is logged once; no queue is touched.
+func TestMisconfiguredUnderRIE(t *testing.T) {
+	event, err := os.ReadFile("../../events/dlq-replayer/dry-run.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.CheckMisconfigured(t, testenv.BuildFunction(t, "dlq-replayer"),
+		[]string{"AWS_LAMBDA_FUNCTION_TIMEOUT=30", "SELFAUDIT_TRACING=off", "REPLAY_WORKERS=many"},
+		string(event), "REPLAY_WORKERS")
 }

@@ -241,3 +241,16 @@ func TestFunctionTraced(t *testing.T) {
 		}
 	}
 }
+
+// TestMisconfiguredUnderRIE: a bad configuration (no findings bus, a
+// flag that is not a boolean) starts the function, fails every invocation
+// naming both variables, and is logged once.
+func TestMisconfiguredUnderRIE(t *testing.T) {
+	event, err := os.ReadFile("../../events/iam-wildcard-scanner/scheduled.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.CheckMisconfigured(t, testenv.BuildFunction(t, "iam-wildcard-scanner"),
+		[]string{"AWS_LAMBDA_FUNCTION_TIMEOUT=30", "SELFAUDIT_TRACING=off", "SCAN_ALL_ROLES=yes"},
+		string(event), "SCAN_ALL_ROLES", "FINDINGS_BUS_NAME")
+}

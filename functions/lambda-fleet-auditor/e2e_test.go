@@ -80,3 +80,17 @@ func TestBootstrapUnderRIE(t *testing.T) {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestMisconfiguredUnderRIE: a bad configuration (no findings bus, a
+// look-back beyond what CloudWatch keeps at one-minute resolution) starts
+// the function, fails every invocation naming both variables, and is
+// logged once.
+func TestMisconfiguredUnderRIE(t *testing.T) {
+	event, err := os.ReadFile("../../events/lambda-fleet-auditor/scheduled.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.CheckMisconfigured(t, testenv.BuildFunction(t, "lambda-fleet-auditor"),
+		[]string{"AWS_LAMBDA_FUNCTION_TIMEOUT=30", "SELFAUDIT_TRACING=off", "LOOKBACK_DAYS=90"},
+		string(event), "LOOKBACK_DAYS", "FINDINGS_BUS_NAME")
+}

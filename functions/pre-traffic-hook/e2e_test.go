@@ -178,3 +178,24 @@ func BenchmarkEndToEndOverhead(b *testing.B) {
 		}
 	}
 }
+
+// TestMisconfiguredUnderRIE: without a findings bus the hook starts, fails
+// every invocation naming the variable and logs it once, like every
+// function; unlike the others it still tells CodeDeploy the deployment
+// Failed, so CodeDeploy does not wait an hour for a verdict.
+func TestMisconfiguredUnderRIE(t *testing.T) {
+	e := newE2E(t)
+	e.deployment("d-MISCONF01", "hello", true)
+	var env []string
+	for _, kv := range e.env {
+		if !strings.HasPrefix(kv, "FINDINGS_BUS_NAME=") {
+			env = append(env, kv)
+		}
+	}
+	testenv.CheckMisconfigured(t, testenv.BuildFunction(t, "pre-traffic-hook"), env,
+		`{"DeploymentId":"d-MISCONF01","LifecycleEventHookExecutionId":"exec-misconfigured"}`, "FINDINGS_BUS_NAME")
+	puts := e.cd.Accepted()
+	if len(puts) != 1 || puts[0].DeploymentID != "d-MISCONF01" || puts[0].Status != "Failed" {
+		t.Errorf("CodeDeploy status reports %+v, want one Failed for d-MISCONF01", puts)
+	}
+}
