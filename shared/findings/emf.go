@@ -63,3 +63,75 @@ func WriteEMF(w io.Writer, source string, fs []Finding, now time.Time) error {
 	}
 	return enc.Encode(total)
 }
+
+// The metrics of a run that keeps state (StatusMetrics), in MetricNamespace
+// with the dimension Source, and Severity for MetricOpen.
+const (
+	// MetricOpen is a gauge: the findings standing after a run over a
+	// whole scope, per severity, suppressed ones left out. Read it with
+	// the Maximum (or Average) statistic.
+	MetricOpen = "OpenFindings"
+	// MetricNew, MetricReopened, MetricResolved and MetricSeverityChanged
+	// count the changes a run announced; Sum them per day.
+	MetricNew             = "NewFindings"
+	MetricReopened        = "ReopenedFindings"
+	MetricResolved        = "ResolvedFindings"
+	MetricSeverityChanged = "SeverityChangedFindings"
+)
+
+// StatusMetrics is what a run that keeps state reports beside its finding
+// counts.
+type StatusMetrics struct {
+	// Open counts the findings standing after the run by severity. Nil
+	// leaves the gauge out: a targeted run sees only part of its scope,
+	// and a run whose store failed does not know.
+	Open Summary `json:"open,omitempty"`
+	// The changes the run announced, by kind.
+	New             int `json:"new"`
+	Reopened        int `json:"reopened"`
+	Resolved        int `json:"resolved"`
+	SeverityChanged int `json:"severityChanged"`
+}
+
+// WriteStatusEMF writes a run's StatusMetrics as Embedded Metric Format
+// lines: one per severity for the gauge (zeros included, so that the gauge
+// falls to zero when the last finding is fixed), and one with the counts
+// of changes, zeros included, so that a quiet day reads 0 rather than no
+// data.
+func WriteStatusEMF(w io.Writer, source string, m StatusMetrics, now time.Time) error {
+	enc := json.NewEncoder(w)
+	ts := now.UnixMilli()
+	if m.Open != nil {
+		for _, sev := range Severities {
+			line := map[string]any{
+				"_aws": map[string]any{
+					"Timestamp": ts,
+					"CloudWatchMetrics": []any{map[string]any{
+						"Namespace":  MetricNamespace,
+						"Dimensions": [][]string{{"Source", "Severity"}},
+						"Metrics":    []any{map[string]string{"Name": MetricOpen, "Unit": "Count"}},
+					}},
+				},
+				"Source": source, "Severity": sev.String(), MetricOpen: m.Open[sev.String()],
+			}
+			if err := enc.Encode(line); err != nil {
+				return err
+			}
+		}
+	}
+	var metrics []any
+	for _, n := range []string{MetricNew, MetricReopened, MetricResolved, MetricSeverityChanged} {
+		metrics = append(metrics, map[string]string{"Name": n, "Unit": "Count"})
+	}
+	return enc.Encode(map[string]any{
+		"_aws": map[string]any{
+			"Timestamp": ts,
+			"CloudWatchMetrics": []any{map[string]any{
+				"Namespace":  MetricNamespace,
+				"Dimensions": [][]string{{"Source"}},
+				"Metrics":    metrics,
+			}},
+		},
+		"Source": source, MetricNew: m.New, MetricReopened: m.Reopened, MetricResolved: m.Resolved, MetricSeverityChanged: m.SeverityChanged,
+	})
+}

@@ -59,14 +59,20 @@ type EventBridgePublisher struct {
 	BaseDelay time.Duration
 }
 
-// Publish sends every finding, batching by count and size, and retries the
-// entries EventBridge rejected. It returns an error naming how many findings
-// could not be delivered after all attempts; the caller's invocation should
-// then fail so that the Errors metric moves.
+// Publish announces every finding NEW (see Announce): a publisher that
+// keeps no state cannot tell a repeat from a new finding.
 func (p *EventBridgePublisher) Publish(ctx context.Context, fs []Finding) error {
-	entries := make([]types.PutEventsRequestEntry, 0, len(fs))
-	for _, f := range fs {
-		e, err := p.entry(f)
+	return p.Announce(ctx, AsNew(fs))
+}
+
+// Announce sends one event per tracked finding, batching by count and
+// size, and retries the entries EventBridge rejected. It returns an error
+// naming how many could not be delivered after all attempts; the caller's
+// invocation should then fail so that the Errors metric moves.
+func (p *EventBridgePublisher) Announce(ctx context.Context, ts []Tracked) error {
+	entries := make([]types.PutEventsRequestEntry, 0, len(ts))
+	for _, t := range ts {
+		e, err := p.entry(t)
 		if err != nil {
 			return err
 		}
@@ -81,7 +87,7 @@ func (p *EventBridgePublisher) Publish(ctx context.Context, fs []Finding) error 
 		failed = append(failed, left...)
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("publish findings to event bus %q: %d of %d entries failed: %v", p.busLabel(), len(failed), len(fs), failed)
+		return fmt.Errorf("publish findings to event bus %q: %d of %d entries failed: %v", p.busLabel(), len(failed), len(ts), failed)
 	}
 	return nil
 }
@@ -93,8 +99,11 @@ func (p *EventBridgePublisher) busLabel() string {
 	return p.BusName
 }
 
-func (p *EventBridgePublisher) entry(f Finding) (types.PutEventsRequestEntry, error) {
-	detail, err := json.Marshal(f)
+// entry is the event of one tracked finding: its JSON is the detail, its
+// resource ARN the event's resources.
+func (p *EventBridgePublisher) entry(t Tracked) (types.PutEventsRequestEntry, error) {
+	f := t.Finding
+	detail, err := json.Marshal(t)
 	if err != nil {
 		return types.PutEventsRequestEntry{}, fmt.Errorf("encode finding %s: %w", f.ID, err)
 	}
@@ -111,8 +120,9 @@ func (p *EventBridgePublisher) entry(f Finding) (types.PutEventsRequestEntry, er
 	}
 	if entrySize(e) > MaxPutBytes {
 		// An event that can never be accepted would be retried forever;
-		// drop the bulky evidence and say so, keeping the finding.
-		g := f
+		// drop the bulky evidence and say so, keeping the finding and
+		// its status.
+		g := t
 		g.Evidence = map[string]any{"truncated": true, "reason": "evidence larger than an EventBridge event allows"}
 		detail, _ = json.Marshal(g)
 		e.Detail = aws.String(string(detail))

@@ -77,6 +77,11 @@ func TestEventBridgePublisherBatchesAndRetries(t *testing.T) {
 			if rs := e.Resources; len(rs) != 1 || !strings.HasPrefix(rs[0], "arn:aws:iam::") {
 				t.Errorf("entry resources = %v", e.Resources)
 			}
+			// A publisher without a store announces every finding NEW.
+			var tr Tracked
+			if err := json.Unmarshal([]byte(e.Detail), &tr); err != nil || tr.Status != StatusNew || tr.PreviousStatus != "" || tr.Occurrences != 0 {
+				t.Errorf("entry detail %s: %v", e.Detail, err)
+			}
 		}
 	}
 	if fmt.Sprint(sizes) != "[10 1 10 1 3]" {
@@ -85,6 +90,44 @@ func TestEventBridgePublisherBatchesAndRetries(t *testing.T) {
 	for _, f := range fs {
 		if n := srv.attempts[f.ID]; n < 1 {
 			t.Errorf("finding %s never sent", f.Resource)
+		}
+	}
+}
+
+// TestAnnounceCarriesStatus: Announce sends each tracked finding as it is,
+// and the entry's size counts the status fields.
+func TestAnnounceCarriesStatus(t *testing.T) {
+	t.Parallel()
+	seen := observed.Add(24 * time.Hour)
+	ts := []Tracked{
+		{Finding: sample("IAM004", High, "arn:aws:iam::1:role/a"), Status: StatusResolved, PreviousStatus: StatusOpen, FirstSeen: observed, LastSeen: seen, Occurrences: 2},
+		{Finding: sample("IAM006", Medium, "arn:aws:iam::1:role/b"), Status: StatusReopened, PreviousStatus: StatusResolved, FirstSeen: observed, LastSeen: seen, Occurrences: 3},
+	}
+	srv := newBusServer(map[string]bool{}, map[string]bool{})
+	p := &EventBridgePublisher{Client: newBusClient(t, srv), BusName: "b", BaseDelay: time.Millisecond}
+	if err := p.Announce(context.Background(), ts); err != nil {
+		t.Fatal(err)
+	}
+	var got []Tracked
+	for _, e := range srv.Entries() {
+		var tr Tracked
+		if err := json.Unmarshal([]byte(e.Detail), &tr); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, tr)
+		fake := awsfake.Entry{Source: e.Source, DetailType: e.DetailType, Detail: e.Detail, Resources: e.Resources}
+		if want, _ := p.entry(tr); entrySize(want) != awsfake.EntrySize(fake) {
+			t.Errorf("entry size %d, the EventBridge fake counts %d", entrySize(want), awsfake.EntrySize(fake))
+		}
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d events, want 2", len(got))
+	}
+	for i, tr := range got {
+		w := ts[i]
+		if tr.ID != w.ID || tr.Status != w.Status || tr.PreviousStatus != w.PreviousStatus || !tr.FirstSeen.Equal(w.FirstSeen) ||
+			!tr.LastSeen.Equal(w.LastSeen) || tr.Occurrences != w.Occurrences {
+			t.Errorf("event %d = %+v, want %+v", i, tr, w)
 		}
 	}
 }
@@ -134,11 +177,12 @@ func TestOversizedEvidenceIsTruncated(t *testing.T) {
 	t.Parallel()
 	f := sample("CT005", High, "arn:aws:iam::1:user/u")
 	f.Evidence = map[string]any{"events": strings.Repeat("y", MaxPutBytes)}
-	e, err := (&EventBridgePublisher{}).entry(f)
+	e, err := (&EventBridgePublisher{}).entry(Tracked{Finding: f, Status: StatusReopened, PreviousStatus: StatusResolved, Occurrences: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if entrySize(e) > MaxPutBytes || !strings.Contains(*e.Detail, `"truncated":true`) || !strings.Contains(*e.Detail, f.ID) {
+	if entrySize(e) > MaxPutBytes || !strings.Contains(*e.Detail, `"truncated":true`) || !strings.Contains(*e.Detail, f.ID) ||
+		!strings.Contains(*e.Detail, `"status":"REOPENED","previousStatus":"RESOLVED","occurrences":4`) {
 		t.Fatalf("oversized entry not reduced: %d bytes", entrySize(e))
 	}
 }

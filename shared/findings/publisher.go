@@ -15,7 +15,18 @@ type Publisher interface {
 	Publish(ctx context.Context, fs []Finding) error
 }
 
-var _ Publisher = (*EventBridgePublisher)(nil)
+// Announcer sends findings with their status to the findings bus, one
+// event each: what a run that keeps state publishes, its changes only.
+// EventBridgePublisher implements it beside Publisher, which announces
+// every finding NEW.
+type Announcer interface {
+	Announce(ctx context.Context, ts []Tracked) error
+}
+
+var (
+	_ Publisher = (*EventBridgePublisher)(nil)
+	_ Announcer = (*EventBridgePublisher)(nil)
+)
 
 // Deliver publishes fs and then writes their Embedded Metric Format lines
 // to metrics (stdout in Lambda; nil writes none). A failed publish is

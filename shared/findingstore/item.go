@@ -67,10 +67,10 @@ type Record struct {
 	Scope   string
 	Target  string
 
-	Status Status
+	Status findings.Status
 	// PreviousStatus is the status before the last change of status;
 	// empty until the status first changes.
-	PreviousStatus  Status
+	PreviousStatus  findings.Status
 	StatusChangedAt time.Time
 	FirstSeen       time.Time
 	LastSeen        time.Time
@@ -101,7 +101,7 @@ func (r Record) Finding() findings.Finding {
 // then; a sighting treats such a finding as never seen, so a finding seen
 // again after ResolvedRetention is NEW however late the deletion runs.
 func (r Record) expired(now time.Time) bool {
-	return r.Status == StatusResolved && !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt)
+	return r.Status == findings.StatusResolved && !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt)
 }
 
 // evidenceJSON encodes evidence for storage, replacing it by a note when it
@@ -140,12 +140,12 @@ func decodeRecord(item map[string]types.AttributeValue) (Record, error) {
 		r.Severity = s
 	}
 	if st := d.str(AttrStatus, true); st != "" {
-		s, err := ParseStatus(st)
+		s, err := findings.ParseStatus(st)
 		d.fail(AttrStatus, err)
 		r.Status = s
 	}
 	if st := d.str(AttrPreviousStatus, false); st != "" {
-		s, err := ParseStatus(st)
+		s, err := findings.ParseStatus(st)
 		d.fail(AttrPreviousStatus, err)
 		r.PreviousStatus = s
 	}

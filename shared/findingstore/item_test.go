@@ -27,7 +27,7 @@ func TestDecodeRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Status != StatusOpen || r.PreviousStatus != StatusNew || r.Severity != findings.High ||
+	if r.Status != findings.StatusOpen || r.PreviousStatus != findings.StatusNew || r.Severity != findings.High ||
 		r.Occurrences != 2 || r.Evidence["action"] != "*" || r.FirstSeen.Day() != 19 {
 		t.Fatalf("decoded %+v", r)
 	}
@@ -92,7 +92,7 @@ func FuzzDecodeRecord(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := ParseStatus(string(r.Status)); err != nil {
+		if _, err := findings.ParseStatus(string(r.Status)); err != nil {
 			t.Fatalf("accepted status %q", r.Status)
 		}
 		if r.Severity < findings.Info || r.Severity > findings.Critical {

@@ -76,7 +76,7 @@ func (st *Store) get(ctx context.Context, id string) (Record, bool, error) {
 // from cur (found false: no item).
 func seenUpdate(table string, scope Scope, f findings.Finding, cur Record, found, suppressed bool, now time.Time) *dynamodb.UpdateItemInput {
 	live := found && !cur.expired(now)
-	var prev Status
+	var prev findings.Status
 	if live {
 		prev = cur.Status
 	}
@@ -140,7 +140,7 @@ func seenUpdate(table string, scope Scope, f findings.Finding, cur Record, found
 // changeOf is the change a sighting made, from the state it was decided on
 // (live false: no finding, or one past its expiry).
 func changeOf(cur Record, live bool, rec Record) Change {
-	var prev Status
+	var prev findings.Status
 	if live {
 		prev = cur.Status
 	}

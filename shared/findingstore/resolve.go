@@ -17,7 +17,7 @@ import (
 type candidate struct {
 	id, target string
 	severity   findings.Severity
-	status     Status
+	status     findings.Status
 }
 
 // resolve resolves the standing findings of scope that are not in seen and
@@ -92,7 +92,7 @@ func decodeCandidate(it map[string]types.AttributeValue) (candidate, error) {
 	c := candidate{id: d.str(AttrID, true), target: d.str(AttrTarget, true)}
 	sev, err := findings.ParseSeverity(d.str(AttrSeverity, true))
 	d.fail(AttrSeverity, err)
-	st, err := ParseStatus(d.str(AttrStatus, true))
+	st, err := findings.ParseStatus(d.str(AttrStatus, true))
 	d.fail(AttrStatus, err)
 	c.severity, c.status = sev, st
 	if d.err != nil {
@@ -129,14 +129,14 @@ func (st *Store) scopeQuery(key, target string) *dynamodb.QueryInput {
 // announce.
 func (st *Store) resolveOne(ctx context.Context, scope Scope, id string, now time.Time) (Change, error) {
 	u := newUpdate()
-	u.set(AttrStatus, str(string(StatusResolved)))
+	u.set(AttrStatus, str(string(findings.StatusResolved)))
 	u.sets = append(u.sets, u.name(AttrPreviousStatus)+" = "+u.name(AttrStatus)) // the status before this update
 	u.set(AttrStatusChangedAt, str(formatTime(now)))
 	u.set(AttrExpires, num(now.Add(ResolvedRetention).Unix()))
 	u.sets = append(u.sets, u.name(AttrVersion)+" = "+u.name(AttrVersion)+" + "+u.value(num(1)))
 	u.remove(AttrOpenScope)
 	var standing []string
-	for _, s := range Statuses {
+	for _, s := range findings.Statuses {
 		if s.Standing() {
 			standing = append(standing, string(s))
 		}

@@ -1,49 +1,6 @@
 package findingstore
 
-import "fmt"
-
-// Status is where a finding stands. The values are the strings stored in
-// the table and carried by bus events, so they never change.
-type Status string
-
-// The statuses of a finding.
-const (
-	// StatusNew: first seen in this run.
-	StatusNew Status = "NEW"
-	// StatusOpen: seen before and seen again now.
-	StatusOpen Status = "OPEN"
-	// StatusResolved: its scope was read in full and it was not there.
-	StatusResolved Status = "RESOLVED"
-	// StatusReopened: resolved earlier (or suppressed), seen again now.
-	StatusReopened Status = "REOPENED"
-	// StatusSuppressed: seen, but a suppression matches it, so it is
-	// remembered and never announced.
-	StatusSuppressed Status = "SUPPRESSED"
-)
-
-// Statuses lists every status, in the order of a finding's life.
-var Statuses = []Status{StatusNew, StatusOpen, StatusReopened, StatusSuppressed, StatusResolved}
-
-// ParseStatus reads a stored status, rejecting anything else so that a
-// damaged item is reported rather than silently treated as open.
-func ParseStatus(s string) (Status, error) {
-	for _, st := range Statuses {
-		if string(st) == s {
-			return st, nil
-		}
-	}
-	return "", fmt.Errorf("unknown finding status %q", s)
-}
-
-// Standing reports whether a finding in this status still stands: a run
-// that reads its scope and does not see it resolves it.
-func (s Status) Standing() bool {
-	switch s {
-	case StatusNew, StatusOpen, StatusReopened, StatusSuppressed:
-		return true
-	}
-	return false
-}
+import "github.com/selfaudit/selfaudit/shared/findings"
 
 // Observe returns the status of a finding a run has just seen, given its
 // stored status (empty when it has never been stored) and whether a
@@ -51,28 +8,28 @@ func (s Status) Standing() bool {
 //
 // A suppressed finding that loses its suppression becomes REOPENED: it was
 // set aside and now asks for attention again.
-func Observe(prev Status, suppressed bool) Status {
+func Observe(prev findings.Status, suppressed bool) findings.Status {
 	if suppressed {
-		return StatusSuppressed
+		return findings.StatusSuppressed
 	}
 	switch prev {
 	case "":
-		return StatusNew
-	case StatusResolved, StatusSuppressed:
-		return StatusReopened
+		return findings.StatusNew
+	case findings.StatusResolved, findings.StatusSuppressed:
+		return findings.StatusReopened
 	default: // NEW, OPEN, REOPENED
-		return StatusOpen
+		return findings.StatusOpen
 	}
 }
 
 // Miss returns the status of a finding that a run did not see although it
 // read the finding's scope in full. A finding that was never stored stays
 // unknown (empty).
-func Miss(prev Status) Status {
+func Miss(prev findings.Status) findings.Status {
 	if prev == "" {
 		return ""
 	}
-	return StatusResolved
+	return findings.StatusResolved
 }
 
 // ChangeKind is what a change announces. A run whose reconcile yields no
@@ -94,15 +51,15 @@ const (
 // announces. Suppressed findings are never announced, neither when they are
 // suppressed nor when they are resolved; a severity change counts only for a
 // finding that stays open.
-func Announce(prev, next Status, severityChanged bool) ChangeKind {
+func Announce(prev, next findings.Status, severityChanged bool) ChangeKind {
 	switch {
-	case next == StatusNew:
+	case next == findings.StatusNew:
 		return ChangeNew
-	case next == StatusReopened:
+	case next == findings.StatusReopened:
 		return ChangeReopened
-	case next == StatusResolved && prev != StatusResolved && prev != StatusSuppressed && prev != "":
+	case next == findings.StatusResolved && prev != findings.StatusResolved && prev != findings.StatusSuppressed && prev != "":
 		return ChangeResolved
-	case next == StatusOpen && severityChanged:
+	case next == findings.StatusOpen && severityChanged:
 		return ChangeSeverity
 	}
 	return ChangeNone

@@ -1,25 +1,29 @@
 package findingstore
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/selfaudit/selfaudit/shared/findings"
+)
 
 func TestObserve(t *testing.T) {
 	tests := []struct {
-		prev       Status
+		prev       findings.Status
 		suppressed bool
-		want       Status
+		want       findings.Status
 	}{
-		{"", false, StatusNew},
-		{StatusNew, false, StatusOpen},
-		{StatusOpen, false, StatusOpen},
-		{StatusReopened, false, StatusOpen},
-		{StatusResolved, false, StatusReopened},
-		{StatusSuppressed, false, StatusReopened},
-		{"", true, StatusSuppressed},
-		{StatusNew, true, StatusSuppressed},
-		{StatusOpen, true, StatusSuppressed},
-		{StatusReopened, true, StatusSuppressed},
-		{StatusResolved, true, StatusSuppressed},
-		{StatusSuppressed, true, StatusSuppressed},
+		{"", false, findings.StatusNew},
+		{findings.StatusNew, false, findings.StatusOpen},
+		{findings.StatusOpen, false, findings.StatusOpen},
+		{findings.StatusReopened, false, findings.StatusOpen},
+		{findings.StatusResolved, false, findings.StatusReopened},
+		{findings.StatusSuppressed, false, findings.StatusReopened},
+		{"", true, findings.StatusSuppressed},
+		{findings.StatusNew, true, findings.StatusSuppressed},
+		{findings.StatusOpen, true, findings.StatusSuppressed},
+		{findings.StatusReopened, true, findings.StatusSuppressed},
+		{findings.StatusResolved, true, findings.StatusSuppressed},
+		{findings.StatusSuppressed, true, findings.StatusSuppressed},
 	}
 	for _, tt := range tests {
 		if got := Observe(tt.prev, tt.suppressed); got != tt.want {
@@ -29,13 +33,13 @@ func TestObserve(t *testing.T) {
 }
 
 func TestMiss(t *testing.T) {
-	tests := []struct{ prev, want Status }{
+	tests := []struct{ prev, want findings.Status }{
 		{"", ""},
-		{StatusNew, StatusResolved},
-		{StatusOpen, StatusResolved},
-		{StatusReopened, StatusResolved},
-		{StatusSuppressed, StatusResolved},
-		{StatusResolved, StatusResolved},
+		{findings.StatusNew, findings.StatusResolved},
+		{findings.StatusOpen, findings.StatusResolved},
+		{findings.StatusReopened, findings.StatusResolved},
+		{findings.StatusSuppressed, findings.StatusResolved},
+		{findings.StatusResolved, findings.StatusResolved},
 	}
 	for _, tt := range tests {
 		if got := Miss(tt.prev); got != tt.want {
@@ -47,27 +51,27 @@ func TestMiss(t *testing.T) {
 func TestAnnounce(t *testing.T) {
 	tests := []struct {
 		name       string
-		prev, next Status
+		prev, next findings.Status
 		sevChanged bool
 		want       ChangeKind
 	}{
-		{"first sighting", "", StatusNew, false, ChangeNew},
-		{"seen again", StatusNew, StatusOpen, false, ChangeNone},
-		{"still open", StatusOpen, StatusOpen, false, ChangeNone},
-		{"reopened then seen", StatusReopened, StatusOpen, false, ChangeNone},
-		{"fixed", StatusOpen, StatusResolved, false, ChangeResolved},
-		{"new then fixed", StatusNew, StatusResolved, false, ChangeResolved},
-		{"reopened then fixed", StatusReopened, StatusResolved, false, ChangeResolved},
-		{"broken again", StatusResolved, StatusReopened, false, ChangeReopened},
-		{"suppression lifted", StatusSuppressed, StatusReopened, false, ChangeReopened},
-		{"severity up", StatusOpen, StatusOpen, true, ChangeSeverity},
-		{"severity on second sighting", StatusNew, StatusOpen, true, ChangeSeverity},
-		{"reopened at another severity", StatusResolved, StatusReopened, true, ChangeReopened},
-		{"suppressed", StatusOpen, StatusSuppressed, false, ChangeNone},
-		{"suppressed at first sighting", "", StatusSuppressed, false, ChangeNone},
-		{"suppressed severity change", StatusSuppressed, StatusSuppressed, true, ChangeNone},
-		{"suppressed and fixed", StatusSuppressed, StatusResolved, false, ChangeNone},
-		{"still resolved", StatusResolved, StatusResolved, false, ChangeNone},
+		{"first sighting", "", findings.StatusNew, false, ChangeNew},
+		{"seen again", findings.StatusNew, findings.StatusOpen, false, ChangeNone},
+		{"still open", findings.StatusOpen, findings.StatusOpen, false, ChangeNone},
+		{"reopened then seen", findings.StatusReopened, findings.StatusOpen, false, ChangeNone},
+		{"fixed", findings.StatusOpen, findings.StatusResolved, false, ChangeResolved},
+		{"new then fixed", findings.StatusNew, findings.StatusResolved, false, ChangeResolved},
+		{"reopened then fixed", findings.StatusReopened, findings.StatusResolved, false, ChangeResolved},
+		{"broken again", findings.StatusResolved, findings.StatusReopened, false, ChangeReopened},
+		{"suppression lifted", findings.StatusSuppressed, findings.StatusReopened, false, ChangeReopened},
+		{"severity up", findings.StatusOpen, findings.StatusOpen, true, ChangeSeverity},
+		{"severity on second sighting", findings.StatusNew, findings.StatusOpen, true, ChangeSeverity},
+		{"reopened at another severity", findings.StatusResolved, findings.StatusReopened, true, ChangeReopened},
+		{"suppressed", findings.StatusOpen, findings.StatusSuppressed, false, ChangeNone},
+		{"suppressed at first sighting", "", findings.StatusSuppressed, false, ChangeNone},
+		{"suppressed severity change", findings.StatusSuppressed, findings.StatusSuppressed, true, ChangeNone},
+		{"suppressed and fixed", findings.StatusSuppressed, findings.StatusResolved, false, ChangeNone},
+		{"still resolved", findings.StatusResolved, findings.StatusResolved, false, ChangeNone},
 		{"never stored", "", "", false, ChangeNone},
 	}
 	for _, tt := range tests {
@@ -82,8 +86,8 @@ func TestAnnounce(t *testing.T) {
 // TestStandingMatchesMiss keeps the index's notion of "standing" (the
 // statuses a resolution write accepts) in step with the transitions.
 func TestStandingMatchesMiss(t *testing.T) {
-	for _, s := range Statuses {
-		want := s != StatusResolved && Miss(s) == StatusResolved
+	for _, s := range findings.Statuses {
+		want := s != findings.StatusResolved && Miss(s) == findings.StatusResolved
 		if s.Standing() != want {
 			t.Errorf("%s.Standing() = %v, want %v", s, s.Standing(), want)
 		}
@@ -92,20 +96,6 @@ func TestStandingMatchesMiss(t *testing.T) {
 			if !Observe(s, sup).Standing() {
 				t.Errorf("Observe(%s, %v) = %s does not stand", s, sup, Observe(s, sup))
 			}
-		}
-	}
-}
-
-func TestParseStatus(t *testing.T) {
-	for _, s := range Statuses {
-		got, err := ParseStatus(string(s))
-		if err != nil || got != s {
-			t.Errorf("ParseStatus(%q) = %q, %v", s, got, err)
-		}
-	}
-	for _, bad := range []string{"", "open", "CLOSED"} {
-		if _, err := ParseStatus(bad); err == nil {
-			t.Errorf("ParseStatus(%q) accepted", bad)
 		}
 	}
 }

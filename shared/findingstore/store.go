@@ -52,7 +52,7 @@ type Change struct {
 	Kind ChangeKind
 	// PreviousStatus is the status before this run's write; empty for a
 	// NEW finding.
-	PreviousStatus Status
+	PreviousStatus findings.Status
 	// PreviousSeverity is set for a severity change.
 	PreviousSeverity findings.Severity
 	// Record is the finding's state after the change: status, firstSeen,
@@ -65,7 +65,7 @@ type Change struct {
 type Unread struct {
 	ID, Target string
 	Severity   findings.Severity
-	Status     Status
+	Status     findings.Status
 	Gap        Gap
 }
 
@@ -146,12 +146,12 @@ func (st *Store) record(ctx context.Context, scope Scope, fs []findings.Finding,
 func (r Result) Open() findings.Summary {
 	s := findings.Summarize(nil)
 	for _, rec := range r.Seen {
-		if rec.Status.Standing() && rec.Status != StatusSuppressed {
+		if rec.Status.Standing() && rec.Status != findings.StatusSuppressed {
 			s[rec.Severity.String()]++
 		}
 	}
 	for _, u := range r.Unread {
-		if u.Status.Standing() && u.Status != StatusSuppressed {
+		if u.Status.Standing() && u.Status != findings.StatusSuppressed {
 			s[u.Severity.String()]++
 		}
 	}

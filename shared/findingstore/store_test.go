@@ -107,24 +107,24 @@ func TestLifecycle(t *testing.T) {
 		seen       []findings.Finding
 		suppressed bool
 		wantKind   ChangeKind
-		wantPrev   Status
-		wantStatus Status
+		wantPrev   findings.Status
+		wantStatus findings.Status
 		wantOcc    int64
 	}{
-		{"first sighting", []findings.Finding{high}, false, ChangeNew, "", StatusNew, 1},
-		{"seen again", []findings.Finding{high}, false, ChangeNone, StatusNew, StatusOpen, 2},
-		{"still there", []findings.Finding{high}, false, ChangeNone, StatusOpen, StatusOpen, 3},
-		{"worse", []findings.Finding{crit}, false, ChangeSeverity, StatusOpen, StatusOpen, 4},
-		{"fixed", nil, false, ChangeResolved, StatusOpen, StatusResolved, 4},
-		{"still fixed", nil, false, ChangeNone, "", StatusResolved, 4},
-		{"broken again", []findings.Finding{high}, false, ChangeReopened, StatusResolved, StatusReopened, 5},
-		{"fixed right after", nil, false, ChangeResolved, StatusReopened, StatusResolved, 5},
-		{"broken, but accepted", []findings.Finding{high}, true, ChangeNone, StatusResolved, StatusSuppressed, 6},
-		{"accepted, still there", []findings.Finding{high}, true, ChangeNone, StatusSuppressed, StatusSuppressed, 7},
-		{"acceptance lifted", []findings.Finding{high}, false, ChangeReopened, StatusSuppressed, StatusReopened, 8},
-		{"open after reopening", []findings.Finding{high}, false, ChangeNone, StatusReopened, StatusOpen, 9},
-		{"suppressed", []findings.Finding{high}, true, ChangeNone, StatusOpen, StatusSuppressed, 10},
-		{"suppressed and fixed", nil, false, ChangeNone, StatusSuppressed, StatusResolved, 10},
+		{"first sighting", []findings.Finding{high}, false, ChangeNew, "", findings.StatusNew, 1},
+		{"seen again", []findings.Finding{high}, false, ChangeNone, findings.StatusNew, findings.StatusOpen, 2},
+		{"still there", []findings.Finding{high}, false, ChangeNone, findings.StatusOpen, findings.StatusOpen, 3},
+		{"worse", []findings.Finding{crit}, false, ChangeSeverity, findings.StatusOpen, findings.StatusOpen, 4},
+		{"fixed", nil, false, ChangeResolved, findings.StatusOpen, findings.StatusResolved, 4},
+		{"still fixed", nil, false, ChangeNone, "", findings.StatusResolved, 4},
+		{"broken again", []findings.Finding{high}, false, ChangeReopened, findings.StatusResolved, findings.StatusReopened, 5},
+		{"fixed right after", nil, false, ChangeResolved, findings.StatusReopened, findings.StatusResolved, 5},
+		{"broken, but accepted", []findings.Finding{high}, true, ChangeNone, findings.StatusResolved, findings.StatusSuppressed, 6},
+		{"accepted, still there", []findings.Finding{high}, true, ChangeNone, findings.StatusSuppressed, findings.StatusSuppressed, 7},
+		{"acceptance lifted", []findings.Finding{high}, false, ChangeReopened, findings.StatusSuppressed, findings.StatusReopened, 8},
+		{"open after reopening", []findings.Finding{high}, false, ChangeNone, findings.StatusReopened, findings.StatusOpen, 9},
+		{"suppressed", []findings.Finding{high}, true, ChangeNone, findings.StatusOpen, findings.StatusSuppressed, 10},
+		{"suppressed and fixed", nil, false, ChangeNone, findings.StatusSuppressed, findings.StatusResolved, 10},
 	}
 	for i, s := range steps {
 		suppressed = s.suppressed
@@ -198,7 +198,7 @@ func TestConcurrentWriters(t *testing.T) {
 			t.Errorf("%s announced NEW %d times, want once", f.Resource, news[f.ID])
 		}
 		r := mustGet(t, st, f.ID)
-		if r.Occurrences != writers || r.Version != writers || r.Status != StatusOpen {
+		if r.Occurrences != writers || r.Version != writers || r.Status != findings.StatusOpen {
 			t.Errorf("%s: occurrences %d, version %d, status %s; want %d, %d, OPEN", f.Resource, r.Occurrences, r.Version, r.Status, writers, writers)
 		}
 	}
@@ -275,7 +275,7 @@ func TestTTL(t *testing.T) {
 	if v, ok := raw()[AttrExpires]; ok {
 		t.Fatalf("a reopened finding keeps expiresAt %v", v)
 	}
-	if r := mustGet(t, st, f.ID); r.Status != StatusReopened || !r.ExpiresAt.IsZero() {
+	if r := mustGet(t, st, f.ID); r.Status != findings.StatusReopened || !r.ExpiresAt.IsZero() {
 		t.Fatalf("after reopening: %s, expires %v", r.Status, r.ExpiresAt)
 	}
 
@@ -337,7 +337,7 @@ func TestTargetedRescan(t *testing.T) {
 	if ch := changesByID(t, res); len(ch) != 1 || ch[b.ID].Kind != ChangeResolved {
 		t.Fatalf("changes = %+v, want b resolved only", res.Changes)
 	}
-	if r := mustGet(t, st, fleet.ID); r.Status != StatusNew {
+	if r := mustGet(t, st, fleet.ID); r.Status != findings.StatusNew {
 		t.Errorf("fleet finding became %s", r.Status)
 	}
 }
@@ -518,7 +518,7 @@ func TestFailedWriteResolvesNothing(t *testing.T) {
 	if len(res.Seen) != 1 || res.Seen[0].Occurrences != 1 {
 		t.Fatalf("seen %+v, want a once", res.Seen)
 	}
-	if r := mustGet(t, st, old.ID); r.Status != StatusNew {
+	if r := mustGet(t, st, old.ID); r.Status != findings.StatusNew {
 		t.Fatalf("a failed run resolved %s: %s", old.Resource, r.Status)
 	}
 }

@@ -1,0 +1,172 @@
+package findingstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/rs/zerolog"
+
+	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/lambdamain/env"
+)
+
+// EnvTable is the variable that names the findings table. The stack sets
+// it for the posture functions (the IAM scanner, the fleet auditor); a
+// function without it keeps no state and announces every finding NEW, as
+// before the table existed.
+const EnvTable = "FINDINGS_TABLE_NAME"
+
+// tableName is what DynamoDB accepts as a table name.
+var tableName = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
+
+// ValidTableName reports whether name is a DynamoDB table name, so that a
+// mistyped name is refused before the first run rather than by DynamoDB.
+func ValidTableName(name string) bool { return tableName.MatchString(name) }
+
+// FromEnv returns the store on the table FINDINGS_TABLE_NAME names, nil
+// when the variable is unset, or an *env.Error when it names no table.
+func FromEnv(cfg aws.Config, getenv func(string) string) (*Store, error) {
+	r := env.New(getenv)
+	name := r.String(EnvTable, "")
+	if name != "" && !ValidTableName(name) {
+		r.Fail(EnvTable, name, "a DynamoDB table name: 3 to 255 of A-Z a-z 0-9 _ . -")
+	}
+	if err := r.Err(); err != nil || name == "" {
+		return nil, err
+	}
+	return &Store{Client: dynamodb.NewFromConfig(cfg), Table: name}, nil
+}
+
+// Tracked is f as the store knows it after this run: its status, first and
+// last sighting and occurrences.
+func (r Record) Tracked(f findings.Finding) findings.Tracked {
+	return findings.Tracked{Finding: f, Status: r.Status, FirstSeen: r.FirstSeen, LastSeen: r.LastSeen, Occurrences: r.Occurrences}
+}
+
+// Tracked is the event that announces the change: f (the finding as the
+// run saw it, or as the store remembers it for a resolution) with its new
+// status and what it was before.
+func (c Change) Tracked(f findings.Finding) findings.Tracked {
+	t := c.Record.Tracked(f)
+	t.PreviousStatus = c.PreviousStatus
+	t.PreviousSeverity = c.PreviousSeverity
+	return t
+}
+
+// Delivery is where a posture run's findings go: the findings bus, the
+// run's metrics and, when the run keeps state, the store that decides
+// which of them are news.
+type Delivery struct {
+	// Store remembers findings between runs; nil keeps no state.
+	Store *Store
+	// Bus receives one event per announced finding.
+	Bus findings.Announcer
+	// Metrics receives the Embedded Metric Format lines (stdout in
+	// Lambda); nil writes none.
+	Metrics io.Writer
+	// Source is the metrics' Source dimension.
+	Source string
+}
+
+// Outcome is what a delivery did.
+type Outcome struct {
+	// Announced is the number of finding events published.
+	Announced int
+	// State counts the changes announced and, after a run over a whole
+	// scope, the findings standing by severity; nil without a store.
+	State *findings.StatusMetrics
+	// Unread lists the standing findings left as they were because the
+	// run could not read their part of the scope.
+	Unread []Unread
+}
+
+// Deliver announces a run's findings and writes its metrics.
+//
+// Without a store every finding is announced NEW. With one, the findings
+// are reconciled over scope (Store.Reconcile) and only the changes are
+// announced: NEW, REOPENED, RESOLVED and severity changes, one event each,
+// so a run in which nothing changed publishes nothing. A reconcile that
+// fails part way still announces the changes it made, which no later run
+// would see as changes, and then fails.
+//
+// Either way the finding metrics (findings.WriteEMF) count every finding
+// seen, and a run with a store adds its StatusMetrics. A failed publish is
+// returned before any metric is written; a failed metrics write is only
+// logged, on the logger in ctx, since metrics must never cost findings.
+func (d Delivery) Deliver(ctx context.Context, scope Scope, fs []findings.Finding, now time.Time) (Outcome, error) {
+	log := zerolog.Ctx(ctx)
+	if d.Store == nil {
+		if err := d.Bus.Announce(ctx, findings.AsNew(fs)); err != nil {
+			return Outcome{}, err
+		}
+		d.writeMetrics(ctx, fs, nil, now)
+		return Outcome{Announced: len(fs)}, nil
+	}
+	res, recErr := d.Store.Reconcile(ctx, scope, fs, now)
+	byID := make(map[string]findings.Finding, len(fs))
+	for _, f := range fs {
+		byID[f.ID] = f
+	}
+	state := &findings.StatusMetrics{}
+	events := make([]findings.Tracked, 0, len(res.Changes))
+	for _, c := range res.Changes {
+		f, seen := byID[c.Record.ID]
+		if !seen {
+			f = c.Record.Finding()
+		}
+		events = append(events, c.Tracked(f))
+		switch c.Kind {
+		case ChangeNew:
+			state.New++
+		case ChangeReopened:
+			state.Reopened++
+		case ChangeResolved:
+			state.Resolved++
+		case ChangeSeverity:
+			state.SeverityChanged++
+		}
+	}
+	if recErr == nil && len(scope.Targets) == 0 {
+		state.Open = res.Open()
+	}
+	out := Outcome{State: state, Unread: res.Unread}
+	if len(events) > 0 {
+		if err := d.Bus.Announce(ctx, events); err != nil {
+			// The store already holds these changes, so no later run
+			// announces them: say which they were.
+			ids := make([]string, len(events))
+			for i, e := range events {
+				ids[i] = string(e.Status) + " " + e.ID
+			}
+			log.Error().Err(err).Strs("changes", ids).Msg("changes recorded in the findings table but not announced")
+			return out, errors.Join(recErr, err)
+		}
+	}
+	out.Announced = len(events)
+	d.writeMetrics(ctx, fs, state, now)
+	if recErr != nil {
+		return out, fmt.Errorf("reconcile findings of %s: %w", scope.Key(), recErr)
+	}
+	return out, nil
+}
+
+// writeMetrics writes the finding metrics and, for a run with a store, its
+// StatusMetrics, warning when the writer fails.
+func (d Delivery) writeMetrics(ctx context.Context, fs []findings.Finding, state *findings.StatusMetrics, now time.Time) {
+	if d.Metrics == nil {
+		return
+	}
+	err := findings.WriteEMF(d.Metrics, d.Source, fs, now)
+	if err == nil && state != nil {
+		err = findings.WriteStatusEMF(d.Metrics, d.Source, *state, now)
+	}
+	if err != nil {
+		zerolog.Ctx(ctx).Warn().Err(err).Int("findings", len(fs)).Msg("could not write finding metrics; the findings were published")
+	}
+}
