@@ -3,14 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/selfaudit/selfaudit/shared/awsconfig"
-	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/iamscan"
 	"github.com/selfaudit/selfaudit/shared/tracing"
 )
@@ -60,7 +57,7 @@ func runIAM(ctx context.Context, env *cliEnv, args []string) int {
 	notes := append([]string{fmt.Sprintf("judged %d roles, %d managed policies, %d function policies", res.Roles, res.Policies, res.Functions)}, res.Notes...)
 	var code int
 	if sf.enabled() {
-		rec, err := withState(ctx, cfg, sf.table, iamScope(who, cfg.Region, *allRoles, res.Errors), res.Findings)
+		rec, err := withState(ctx, cfg, sf.table, iamscan.StoreScope(iamscan.Target{Scope: iamscan.ScopeAccount}, iamscan.Place{Partition: who.partition, Account: who.account, Region: cfg.Region}, *allRoles, res), res.Findings)
 		if err != nil {
 			return usageError(env, "iam", "%s", oneLine(err))
 		}
@@ -77,39 +74,4 @@ func runIAM(ctx context.Context, env *cliEnv, args []string) int {
 		return usageError(env, "iam", "scan incomplete (%d resources unreadable): %v", len(res.Errors), res.Errors[0])
 	}
 	return code
-}
-
-// iamScope is the scope of an account scan: the account's roles (IAM is
-// global) and the resource policies of the functions in the configured
-// region. A scan of every role is a scope of its own, so that the default
-// scan, which judges fewer roles, never resolves what only it judged.
-//
-// Each resource the scan could not read becomes a gap, so its remembered
-// findings are neither confirmed nor resolved: a role or function by its
-// ARN; the whole of IAM when the account details could not be read; every
-// role when a managed policy could not be judged (the roles that attach it
-// are not known here); every function when they could not be listed; and
-// the whole scope for anything else.
-func iamScope(who caller, region string, allRoles bool, errs []iamscan.ResourceError) findingstore.Scope {
-	scope := findingstore.Scope{Scanner: scannerIAM, Account: who.account, Region: region}
-	if allRoles {
-		scope.Scanner = scannerIAMAll
-	}
-	iamPrefix := "arn:" + who.partition + ":iam::" + who.account + ":"
-	for _, e := range errs {
-		g := findingstore.Gap{Target: e.Resource, Reason: gapReason(e)}
-		a, err := arn.Parse(e.Resource)
-		switch {
-		case e.Resource == "account":
-			g.Target, g.Prefix = iamPrefix, true
-		case e.Resource == "functions":
-			g.Target, g.Prefix = "arn:"+who.partition+":lambda:"+region+":"+who.account+":function:", true
-		case err != nil:
-			g.Target, g.Prefix = "", true
-		case a.Service == "iam" && strings.HasPrefix(a.Resource, "policy/"):
-			g.Target, g.Prefix = iamPrefix+"role/", true
-		}
-		scope.Unreadable = append(scope.Unreadable, g)
-	}
-	return scope
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/selfaudit/selfaudit/shared/awsconfig"
-	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/fleet"
 	"github.com/selfaudit/selfaudit/shared/tracing"
 )
@@ -81,27 +80,9 @@ func runLambda(ctx context.Context, env *cliEnv, args []string) int {
 	if !sf.enabled() {
 		return emit(env, "lambda", format, min, res.Findings, notes...)
 	}
-	rec, err := withState(ctx, awsCfg, sf.table, fleetScope(who, awsCfg.Region, res.Inventory), res.Findings)
+	rec, err := withState(ctx, awsCfg, sf.table, res.StoreScope(who.account, awsCfg.Region), res.Findings)
 	if err != nil {
 		return usageError(env, "lambda", "%s", oneLine(err))
 	}
 	return emitState(env, "lambda", format, min, sf.newOnly, rec, notes...)
-}
-
-// fleetScope is the scope of a fleet audit: the functions of the account
-// in the region. The audit fails as a whole when a read fails, so the one
-// part it can leave unread is a function's memory: one invoked in the
-// window whose REPORT lines were not read (--reports off, a log group
-// shared with other functions, no REPORT line found) cannot have its
-// right-sizing judged, so its remembered findings are neither confirmed
-// nor resolved.
-func fleetScope(who caller, region string, inventory []*fleet.Function) findingstore.Scope {
-	scope := findingstore.Scope{Scanner: scannerFleet, Account: who.account, Region: region}
-	for _, fn := range inventory {
-		if fn.LogGroup == nil || fn.Metrics.Invocations == 0 || (fn.Reports != nil && fn.Reports.Count > 0) {
-			continue
-		}
-		scope.Unreadable = append(scope.Unreadable, findingstore.Gap{Target: fn.ARN, Reason: "REPORT lines not read, so memory right-sizing was not judged"})
-	}
-	return scope
 }

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"regexp"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,14 +20,13 @@ import (
 	"github.com/selfaudit/selfaudit/shared/tracing"
 )
 
-// The scanner names of the scopes the commands reconcile. The IAM and fleet
-// names are those of the stack's functions, so that a run from a laptop and
-// the daily run agree on one table about the same account and region.
+// The scanner names of the scopes the commands reconcile that no function
+// shares. The IAM and fleet commands use the names of the stack's
+// functions (iamscan.StoreScanner, fleet.StoreScanner), so that a run from
+// a laptop and the daily run agree on one table about the same account and
+// region.
 const (
 	scannerScan      = "selfaudit-scan"
-	scannerIAM       = "iam-wildcard-scanner"
-	scannerIAMAll    = "iam-wildcard-scanner-all-roles"
-	scannerFleet     = "lambda-fleet-auditor"
 	scannerTrail     = "selfaudit-trail"
 	tableCreateLimit = 2 * time.Minute
 )
@@ -48,15 +45,12 @@ func (s *stateFlags) register(fs *flag.FlagSet, scope string) {
 	fs.BoolVar(&s.newOnly, "new-only", false, "with --state-table: --fail-on counts only NEW and REOPENED findings, so a pipeline gates on what a change introduced")
 }
 
-// tableName is what DynamoDB accepts as a table name.
-var tableName = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
-
 // parse validates the two flags together.
 func (s *stateFlags) parse() error {
 	if s.newOnly && s.table == "" {
 		return errors.New("--new-only needs --state-table: without remembered findings every finding is new")
 	}
-	if s.table != "" && !tableName.MatchString(s.table) {
+	if s.table != "" && !findingstore.ValidTableName(s.table) {
 		return fmt.Errorf("--state-table %q is not a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ . -)", s.table)
 	}
 	return nil
@@ -112,28 +106,28 @@ func whoAmI(ctx context.Context, cfg aws.Config) (caller, error) {
 // reconciled is what a run with --state-table reports: the run's findings
 // with their status, then the findings it resolved.
 type reconciled struct {
-	standing []tracked
-	resolved []tracked
+	standing []findings.Tracked
+	resolved []findings.Tracked
 	notes    []string
 }
 
 // counts returns how many findings the run lists in each status.
-func (r reconciled) counts() map[findingstore.Status]int {
-	c := map[findingstore.Status]int{
-		findingstore.StatusNew: 0, findingstore.StatusReopened: 0,
-		findingstore.StatusOpen: 0, findingstore.StatusResolved: 0,
+func (r reconciled) counts() map[findings.Status]int {
+	c := map[findings.Status]int{
+		findings.StatusNew: 0, findings.StatusReopened: 0,
+		findings.StatusOpen: 0, findings.StatusResolved: 0,
 	}
 	for _, t := range r.standing {
 		c[t.Status]++
 	}
-	c[findingstore.StatusResolved] += len(r.resolved)
+	c[findings.StatusResolved] += len(r.resolved)
 	return c
 }
 
 // lead is the first line of text output.
 func (r reconciled) lead() string {
 	c := r.counts()
-	return fmt.Sprintf("%d new, %d reopened, %d open, %d resolved", c[findingstore.StatusNew], c[findingstore.StatusReopened], c[findingstore.StatusOpen], c[findingstore.StatusResolved])
+	return fmt.Sprintf("%d new, %d reopened, %d open, %d resolved", c[findings.StatusNew], c[findings.StatusReopened], c[findings.StatusOpen], c[findings.StatusResolved])
 }
 
 // withState opens (or creates) the findings table and reconciles the run's
@@ -171,10 +165,10 @@ func reconcile(ctx context.Context, st *findingstore.Store, scope findingstore.S
 		if !ok {
 			continue
 		}
-		out.standing = append(out.standing, tracked{Finding: f, Status: r.Status, FirstSeen: r.FirstSeen, LastSeen: r.LastSeen})
+		out.standing = append(out.standing, r.Tracked(f))
 	}
 	for _, r := range res.Resolved {
-		out.resolved = append(out.resolved, tracked{Finding: r.Finding(), Status: r.Status, FirstSeen: r.FirstSeen, LastSeen: r.LastSeen})
+		out.resolved = append(out.resolved, r.Tracked(r.Finding()))
 	}
 	if !quietGaps {
 		out.notes = unreadNotes(res.Unread)
@@ -199,11 +193,6 @@ func unreadNotes(unread []findingstore.Unread) []string {
 		notes = append(notes, fmt.Sprintf("%d remembered findings neither confirmed nor resolved: their part could not be read (%s)", by[r], r))
 	}
 	return notes
-}
-
-// gapReason keeps a gap's reason to one line.
-func gapReason(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
 // withEventState is withState for CloudTrail findings, which are events,
@@ -239,8 +228,8 @@ func withEventState(ctx context.Context, cfg aws.Config, table string, fs []find
 		return reconciled{}, fmt.Errorf("findings table %s: close recorded events: %w", table, err)
 	}
 	for i := range rec.standing {
-		if rec.standing[i].Status != findingstore.StatusNew {
-			rec.standing[i].Status = findingstore.StatusOpen
+		if rec.standing[i].Status != findings.StatusNew {
+			rec.standing[i].Status = findings.StatusOpen
 		}
 	}
 	rec.resolved = nil

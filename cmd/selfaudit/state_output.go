@@ -10,28 +10,17 @@ import (
 
 	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/findings/sarif"
-	"github.com/selfaudit/selfaudit/shared/findingstore"
 )
-
-// tracked is a finding as a run with --state-table reports it: the finding
-// as always, plus where it stands in the store. Embedding keeps every field
-// of the finding schema where it was; the three fields are added.
-type tracked struct {
-	findings.Finding
-	Status    findingstore.Status `json:"status"`
-	FirstSeen time.Time           `json:"firstSeen"`
-	LastSeen  time.Time           `json:"lastSeen"`
-}
 
 // stateReport is the JSON of a run with --state-table: the stateless
 // report's fields (findings, summary, notes) plus statusSummary. summary
 // counts the findings that stand, not the resolved ones, so that a consumer
 // of the stateless report reads it the same way.
 type stateReport struct {
-	Findings      []tracked        `json:"findings"`
-	Summary       findings.Summary `json:"summary"`
-	StatusSummary map[string]int   `json:"statusSummary"`
-	Notes         []string         `json:"notes,omitempty"`
+	Findings      []findings.Tracked `json:"findings"`
+	Summary       findings.Summary   `json:"summary"`
+	StatusSummary map[string]int     `json:"statusSummary"`
+	Notes         []string           `json:"notes,omitempty"`
 }
 
 // emitState writes the findings of a run with --state-table and returns the
@@ -57,7 +46,7 @@ func emitState(env *cliEnv, cmd string, format findings.Format, min findings.Sev
 	}
 	var gate []findings.Finding
 	for _, t := range rec.standing {
-		if !newOnly || t.Status == findingstore.StatusNew || t.Status == findingstore.StatusReopened {
+		if !newOnly || t.Status == findings.StatusNew || t.Status == findings.StatusReopened {
 			gate = append(gate, t.Finding)
 		}
 	}
@@ -68,9 +57,9 @@ func emitState(env *cliEnv, cmd string, format findings.Format, min findings.Sev
 }
 
 // sortTracked orders tracked findings as findings.Sort orders findings.
-func sortTracked(ts []tracked) {
+func sortTracked(ts []findings.Tracked) {
 	fs := make([]findings.Finding, len(ts))
-	byID := make(map[string]tracked, len(ts))
+	byID := make(map[string]findings.Tracked, len(ts))
 	for i, t := range ts {
 		fs[i] = t.Finding
 		byID[t.ID] = t
@@ -81,7 +70,7 @@ func sortTracked(ts []tracked) {
 	}
 }
 
-func standingFindings(ts []tracked) []findings.Finding {
+func standingFindings(ts []findings.Tracked) []findings.Finding {
 	fs := make([]findings.Finding, len(ts))
 	for i, t := range ts {
 		fs[i] = t.Finding
@@ -90,7 +79,7 @@ func standingFindings(ts []tracked) []findings.Finding {
 }
 
 func writeStateJSON(w io.Writer, rec reconciled, notes []string) error {
-	all := append(append([]tracked{}, rec.standing...), rec.resolved...)
+	all := append(append([]findings.Tracked{}, rec.standing...), rec.resolved...)
 	counts := map[string]int{}
 	for st, n := range rec.counts() {
 		counts[string(st)] = n
@@ -113,7 +102,7 @@ func writeStateText(w io.Writer, rec reconciled, notes []string) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for _, t := range append(append([]tracked{}, rec.standing...), rec.resolved...) {
+	for _, t := range append(append([]findings.Tracked{}, rec.standing...), rec.resolved...) {
 		f := t.Finding
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Severity, f.Check, f.Title)
 		fmt.Fprintf(tw, "\tstatus:\t%s (first seen %s, last seen %s)\n", t.Status, stamp(t.FirstSeen), stamp(t.LastSeen))
@@ -121,10 +110,10 @@ func writeStateText(w io.Writer, rec reconciled, notes []string) error {
 		if f.Location != nil && f.Location.Line > 0 {
 			fmt.Fprintf(tw, "\tat:\t%s:%d\n", f.Location.File, f.Location.Line)
 		}
-		if len(f.Evidence) > 0 && t.Status != findingstore.StatusResolved {
+		if len(f.Evidence) > 0 && t.Status != findings.StatusResolved {
 			fmt.Fprintf(tw, "\tevidence:\t%s\n", oneLineEvidence(f.Evidence))
 		}
-		if f.Remediation != "" && t.Status != findingstore.StatusResolved {
+		if f.Remediation != "" && t.Status != findings.StatusResolved {
 			fmt.Fprintf(tw, "\tfix:\t%s\n", f.Remediation)
 		}
 	}
@@ -163,10 +152,10 @@ func oneLineEvidence(ev map[string]any) string {
 
 // baselineStates maps statuses onto SARIF's baselineState: what the
 // previous run did not have is "new".
-var baselineStates = map[findingstore.Status]string{
-	findingstore.StatusNew:      "new",
-	findingstore.StatusReopened: "new",
-	findingstore.StatusOpen:     "unchanged",
+var baselineStates = map[findings.Status]string{
+	findings.StatusNew:      "new",
+	findings.StatusReopened: "new",
+	findings.StatusOpen:     "unchanged",
 }
 
 // writeStateSARIF writes the standing findings with their status in each
@@ -175,7 +164,7 @@ var baselineStates = map[findingstore.Status]string{
 // uploaded, which is what resolution means there, and would open one for a
 // result listed as absent.
 func writeStateSARIF(w io.Writer, rec reconciled) error {
-	byID := make(map[string]tracked, len(rec.standing))
+	byID := make(map[string]findings.Tracked, len(rec.standing))
 	for _, t := range rec.standing {
 		byID[t.ID] = t
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/selfaudit/selfaudit/internal/awsfake"
 	"github.com/selfaudit/selfaudit/internal/testenv"
+	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/findingstore"
 )
 
@@ -25,7 +26,7 @@ import (
 type stateJSON struct {
 	Findings []struct {
 		ID, Check, Resource string
-		Status              findingstore.Status
+		Status              findings.Status
 		FirstSeen, LastSeen time.Time
 	}
 	Summary       map[string]int
@@ -36,9 +37,9 @@ type stateJSON struct {
 // statuses maps "CHECK resource" to the status the findings were listed
 // with, failing on a finding listed twice or without first and last
 // sighting.
-func (r stateJSON) statuses(t *testing.T) map[string]findingstore.Status {
+func (r stateJSON) statuses(t *testing.T) map[string]findings.Status {
 	t.Helper()
-	out := map[string]findingstore.Status{}
+	out := map[string]findings.Status{}
 	ids := map[string]bool{}
 	for _, f := range r.Findings {
 		key := f.Check + " " + f.Resource
@@ -101,31 +102,31 @@ func TestScanStateSequence(t *testing.T) {
 	}
 	admin, deploy, reader := "IAM001 "+res("AdminRole"), "IAM004 "+res("DeployRole"), "IAM002 "+res("ReaderRole")
 	const (
-		NEW, OPEN, REOPENED, RESOLVED = findingstore.StatusNew, findingstore.StatusOpen, findingstore.StatusReopened, findingstore.StatusResolved
+		NEW, OPEN, REOPENED, RESOLVED = findings.StatusNew, findings.StatusOpen, findings.StatusReopened, findings.StatusResolved
 	)
 	steps := []struct {
 		name    string
 		version string
 		args    []string
 		code    int
-		want    map[string]findingstore.Status
+		want    map[string]findings.Status
 		counts  map[string]int
 		summary int // findings that stand
 		note    string
 	}{
 		{name: "first run: every finding is new, the table is created", version: "v1.yaml", code: exitFindings,
-			want: map[string]findingstore.Status{admin: NEW, deploy: NEW, reader: NEW}, counts: counts(3, 0, 0, 0), summary: 3,
+			want: map[string]findings.Status{admin: NEW, deploy: NEW, reader: NEW}, counts: counts(3, 0, 0, 0), summary: 3,
 			note: "created findings table " + table},
 		{name: "same template: every finding open, nothing new to fail on", version: "v1.yaml", args: []string{"--new-only", "--fail-on", "low"}, code: exitOK,
-			want: map[string]findingstore.Status{admin: OPEN, deploy: OPEN, reader: OPEN}, counts: counts(0, 0, 3, 0), summary: 3},
+			want: map[string]findings.Status{admin: OPEN, deploy: OPEN, reader: OPEN}, counts: counts(0, 0, 3, 0), summary: 3},
 		{name: "without --new-only the open findings still fail the run", version: "v1.yaml", args: []string{"--fail-on", "low"}, code: exitFindings,
-			want: map[string]findingstore.Status{admin: OPEN, deploy: OPEN, reader: OPEN}, counts: counts(0, 0, 3, 0), summary: 3},
+			want: map[string]findings.Status{admin: OPEN, deploy: OPEN, reader: OPEN}, counts: counts(0, 0, 3, 0), summary: 3},
 		{name: "PassRole fixed: listed resolved", version: "v2.yaml", args: []string{"--new-only", "--fail-on", "low"}, code: exitOK,
-			want: map[string]findingstore.Status{admin: OPEN, deploy: RESOLVED, reader: OPEN}, counts: counts(0, 0, 2, 1), summary: 2},
+			want: map[string]findings.Status{admin: OPEN, deploy: RESOLVED, reader: OPEN}, counts: counts(0, 0, 2, 1), summary: 2},
 		{name: "fixed template again: nothing left to resolve", version: "v2.yaml", args: []string{"--new-only"}, code: exitOK,
-			want: map[string]findingstore.Status{admin: OPEN, reader: OPEN}, counts: counts(0, 0, 2, 0), summary: 2},
+			want: map[string]findings.Status{admin: OPEN, reader: OPEN}, counts: counts(0, 0, 2, 0), summary: 2},
 		{name: "PassRole back: reopened, and it fails --new-only", version: "v1.yaml", args: []string{"--new-only", "--fail-on", "high"}, code: exitFindings,
-			want: map[string]findingstore.Status{admin: OPEN, deploy: REOPENED, reader: OPEN}, counts: counts(0, 1, 2, 0), summary: 3},
+			want: map[string]findings.Status{admin: OPEN, deploy: REOPENED, reader: OPEN}, counts: counts(0, 1, 2, 0), summary: 3},
 	}
 	for _, st := range steps {
 		src, err := os.ReadFile(filepath.Join("testdata", "state", st.version))
@@ -288,21 +289,21 @@ func TestIAMStateUnreadableParts(t *testing.T) {
 		name   string
 		setup  func()
 		code   int
-		want   map[string]findingstore.Status // some of the findings listed
-		absent []string                       // findings not listed
+		want   map[string]findings.Status // some of the findings listed
+		absent []string                   // findings not listed
 		counts map[string]int
 		note   string
 	}{
 		{name: "full read: every finding new", setup: func() {}, code: exitOK,
-			want: map[string]findingstore.Status{webhook: findingstore.StatusNew, roleFinding: findingstore.StatusNew}, counts: counts(13, 0, 0, 0)},
+			want: map[string]findings.Status{webhook: findings.StatusNew, roleFinding: findings.StatusNew}, counts: counts(13, 0, 0, 0)},
 		{name: "one function policy unreadable: its finding stays, unlisted", setup: func() { fl.Override("GetPolicy", denied("public-webhook")) }, code: exitUsage,
-			want: map[string]findingstore.Status{roleFinding: findingstore.StatusOpen}, absent: []string{webhook}, counts: counts(0, 0, 12, 0),
+			want: map[string]findings.Status{roleFinding: findings.StatusOpen}, absent: []string{webhook}, counts: counts(0, 0, 12, 0),
 			note: "1 remembered findings neither confirmed nor resolved"},
 		{name: "IAM unreadable: the role findings stay", setup: func() {
 			fl.Override("GetPolicy", nil)
 			fi.SetError("GetAccountAuthorizationDetails", &awsfake.APIError{Status: http.StatusForbidden, Type: "AccessDenied"})
 		}, code: exitUsage,
-			want: map[string]findingstore.Status{webhook: findingstore.StatusOpen}, absent: []string{roleFinding}, counts: counts(0, 0, 6, 0),
+			want: map[string]findings.Status{webhook: findings.StatusOpen}, absent: []string{roleFinding}, counts: counts(0, 0, 6, 0),
 			note: "7 remembered findings neither confirmed nor resolved"},
 		{name: "policy removed: resolved", setup: func() {
 			fi.SetError("GetAccountAuthorizationDetails", nil)
@@ -313,7 +314,7 @@ func TestIAMStateUnreadableParts(t *testing.T) {
 				return nil
 			})
 		}, code: exitOK,
-			want: map[string]findingstore.Status{webhook: findingstore.StatusResolved, roleFinding: findingstore.StatusOpen}, counts: counts(0, 0, 12, 1)},
+			want: map[string]findings.Status{webhook: findings.StatusResolved, roleFinding: findings.StatusOpen}, counts: counts(0, 0, 12, 1)},
 	}
 	for _, st := range steps {
 		st.setup()
@@ -377,7 +378,7 @@ func TestTrailStateEvents(t *testing.T) {
 			t.Errorf("%s: exit %d, want %d\n%s", st.name, code, st.code, out)
 		}
 		for k, s := range rep.statuses(t) {
-			if s != findingstore.StatusOpen {
+			if s != findings.StatusOpen {
 				t.Errorf("%s: %s is %s, want OPEN: it was read before", st.name, k, s)
 			}
 		}
@@ -423,12 +424,12 @@ func TestLambdaStateReportsGap(t *testing.T) {
 		name    string
 		reports string
 		counts  map[string]int
-		memory  findingstore.Status // "" when not listed
+		memory  findings.Status // "" when not listed
 		note    string
 	}{
-		{"first audit", "events", counts(total, 0, 0, 0), findingstore.StatusNew, ""},
+		{"first audit", "events", counts(total, 0, 0, 0), findings.StatusNew, ""},
 		{"REPORT lines not read", "off", counts(0, 0, total-3, 0), "", "3 remembered findings neither confirmed nor resolved"},
-		{"REPORT lines read again", "events", counts(0, 0, total, 0), findingstore.StatusOpen, ""},
+		{"REPORT lines read again", "events", counts(0, 0, total, 0), findings.StatusOpen, ""},
 	}
 	for _, st := range steps {
 		code, out, errOut := lambdaRun(t, "--format", "json", "--fail-on", "none", "--reports", st.reports, "--state-table", table)

@@ -201,6 +201,9 @@ type Result struct {
 	// retries. A result with errors is incomplete and the run must fail.
 	Errors []ResourceError
 	Notes  []string
+	// Target is the ARN of the one role or function a targeted scan
+	// read, when it learnt it; the finding store resolves within it.
+	Target string
 }
 
 // ResourceError is a read that failed for one resource.

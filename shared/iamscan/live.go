@@ -233,6 +233,9 @@ func (s *Scanner) scanFunction(ctx context.Context, fn string) *Result {
 	if !strings.HasPrefix(arn, "arn:") {
 		arn = functionARNFromPolicy(aws.ToString(out.Policy), fn)
 	}
+	if IsFunctionARN(arn) {
+		res.Target = arn
+	}
 	v, err := DecodeDocument(aws.ToString(out.Policy))
 	if err == nil {
 		var doc *iampolicy.Document
@@ -281,6 +284,7 @@ func (s *Scanner) ScanRole(ctx context.Context, name string) *Result {
 	}
 	acct.Roles = []RoleDetail{rd}
 	res.Merge(ScanAccountDetails(acct, AccountOptions{AllRoles: true, Now: s.Now}))
+	res.Target = rd.ARN
 	return res
 }
 
