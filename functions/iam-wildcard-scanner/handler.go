@@ -11,7 +11,9 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/iamscan"
+	"github.com/selfaudit/selfaudit/shared/lambdamain"
 )
 
 // scanner is the scan the handler drives; *iamscan.Scanner implements it.
@@ -26,9 +28,15 @@ var _ scanner = (*iamscan.Scanner)(nil)
 // handler adapts events to the scan and reports its result.
 type handler struct {
 	scanner   scanner
-	publisher findings.Publisher
-	metrics   io.Writer // EMF lines; stdout in Lambda
-	now       func() time.Time
+	publisher findings.Announcer
+	// store remembers findings between runs, so that only changes are
+	// announced; nil announces every finding NEW.
+	store *findingstore.Store
+	// allRoles is the scanner's setting, which names its scope in the
+	// store.
+	allRoles bool
+	metrics  io.Writer // EMF lines; stdout in Lambda
+	now      func() time.Time
 }
 
 // Response is the function's result.
@@ -41,6 +49,14 @@ type Response struct {
 	Policies  int              `json:"policies"`
 	Errors    int              `json:"errors"`
 	Skipped   string           `json:"skipped,omitempty"`
+	// Announced is the number of finding events published: every finding
+	// without a store, its changes with one.
+	Announced int `json:"announced"`
+	// State counts the changes and, after an account scan, the findings
+	// standing; Unread is the number of remembered findings left as they
+	// were because their part could not be read. Both need the store.
+	State  *findings.StatusMetrics `json:"state,omitempty"`
+	Unread int                     `json:"unread,omitempty"`
 }
 
 // Handle runs one invocation. It publishes what was found even when part of
@@ -51,6 +67,14 @@ func (h *handler) Handle(ctx context.Context, raw json.RawMessage) (*Response, e
 	t, err := iamscan.ParseEvent(raw)
 	if err != nil {
 		return nil, err
+	}
+	var place iamscan.Place
+	if h.store != nil && t.Scope != "" {
+		a, err := lambdamain.InvokedARN(ctx)
+		if err != nil {
+			return nil, err
+		}
+		place = iamscan.Place{Partition: a.Partition, Account: a.AccountID, Region: a.Region}
 	}
 	var res *iamscan.Result
 	switch t.Scope {
@@ -69,7 +93,9 @@ func (h *handler) Handle(ctx context.Context, raw json.RawMessage) (*Response, e
 		now = h.now
 	}
 	var errs []error
-	if err := findings.Deliver(ctx, h.publisher, h.metrics, iamscan.SourceLive, res.Findings, now()); err != nil {
+	d := findingstore.Delivery{Store: h.store, Bus: h.publisher, Metrics: h.metrics, Source: iamscan.SourceLive}
+	out, err := d.Deliver(ctx, iamscan.StoreScope(t, place, h.allRoles, res), res.Findings, now())
+	if err != nil {
 		errs = append(errs, err)
 	}
 	if err := res.Err(); err != nil {
@@ -79,9 +105,11 @@ func (h *handler) Handle(ctx context.Context, raw json.RawMessage) (*Response, e
 	resp := &Response{
 		Scope: scope, Findings: len(res.Findings), Summary: findings.Summarize(res.Findings),
 		Roles: res.Roles, Functions: res.Functions, Policies: res.Policies, Errors: len(res.Errors),
+		Announced: out.Announced, State: out.State, Unread: len(out.Unread),
 	}
 	log.Info().Str("scope", scope).Int("findings", resp.Findings).Int("roles", resp.Roles).
-		Int("functions", resp.Functions).Int("errors", resp.Errors).Strs("notes", res.Notes).Msg("scan done")
+		Int("functions", resp.Functions).Int("errors", resp.Errors).Int("announced", resp.Announced).
+		Int("unread", resp.Unread).Strs("notes", res.Notes).Msg("scan done")
 	if len(errs) > 0 {
 		return resp, fmt.Errorf("iam scan of %s: %w", scope, errors.Join(errs...))
 	}

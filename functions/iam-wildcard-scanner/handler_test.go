@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/iamscan"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
 )
@@ -46,8 +47,13 @@ type fakePublisher struct {
 	err error
 }
 
-func (p *fakePublisher) Publish(_ context.Context, fs []findings.Finding) error {
-	p.got = append(p.got, fs...)
+func (p *fakePublisher) Announce(_ context.Context, ts []findings.Tracked) error {
+	for _, t := range ts {
+		if t.Status != findings.StatusNew {
+			return errors.New("a scan without a store announced a finding " + string(t.Status))
+		}
+		p.got = append(p.got, t.Finding)
+	}
 	return p.err
 }
 
@@ -167,6 +173,18 @@ func TestHandleFailures(t *testing.T) {
 	}
 }
 
+// TestHandleNeedsItsAccount: with a store, the scope names the account, so
+// an invocation whose context does not say which fails before scanning.
+func TestHandleNeedsItsAccount(t *testing.T) {
+	t.Parallel()
+	eng := &fakeScanner{res: &iamscan.Result{}}
+	h := &handler{scanner: eng, publisher: &fakePublisher{}, store: &findingstore.Store{Table: "t"}, metrics: io.Discard}
+	_, err := h.Handle(context.Background(), readEvent(t, "scheduled.json"))
+	if err == nil || !strings.Contains(err.Error(), "account is unknown") || len(eng.calls) != 0 {
+		t.Errorf("err = %v, scans %v; want a failure naming the unknown account and no scan", err, eng.calls)
+	}
+}
+
 // TestSetupConfiguration: setup refuses a bad or incomplete configuration
 // with an error naming every bad variable; lambdamain then fails every
 // invocation with it.
@@ -178,7 +196,8 @@ func TestSetupConfiguration(t *testing.T) {
 	}{
 		"good":          {env: map[string]string{"FINDINGS_BUS_NAME": "b", "SCAN_ALL_ROLES": "true"}},
 		"no bus":        {env: map[string]string{}, wantErr: []string{"FINDINGS_BUS_NAME is not set"}},
-		"every mistake": {env: map[string]string{"SCAN_ALL_ROLES": "yes"}, wantErr: []string{`SCAN_ALL_ROLES="yes"`, "FINDINGS_BUS_NAME"}},
+		"with a table":  {env: map[string]string{"FINDINGS_BUS_NAME": "b", "FINDINGS_TABLE_NAME": "selfaudit-findings"}},
+		"every mistake": {env: map[string]string{"SCAN_ALL_ROLES": "yes", "FINDINGS_TABLE_NAME": "no/such"}, wantErr: []string{`SCAN_ALL_ROLES="yes"`, "FINDINGS_BUS_NAME", "FINDINGS_TABLE_NAME"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

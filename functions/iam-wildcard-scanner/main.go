@@ -8,6 +8,7 @@ import (
 	lambdasvc "github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/iamscan"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
 	"github.com/selfaudit/selfaudit/shared/lambdamain/env"
@@ -20,9 +21,10 @@ func setup(rt *lambdamain.Runtime) (lambdamain.Handler[json.RawMessage, *Respons
 	r := env.New(rt.Getenv)
 	allRoles := r.Bool("SCAN_ALL_ROLES", false)
 	pub, busErr := findings.BusPublisherFromEnv(rt.AWS, rt.Getenv)
-	if err := errors.Join(r.Err(), busErr); err != nil {
+	store, storeErr := findingstore.FromEnv(rt.AWS, rt.Getenv)
+	if err := errors.Join(r.Err(), busErr, storeErr); err != nil {
 		return nil, err // every bad variable at once
 	}
 	scanner := &iamscan.Scanner{IAM: iam.NewFromConfig(rt.AWS), Lambda: lambdasvc.NewFromConfig(rt.AWS), AllRoles: allRoles}
-	return (&handler{scanner: scanner, publisher: pub, metrics: rt.Metrics}).Handle, nil
+	return (&handler{scanner: scanner, publisher: pub, store: store, allRoles: allRoles, metrics: rt.Metrics}).Handle, nil
 }

@@ -7,10 +7,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/rs/zerolog"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/fleet"
+	"github.com/selfaudit/selfaudit/shared/lambdamain"
 )
 
 // auditor is the engine as the handler sees it; *fleet.Auditor implements
@@ -22,8 +25,11 @@ type auditor interface {
 // handler runs one audit and reports it.
 type handler struct {
 	auditor   auditor
-	publisher findings.Publisher
-	metrics   io.Writer // EMF lines; stdout in Lambda
+	publisher findings.Announcer
+	// store remembers findings between runs, so that only changes are
+	// announced; nil announces every finding NEW.
+	store   *findingstore.Store
+	metrics io.Writer // EMF lines; stdout in Lambda
 }
 
 // Output is the invocation's result, for `aws lambda invoke` and the
@@ -33,6 +39,14 @@ type Output struct {
 	Findings  int              `json:"findings"`
 	Summary   findings.Summary `json:"summary"`
 	Notes     []string         `json:"notes,omitempty"`
+	// Announced is the number of finding events published: every finding
+	// without a store, its changes with one.
+	Announced int `json:"announced"`
+	// State counts the changes and the findings standing; Unread is the
+	// number of remembered findings left as they were because their part
+	// could not be read. Both need the store.
+	State  *findings.StatusMetrics `json:"state,omitempty"`
+	Unread int                     `json:"unread,omitempty"`
 }
 
 // Handle runs one audit. The event is the scheduled EventBridge event; its
@@ -41,15 +55,26 @@ type Output struct {
 // metric moves; a failed metrics write only warns.
 func (h *handler) Handle(ctx context.Context, ev events.CloudWatchEvent) (Output, error) {
 	start := time.Now()
+	var place arn.ARN
+	if h.store != nil {
+		a, err := lambdamain.InvokedARN(ctx)
+		if err != nil {
+			return Output{}, err
+		}
+		place = a
+	}
 	res, err := h.auditor.Run(ctx)
 	if err != nil {
 		return Output{}, fmt.Errorf("audit lambda fleet: %w", err)
 	}
-	if err := findings.Deliver(ctx, h.publisher, h.metrics, fleet.DefaultSource, res.Findings, time.Now()); err != nil {
+	d := findingstore.Delivery{Store: h.store, Bus: h.publisher, Metrics: h.metrics, Source: fleet.DefaultSource}
+	delivered, err := d.Deliver(ctx, res.StoreScope(place.AccountID, place.Region), res.Findings, time.Now())
+	if err != nil {
 		return Output{}, err
 	}
-	out := Output{Functions: res.Functions, Findings: len(res.Findings), Summary: findings.Summarize(res.Findings), Notes: res.Notes}
+	out := Output{Functions: res.Functions, Findings: len(res.Findings), Summary: findings.Summarize(res.Findings), Notes: res.Notes,
+		Announced: delivered.Announced, State: delivered.State, Unread: len(delivered.Unread)}
 	zerolog.Ctx(ctx).Info().Str("trigger", ev.DetailType).Int("functions", out.Functions).Int("findings", out.Findings).
-		Strs("notes", res.Notes).Dur("took", time.Since(start)).Msg("fleet audit done")
+		Int("announced", out.Announced).Int("unread", out.Unread).Strs("notes", res.Notes).Dur("took", time.Since(start)).Msg("fleet audit done")
 	return out, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/fleet"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
 )
@@ -54,6 +55,8 @@ func TestSetupConfiguration(t *testing.T) {
 		wantErr string
 	}{
 		"good":              {env: map[string]string{"FINDINGS_BUS_NAME": "b"}},
+		"with a table":      {env: map[string]string{"FINDINGS_BUS_NAME": "b", "FINDINGS_TABLE_NAME": "selfaudit-findings"}},
+		"bad table":         {env: map[string]string{"FINDINGS_BUS_NAME": "b", "FINDINGS_TABLE_NAME": "a b"}, wantErr: "FINDINGS_TABLE_NAME"},
 		"no bus":            {env: map[string]string{}, wantErr: "FINDINGS_BUS_NAME is not set"},
 		"bad error rate":    {env: map[string]string{"FINDINGS_BUS_NAME": "b", "ERROR_RATE_THRESHOLD": "lots"}, wantErr: "ERROR_RATE_THRESHOLD"},
 		"bad lookback":      {env: map[string]string{"FINDINGS_BUS_NAME": "b", "LOOKBACK_DAYS": "90"}, wantErr: "LOOKBACK_DAYS"},
@@ -94,9 +97,24 @@ type fakePublisher struct {
 	err error
 }
 
-func (f *fakePublisher) Publish(_ context.Context, fs []findings.Finding) error {
-	f.got = append(f.got, fs...)
+func (f *fakePublisher) Announce(_ context.Context, ts []findings.Tracked) error {
+	for _, t := range ts {
+		if t.Status != findings.StatusNew {
+			return errors.New("an audit without a store announced a finding " + string(t.Status))
+		}
+		f.got = append(f.got, t.Finding)
+	}
 	return f.err
+}
+
+// TestHandleNeedsItsAccount: with a store, the scope names the account, so
+// an invocation whose context does not say which fails before auditing.
+func TestHandleNeedsItsAccount(t *testing.T) {
+	t.Parallel()
+	h := &handler{auditor: fakeAuditor{err: errors.New("audit ran")}, publisher: &fakePublisher{}, store: &findingstore.Store{Table: "t"}, metrics: io.Discard}
+	if _, err := h.Handle(context.Background(), events.CloudWatchEvent{DetailType: "Scheduled Event"}); err == nil || !strings.Contains(err.Error(), "account is unknown") {
+		t.Errorf("err = %v, want a failure naming the unknown account before the audit", err)
+	}
 }
 
 func TestHandleFailsWhenWorkFails(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/fleet"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
 )
@@ -19,9 +20,10 @@ func main() { lambdamain.Start(fleet.DefaultSource, setup) }
 func setup(rt *lambdamain.Runtime) (lambdamain.Handler[events.CloudWatchEvent, Output], error) {
 	cfg, cfgErr := fleet.ConfigFromEnv(rt.Getenv)
 	pub, busErr := findings.BusPublisherFromEnv(rt.AWS, rt.Getenv)
-	if err := errors.Join(cfgErr, busErr); err != nil {
+	store, storeErr := findingstore.FromEnv(rt.AWS, rt.Getenv)
+	if err := errors.Join(cfgErr, busErr, storeErr); err != nil {
 		return nil, err // every bad variable at once
 	}
 	auditor := fleet.New(awslambda.NewFromConfig(rt.AWS), cloudwatch.NewFromConfig(rt.AWS), cloudwatchlogs.NewFromConfig(rt.AWS), cfg)
-	return (&handler{auditor: auditor, publisher: pub, metrics: rt.Metrics}).Handle, nil
+	return (&handler{auditor: auditor, publisher: pub, store: store, metrics: rt.Metrics}).Handle, nil
 }
