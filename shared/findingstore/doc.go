@@ -28,6 +28,16 @@
 // The write that wins decides the change; a loser re-reads and decides again.
 // So no update is lost and no finding is announced NEW twice.
 //
+// # Announcing
+//
+// Delivery is the step a posture function runs after its scan: with a
+// store it reconciles the run and publishes one findings.Tracked per change
+// (NEW, REOPENED, RESOLVED, a severity change) and the run's status
+// metrics; without one (FINDINGS_TABLE_NAME unset) it publishes every
+// finding NEW, as a run without memory must. The scopes of the engines'
+// runs come from the engines: iamscan.StoreScope and fleet's
+// Result.StoreScope.
+//
 // # Table layout
 //
 // One item per finding, keyed by its stable id (string partition key "id",
