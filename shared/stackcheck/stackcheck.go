@@ -154,7 +154,8 @@ func MakefileTargets(makefile []byte) map[string]string {
 }
 
 // CheckApp returns every way the application template breaks the stack's
-// rules. root is the repository folder (for function folders and the
+// rules, those of the finding store, the alert topic and the dashboard
+// included (CheckFindingStore, CheckTopicPolicies, CheckDashboard). root is the repository folder (for function folders and the
 // Makefile).
 func CheckApp(t *Template, root string) []string {
 	var problems []string
@@ -337,6 +338,9 @@ func CheckApp(t *Template, root string) []string {
 	if !mentions(outputs, "aws lambda invoke") {
 		add("Outputs: no operator command to invoke the replayer")
 	}
+	problems = append(problems, CheckFindingStore(t)...)
+	problems = append(problems, CheckTopicPolicies(t)...)
+	problems = append(problems, CheckDashboard(t)...)
 	sort.Strings(problems)
 	return problems
 }
