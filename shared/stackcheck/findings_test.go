@@ -345,3 +345,53 @@ func TestFindingChecksCatchBreakage(t *testing.T) {
 		})
 	}
 }
+
+// TestPipelineDeploysTheStack: the pipeline's deploy role can make every
+// kind of resource template.yaml declares, the findings table's recovery
+// and the region-less dashboard ARN included; and the check fails on a
+// role that cannot.
+func TestPipelineDeploysTheStack(t *testing.T) {
+	root := testenv.ModuleRoot(t)
+	app := loadApp(t, "", "")
+	load := func(old, new string) *Template {
+		src, err := os.ReadFile(filepath.Join(root, "pipeline.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(src), old) {
+			t.Fatalf("fixture text %q not found", old)
+		}
+		path := filepath.Join(t.TempDir(), "p.yaml")
+		if err := os.WriteFile(path, []byte(strings.Replace(string(src), old, new, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tpl, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tpl
+	}
+	tests := map[string]struct{ old, new, want string }{
+		"as it is":           {old: "DeployRole:", new: "DeployRole:"},
+		"no pitr":            {old: "                  - dynamodb:UpdateContinuousBackups\n", new: "", want: "AWS::DynamoDB::Table: DeployRole cannot dynamodb:UpdateContinuousBackups"},
+		"regional dashboard": {old: `cloudwatch::${AWS::AccountId}:dashboard/${ProdStackName}-*`, new: `cloudwatch:${AWS::Region}:${AWS::AccountId}:dashboard/${ProdStackName}-*`, want: "cloudwatch:PutDashboard on cloudwatch::${AWS::AccountId}:dashboard/ resources of ${ProdStackName}"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := strings.Join(CheckDeployRole(load(tc.old, tc.new), "DeployRole", app), "\n")
+			if tc.want == "" {
+				if got != "" {
+					t.Fatal(got)
+				}
+				return
+			}
+			if !strings.Contains(got, tc.want) {
+				t.Fatalf("problems %q lack %q", got, tc.want)
+			}
+		})
+	}
+	withStream := loadApp(t, "  RuleTargetDLQPolicy:\n", "  Stream:\n    Type: AWS::Kinesis::Stream\n\n  RuleTargetDLQPolicy:\n")
+	if got := strings.Join(CheckDeployRole(load("DeployRole:", "DeployRole:"), "DeployRole", withStream), "\n"); !strings.Contains(got, "AWS::Kinesis::Stream: the stack uses it") {
+		t.Fatalf("a new resource type passed: %q", got)
+	}
+}

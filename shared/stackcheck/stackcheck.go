@@ -1,8 +1,10 @@
 // Package stackcheck holds selfaudit's own SAM template, pipeline template
 // and buildspec to the operations rules the stack recommends to others:
-// every function built by the Makefile, traced, alarmed, with a place for
-// failed events, shipped through the pre-traffic hook, and every change to
-// production passing a person's approval of a change set.
+// every function built by the Makefile, traced, alarmed, graphed on the
+// stack's dashboard, with a place for failed events, shipped through the
+// pre-traffic hook; the finding store reachable with least privilege; and
+// every change to production passing a person's approval of a change set
+// made by a deploy role that can create what the stack declares.
 //
 // The checks read the templates with AWS's own CloudFormation parser (rain),
 // which accepts short-form intrinsics, so they see what CloudFormation sees.
