@@ -184,19 +184,20 @@ func TestTemplateFindingStore(t *testing.T) {
 }
 
 // dashboardFindingMetrics are the metrics the functions write in EMF (the
-// Selfaudit namespace) that the dashboard graphs: the open findings gauge
-// per severity, and the new and resolved counts summed per day.
+// Selfaudit namespace) that the dashboard graphs, each summed per day: the
+// open findings gauge per severity (one value per full-scope run and scope),
+// and the new and resolved counts, without dimensions.
 var dashboardFindingMetrics = []struct {
 	name       string
 	dimensions map[string]string
 	stat       string
 	period     int
 }{
-	{"OpenFindings", map[string]string{"Severity": "CRITICAL"}, "Maximum", 3600},
-	{"OpenFindings", map[string]string{"Severity": "HIGH"}, "Maximum", 3600},
-	{"OpenFindings", map[string]string{"Severity": "MEDIUM"}, "Maximum", 3600},
-	{"OpenFindings", map[string]string{"Severity": "LOW"}, "Maximum", 3600},
-	{"OpenFindings", map[string]string{"Severity": "INFO"}, "Maximum", 3600},
+	{"OpenFindings", map[string]string{"Severity": "CRITICAL"}, "Sum", 86400},
+	{"OpenFindings", map[string]string{"Severity": "HIGH"}, "Sum", 86400},
+	{"OpenFindings", map[string]string{"Severity": "MEDIUM"}, "Sum", 86400},
+	{"OpenFindings", map[string]string{"Severity": "LOW"}, "Sum", 86400},
+	{"OpenFindings", map[string]string{"Severity": "INFO"}, "Sum", 86400},
 	{"NewFindings", map[string]string{}, "Sum", 86400},
 	{"ResolvedFindings", map[string]string{}, "Sum", 86400},
 }
