@@ -238,7 +238,7 @@ var CT011 = register(&Rule{
 				if acct == own || acct == "" || contains(c.TrustedLayerAccounts, acct) {
 					continue
 				}
-				hits = append(hits, Hit{Resource: FunctionARN(r), Key: r.EventID + "|" + l,
+				hits = append(hits, Hit{Resource: FunctionARN(r), Key: l,
 					Title:    "Function attached a layer from another account",
 					Evidence: map[string]any{"layer": l, "layerAccount": acct}})
 			}

@@ -98,23 +98,96 @@ type Hit struct {
 	Severity findings.Severity
 	// Title overrides the rule's title when set.
 	Title string
-	// Key distinguishes findings of one check on one resource; empty means
-	// the event ID, so that the same event seen by two runs (or by the
-	// EventBridge rule and the S3 log file) has the same finding ID.
+	// Key distinguishes findings of one check on one resource beyond the
+	// principal and the hour that every per-record finding is folded by
+	// (see FoldKeyOf): for example the layer of CT011, so that two foreign
+	// layers are two findings. Most rules leave it empty. For aggregated
+	// hits (windows, baselines), built without a record, it is the whole
+	// distinction.
 	Key string
 	// Evidence adds check-specific facts to the common record fields.
 	Evidence map[string]any
 }
 
+// Evidence fields that every per-record finding carries, because hits of
+// one check on one resource by one principal within one clock hour fold
+// into one finding (docs/architecture.md, "Findings").
+const (
+	// EvidenceOccurrences counts the records folded into the finding.
+	EvidenceOccurrences = "occurrences"
+	// EvidenceFirstEventTime and EvidenceLastEventTime bound their event
+	// times (RFC 3339, UTC).
+	EvidenceFirstEventTime = "firstEventTime"
+	EvidenceLastEventTime  = "lastEventTime"
+	// EvidenceSampleEventIDs lists up to MaxSampleEventIDs event IDs: the
+	// earliest by event time, then by ID, so that the same records in any
+	// order give the same list.
+	EvidenceSampleEventIDs = "sampleEventIDs"
+)
+
+// MaxSampleEventIDs bounds the sample event IDs of a folded finding.
+const MaxSampleEventIDs = 5
+
+// FoldKey is what one per-record finding stands for: hits with equal
+// keys fold into one finding, whose ID is derived from the key alone.
+type FoldKey struct {
+	Check     string
+	Resource  string
+	Principal string
+	// Hour is the start of the clock hour (UTC) of the event time; zero
+	// for a record without one.
+	Hour time.Time
+	// Key is the hit's Key.
+	Key string
+}
+
+// FoldKeyOf returns the fold key of hit h of rule rl on record r.
+func FoldKeyOf(rl *Rule, h *Hit, r *record.Record) FoldKey {
+	k := FoldKey{Check: rl.ID, Resource: h.Resource, Principal: r.Principal(), Key: h.Key}
+	if !r.EventTime.IsZero() {
+		k.Hour = r.EventTime.UTC().Truncate(time.Hour)
+	}
+	return k
+}
+
+// ID is the finding ID of the fold: the same for every record of that
+// check, resource, principal and hour however they arrive (an S3 log file,
+// an EventBridge event, a LookupEvents sweep), so consumers deduplicate.
+func (k FoldKey) ID() string {
+	hour := ""
+	if !k.Hour.IsZero() {
+		hour = k.Hour.Format(time.RFC3339)
+	}
+	key := k.Principal + "|" + hour
+	if k.Key != "" {
+		key += "|" + k.Key
+	}
+	return findings.StableID(k.Check, k.Resource, key)
+}
+
 // Finding builds the finding for a hit on r. r may be nil for aggregated
-// hits (windows, baselines), whose evidence then stands alone.
+// hits (windows, baselines), whose evidence then stands alone and whose ID
+// comes from h.Key. With a record, the finding is a fold of one record
+// (see FoldKeyOf): occurrences 1, its event time as first and last, its
+// event ID as the sample; the analyzer folds further records into it.
 func (rl *Rule) Finding(h Hit, r *record.Record, source string, now time.Time) findings.Finding {
 	ev := map[string]any{}
+	id := ""
 	if r != nil {
 		ev = RecordEvidence(r)
+		id = FoldKeyOf(rl, &h, r).ID()
+	} else {
+		id = findings.StableID(rl.ID, h.Resource, h.Key)
 	}
 	for k, v := range h.Evidence {
 		ev[k] = v
+	}
+	if r != nil {
+		var samples []string
+		if r.EventID != "" {
+			samples = []string{r.EventID}
+		}
+		SetFoldEvidence(ev, 1, r.EventTime, r.EventTime, samples)
 	}
 	sev := rl.Severity
 	if h.Severity != 0 {
@@ -124,15 +197,8 @@ func (rl *Rule) Finding(h Hit, r *record.Record, source string, now time.Time) f
 	if h.Title != "" {
 		title = h.Title
 	}
-	key := h.Key
-	if key == "" && r != nil {
-		key = r.EventID
-		if key == "" {
-			key = r.EventTime.Format(time.RFC3339Nano) + "|" + r.EventName + "|" + r.Principal()
-		}
-	}
 	return findings.Finding{
-		ID:          findings.StableID(rl.ID, h.Resource, key),
+		ID:          id,
 		Check:       rl.ID,
 		Severity:    sev,
 		Title:       title,
@@ -141,6 +207,21 @@ func (rl *Rule) Finding(h Hit, r *record.Record, source string, now time.Time) f
 		Remediation: rl.Remediation,
 		Source:      source,
 		ObservedAt:  now.UTC(),
+	}
+}
+
+// SetFoldEvidence writes the fold's evidence fields into ev. Times that are
+// zero (records without an event time) are left out, as are empty samples.
+func SetFoldEvidence(ev map[string]any, occurrences int64, first, last time.Time, samples []string) {
+	ev[EvidenceOccurrences] = occurrences
+	if !first.IsZero() {
+		ev[EvidenceFirstEventTime] = first.UTC().Format(time.RFC3339)
+	}
+	if !last.IsZero() {
+		ev[EvidenceLastEventTime] = last.UTC().Format(time.RFC3339)
+	}
+	if len(samples) > 0 {
+		ev[EvidenceSampleEventIDs] = samples
 	}
 }
 
@@ -195,15 +276,26 @@ func Catalog() []*Rule {
 // ByID returns one check, or nil.
 func ByID(id string) *Rule { return catalog[id] }
 
-// Evaluate runs every per-record rule on r.
+// Evaluate runs every per-record rule on r and returns one finding per
+// hit, each a fold of this one record.
 func Evaluate(c *Config, r *record.Record, source string, now time.Time) []findings.Finding {
 	var out []findings.Finding
+	EachHit(c, r, func(rl *Rule, h Hit) {
+		out = append(out, rl.Finding(h, r, source, now))
+	})
+	return out
+}
+
+// EachHit runs every per-record rule on r and calls fn with each hit,
+// without building findings: the analyzer builds one only for a hit that
+// starts a fold or becomes its representative, which keeps a flood of
+// flagged records cheap.
+func EachHit(c *Config, r *record.Record, fn func(rl *Rule, h Hit)) {
 	for _, rl := range recordRules {
 		for _, h := range rl.Match(c, r) {
-			out = append(out, rl.Finding(h, r, source, now))
+			fn(rl, h)
 		}
 	}
-	return out
 }
 
 // recordRules are the rules with a Match function, in ID order; built
