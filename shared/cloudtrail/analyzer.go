@@ -102,7 +102,7 @@ func NewAnalyzer(opts Options) *Analyzer {
 // fold into those of the same check, resource, principal and hour.
 func (a *Analyzer) Handle(_ context.Context, r *record.Record) error {
 	rules.EachHit(&a.opts.Rules, r, func(rl *rules.Rule, h rules.Hit) {
-		a.folds.add(rl, h, r, func() findings.Finding { return rl.Finding(h, r, a.opts.Source, a.now) })
+		a.folds.add(rl, h, r)
 	})
 	if a.opts.Baseline != nil {
 		a.opts.Baseline.Observe(r)
@@ -173,7 +173,7 @@ func (a *Analyzer) AddRecord(ctx context.Context, raw []byte, name string) error
 func (a *Analyzer) Finish(ctx context.Context) ([]findings.Finding, Stats, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := a.folds.findings()
+	out := a.folds.findings(a.opts.Source, a.now)
 	burstFs, err := a.closeBursts(ctx)
 	if err != nil {
 		return nil, a.stats, err

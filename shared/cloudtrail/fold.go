@@ -24,13 +24,13 @@ type folds struct {
 	m  map[rules.FoldKey]*fold
 }
 
-// fold is one aggregated finding while records stream.
+// fold is one aggregated finding while records stream. It keeps its
+// representative hit and event, not a finding: the finding (and its
+// evidence map) is built once, by findings.
 type fold struct {
-	// finding is the representative's finding, ID already the fold's.
-	finding findings.Finding
-	// repTime and repID place the representative in the order above.
-	repTime time.Time
-	repID   string
+	rule *rules.Rule
+	hit  rules.Hit
+	rep  rules.Event
 
 	n           int64
 	first, last time.Time
@@ -53,38 +53,44 @@ func (s sample) before(o sample) bool {
 
 func newFolds() *folds { return &folds{m: map[rules.FoldKey]*fold{}} }
 
-// add folds hit h of rule rl on record r. build makes the hit's finding;
-// it is called only when the hit starts a fold or becomes its
-// representative.
-func (fs *folds) add(rl *rules.Rule, h rules.Hit, r *record.Record, build func() findings.Finding) {
-	k := rules.FoldKeyOf(rl, &h, r)
-	sev := rl.Severity
-	if h.Severity != 0 {
-		sev = h.Severity
-	}
-	at := r.EventTime
+// add folds hit h of rule rl on record r.
+func (fs *folds) add(rl *rules.Rule, h rules.Hit, r *record.Record) {
+	e := rules.EventOf(r)
+	k := rules.FoldKeyOf(rl, &h, &e)
+	s := sample{e.Time, e.ID}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	f := fs.m[k]
-	if f == nil {
-		f = &fold{finding: build(), repTime: at, repID: r.EventID, first: at, last: at}
+	switch {
+	case f == nil:
+		f = &fold{rule: rl, hit: h, rep: e, first: e.Time, last: e.Time}
 		fs.m[k] = f
-	} else if sev > f.finding.Severity || sev == f.finding.Severity && (sample{at, r.EventID}).before(sample{f.repTime, f.repID}) {
-		f.finding = build()
-		f.repTime, f.repID = at, r.EventID
+	case f.replacedBy(rl, &h, s):
+		f.hit, f.rep = h, e
 	}
 	f.n++
-	if !at.IsZero() {
-		if f.first.IsZero() || at.Before(f.first) {
-			f.first = at
+	if !e.Time.IsZero() {
+		if f.first.IsZero() || e.Time.Before(f.first) {
+			f.first = e.Time
 		}
-		if at.After(f.last) {
-			f.last = at
+		if e.Time.After(f.last) {
+			f.last = e.Time
 		}
 	}
-	if r.EventID != "" {
-		f.addSample(sample{at, r.EventID})
+	if e.ID != "" {
+		f.addSample(s)
 	}
+}
+
+// replacedBy reports whether a hit on the event s speaks for the fold
+// rather than its representative: it is more severe, or as severe and
+// earlier.
+func (f *fold) replacedBy(rl *rules.Rule, h *rules.Hit, s sample) bool {
+	sev, cur := rl.HitSeverity(h), f.rule.HitSeverity(&f.hit)
+	if sev != cur {
+		return sev > cur
+	}
+	return s.before(sample{f.rep.Time, f.rep.ID})
 }
 
 // addSample keeps the earliest distinct samples.
@@ -106,19 +112,19 @@ func (f *fold) addSample(s sample) {
 	f.samples[i] = s
 }
 
-// findings returns the folded findings, their evidence completed, and
-// empties the set.
-func (fs *folds) findings() []findings.Finding {
+// findings returns the folded findings and empties the set.
+func (fs *folds) findings(source string, now time.Time) []findings.Finding {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	out := make([]findings.Finding, 0, len(fs.m))
 	for _, f := range fs.m {
+		fd := f.rule.EventFinding(f.hit, &f.rep, source, now)
 		ids := make([]string, len(f.samples))
 		for i, s := range f.samples {
 			ids[i] = s.id
 		}
-		rules.SetFoldEvidence(f.finding.Evidence, f.n, f.first, f.last, ids)
-		out = append(out, f.finding)
+		rules.SetFoldEvidence(fd.Evidence, f.n, f.first, f.last, ids)
+		out = append(out, fd)
 	}
 	fs.m = map[rules.FoldKey]*fold{}
 	return out

@@ -141,11 +141,11 @@ type FoldKey struct {
 	Key string
 }
 
-// FoldKeyOf returns the fold key of hit h of rule rl on record r.
-func FoldKeyOf(rl *Rule, h *Hit, r *record.Record) FoldKey {
-	k := FoldKey{Check: rl.ID, Resource: h.Resource, Principal: r.Principal(), Key: h.Key}
-	if !r.EventTime.IsZero() {
-		k.Hour = r.EventTime.UTC().Truncate(time.Hour)
+// FoldKeyOf returns the fold key of hit h of rule rl on event e.
+func FoldKeyOf(rl *Rule, h *Hit, e *Event) FoldKey {
+	k := FoldKey{Check: rl.ID, Resource: h.Resource, Principal: e.Principal, Key: h.Key}
+	if !e.Time.IsZero() {
+		k.Hour = e.Time.UTC().Truncate(time.Hour)
 	}
 	return k
 }
@@ -167,32 +167,45 @@ func (k FoldKey) ID() string {
 
 // Finding builds the finding for a hit on r. r may be nil for aggregated
 // hits (windows, baselines), whose evidence then stands alone and whose ID
-// comes from h.Key. With a record, the finding is a fold of one record
-// (see FoldKeyOf): occurrences 1, its event time as first and last, its
-// event ID as the sample; the analyzer folds further records into it.
+// comes from h.Key. With a record it is EventFinding of the record's event.
 func (rl *Rule) Finding(h Hit, r *record.Record, source string, now time.Time) findings.Finding {
-	ev := map[string]any{}
-	id := ""
 	if r != nil {
-		ev = RecordEvidence(r)
-		id = FoldKeyOf(rl, &h, r).ID()
-	} else {
-		id = findings.StableID(rl.ID, h.Resource, h.Key)
+		e := EventOf(r)
+		return rl.EventFinding(h, &e, source, now)
 	}
+	ev := map[string]any{}
 	for k, v := range h.Evidence {
 		ev[k] = v
 	}
-	if r != nil {
-		var samples []string
-		if r.EventID != "" {
-			samples = []string{r.EventID}
-		}
-		SetFoldEvidence(ev, 1, r.EventTime, r.EventTime, samples)
+	return rl.finding(h, findings.StableID(rl.ID, h.Resource, h.Key), ev, source, now)
+}
+
+// EventFinding builds the finding for hit h on event e as a fold of that
+// one event (see FoldKeyOf): occurrences 1, its time as first and last
+// event time, its ID as the sample. The analyzer sets the fold's figures
+// when it folds more events into it.
+func (rl *Rule) EventFinding(h Hit, e *Event, source string, now time.Time) findings.Finding {
+	ev := e.Evidence()
+	for k, v := range h.Evidence {
+		ev[k] = v
 	}
-	sev := rl.Severity
+	var samples []string
+	if e.ID != "" {
+		samples = []string{e.ID}
+	}
+	SetFoldEvidence(ev, 1, e.Time, e.Time, samples)
+	return rl.finding(h, FoldKeyOf(rl, &h, e).ID(), ev, source, now)
+}
+
+// HitSeverity is the severity of a finding for h.
+func (rl *Rule) HitSeverity(h *Hit) findings.Severity {
 	if h.Severity != 0 {
-		sev = h.Severity
+		return h.Severity
 	}
+	return rl.Severity
+}
+
+func (rl *Rule) finding(h Hit, id string, ev map[string]any, source string, now time.Time) findings.Finding {
 	title := rl.Title
 	if h.Title != "" {
 		title = h.Title
@@ -200,7 +213,7 @@ func (rl *Rule) Finding(h Hit, r *record.Record, source string, now time.Time) f
 	return findings.Finding{
 		ID:          id,
 		Check:       rl.ID,
-		Severity:    sev,
+		Severity:    rl.HitSeverity(&h),
 		Title:       title,
 		Resource:    h.Resource,
 		Evidence:    ev,
@@ -225,28 +238,53 @@ func SetFoldEvidence(ev map[string]any, occurrences int64, first, last time.Time
 	}
 }
 
-// RecordEvidence is what every CloudTrail finding shows of its event: enough
-// to find it again in the console or Athena and to see who did what.
-func RecordEvidence(r *record.Record) map[string]any {
-	ev := map[string]any{
-		"eventName":   r.EventName,
-		"eventSource": r.EventSource,
-		"principal":   r.Principal(),
-		"account":     r.Account(),
+// Event is what a finding shows of its record, kept apart from the record
+// (which is reused) so that a fold can hold its representative without a
+// map per finding.
+type Event struct {
+	Time time.Time
+	// ID is the event ID; Name, Source, Region, UserAgent... are the
+	// record's fields of the same names.
+	ID, Name, Source, Principal, Account, Region, SourceIP, UserAgent, IdentityType, ErrorCode, InvokedBy string
+}
+
+// EventOf copies what findings show of r.
+func EventOf(r *record.Record) Event {
+	return Event{
+		Time: r.EventTime, ID: r.EventID, Name: r.EventName, Source: r.EventSource,
+		Principal: r.Principal(), Account: r.Account(), Region: r.AWSRegion, SourceIP: r.SourceIPAddress,
+		UserAgent: r.UserAgent, IdentityType: r.UserIdentity.Type, ErrorCode: r.ErrorCode, InvokedBy: r.UserIdentity.InvokedBy,
 	}
-	if !r.EventTime.IsZero() {
-		ev["eventTime"] = r.EventTime.Format(time.RFC3339)
+}
+
+// Evidence is what every CloudTrail finding shows of its event: enough to
+// find it again in the console or Athena and to see who did what.
+func (e *Event) Evidence() map[string]any {
+	ev := map[string]any{
+		"eventName":   e.Name,
+		"eventSource": e.Source,
+		"principal":   e.Principal,
+		"account":     e.Account,
+	}
+	if !e.Time.IsZero() {
+		ev["eventTime"] = e.Time.Format(time.RFC3339)
 	}
 	for k, v := range map[string]string{
-		"eventID": r.EventID, "awsRegion": r.AWSRegion, "sourceIPAddress": r.SourceIPAddress,
-		"userAgent": r.UserAgent, "identityType": r.UserIdentity.Type, "errorCode": r.ErrorCode,
-		"invokedBy": r.UserIdentity.InvokedBy,
+		"eventID": e.ID, "awsRegion": e.Region, "sourceIPAddress": e.SourceIP,
+		"userAgent": e.UserAgent, "identityType": e.IdentityType, "errorCode": e.ErrorCode,
+		"invokedBy": e.InvokedBy,
 	} {
 		if v != "" {
 			ev[k] = v
 		}
 	}
 	return ev
+}
+
+// RecordEvidence is the Evidence of r's event.
+func RecordEvidence(r *record.Record) map[string]any {
+	e := EventOf(r)
+	return e.Evidence()
 }
 
 var catalog = map[string]*Rule{}
