@@ -123,5 +123,8 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 	if env.stderrIsTerminal {
 		fmt.Fprintf(env.stderr, "selfaudit trail: %d records from %d files, %d findings\n", stats.Records, stats.Files, len(out))
 	}
+	if format == findings.FormatJSON {
+		return emitJSONStreamed(env, "trail", min, out, stats.Notes...)
+	}
 	return emit(env, "trail", format, min, out, stats.Notes...)
 }
