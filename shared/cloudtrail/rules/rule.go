@@ -388,7 +388,29 @@ func params(r *record.Record) map[string]any { return r.Params() }
 
 func response(r *record.Record) map[string]any { return r.Response() }
 
+// param is one string member of requestParameters, read without decoding
+// them: the IAM and Lambda checks that run on every change of a flood use
+// it rather than params.
+func param(r *record.Record, key string) string { return member(r.RequestParameters, key) }
+
 func strField(m map[string]any, k string) string {
 	s, _ := m[k].(string)
 	return s
+}
+
+// member returns the string member key of the JSON object raw, or "" when
+// it is absent, not a string, or raw is not an object. It scans without
+// decoding the object.
+func member(raw []byte, key string) string {
+	out := ""
+	_ = record.EachMember(raw, func(k, v []byte) error {
+		if string(k) == key {
+			out = ""
+			if len(v) > 0 && v[0] == '"' {
+				out, _ = record.Unquote(v)
+			}
+		}
+		return nil
+	})
+	return out
 }
