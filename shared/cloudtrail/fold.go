@@ -13,7 +13,7 @@ import (
 // check on one resource by one principal within one clock hour (a
 // rules.FoldKey) become one finding that counts them, bounds their event
 // times and keeps a few sample event IDs. Memory grows with the number of
-// folds, not of flagged records, so a noisy day costs what a quiet one does.
+// folds, not of flagged records: a noisy day costs the memory of its folds.
 //
 // Everything a fold reports is independent of the order in which its
 // records arrive: the representative (whose evidence and title the finding
