@@ -1,6 +1,8 @@
 package findings
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -51,15 +53,47 @@ func Write(w io.Writer, format Format, fs []Finding, notes ...string) error {
 	}
 }
 
-// WriteJSON writes {"findings":[...],"summary":{...}}. An empty list is
+// WriteJSON writes {"findings":[...],"summary":{...}}, indented as
+// json.Encoder with SetIndent("", "  ") writes a Report. An empty list is
 // written as [] rather than null so that consumers can iterate blindly.
+//
+// It writes one finding at a time: encoding the whole report and then
+// indenting it holds it twice, which on a CloudTrail flood costs more
+// memory than the analysis that produced the findings.
 func WriteJSON(w io.Writer, fs []Finding, notes ...string) error {
-	if fs == nil {
-		fs = []Finding{}
-	}
-	enc := json.NewEncoder(w)
+	// The report without its findings gives everything around them, in
+	// the order and layout of the Report type.
+	var frame bytes.Buffer
+	enc := json.NewEncoder(&frame)
 	enc.SetIndent("", "  ")
-	return enc.Encode(Report{Findings: fs, Summary: Summarize(fs), Notes: notes})
+	if err := enc.Encode(Report{Findings: []Finding{}, Summary: Summarize(fs), Notes: notes}); err != nil {
+		return err
+	}
+	const empty = `"findings": []`
+	head, tail, ok := bytes.Cut(frame.Bytes(), []byte(empty))
+	if !ok {
+		return fmt.Errorf("JSON report has no %s member", empty)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(head)
+	bw.WriteString(`"findings": [`)
+	for i, f := range fs {
+		b, err := json.MarshalIndent(f, "    ", "  ")
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n    ")
+		bw.Write(b)
+	}
+	if len(fs) > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteString("]")
+	bw.Write(tail)
+	return bw.Flush()
 }
 
 // WriteText writes one block per finding and a summary line, meant for a
