@@ -1,6 +1,7 @@
 package awsfake
 
 import (
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -76,7 +77,7 @@ func (s *IAM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action := r.PostForm.Get("Action")
-	if !s.admit(w, Call{Op: action, Resource: orDefault(r.PostForm.Get("RoleName"), r.PostForm.Get("PolicyArn")), Request: r}, iamErr) {
+	if !s.admit(w, Call{Op: action, Resource: cmp.Or(r.PostForm.Get("RoleName"), r.PostForm.Get("PolicyArn")), Request: r}, iamErr) {
 		return
 	}
 	if action != "GetAccountAuthorizationDetails" {

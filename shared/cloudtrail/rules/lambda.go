@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 
 	"github.com/selfaudit/selfaudit/shared/checks"
@@ -235,7 +236,7 @@ var CT011 = register(&Rule{
 					continue
 				}
 				acct := parts[4]
-				if acct == own || acct == "" || contains(c.TrustedLayerAccounts, acct) {
+				if acct == own || acct == "" || slices.Contains(c.TrustedLayerAccounts, acct) {
 					continue
 				}
 				hits = append(hits, Hit{Resource: FunctionARN(r), Key: r.EventID + "|" + l,
@@ -273,13 +274,4 @@ func layerARNs(r *record.Record) []string {
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
