@@ -7,16 +7,15 @@ import (
 )
 
 func TestEncodeDocument(t *testing.T) {
-	for _, tc := range []struct {
-		name string
+	for name, tc := range map[string]struct {
 		doc  any
 		want string
 	}{
-		{"unreserved bytes stay", map[string]any{"a-b.c_d~": "x"}, "%7B%22a-b.c_d~%22%3A%22x%22%7D"},
-		{"space is %20", "a b", "%22a%20b%22"},
-		{"not JSON", make(chan int), ""},
+		"unreserved bytes stay": {map[string]any{"a-b.c_d~": "x"}, "%7B%22a-b.c_d~%22%3A%22x%22%7D"},
+		"space is %20":          {"a b", "%22a%20b%22"},
+		"not JSON":              {make(chan int), ""},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(name, func(t *testing.T) {
 			got := EncodeDocument(tc.doc)
 			if got != tc.want {
 				t.Fatalf("EncodeDocument(%v) = %q, want %q", tc.doc, got, tc.want)
