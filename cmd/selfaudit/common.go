@@ -105,6 +105,36 @@ func (r *reportFlags) parse() (findings.Format, findings.Severity, error) {
 	return format, min, err
 }
 
+// findingFlags are the flags of every command that reports findings:
+// --format and --fail-on, --state-table and --new-only.
+type findingFlags struct {
+	reportFlags
+	stateFlags
+}
+
+// register adds the flags to fs: formats lists the output formats the
+// command writes, stateScope says what a run with --state-table compares.
+func (f *findingFlags) register(fs *flag.FlagSet, formats, stateScope string) {
+	f.reportFlags.register(fs, formats)
+	f.stateFlags.register(fs, stateScope)
+}
+
+// parse parses args and validates the flags; done says the command ends
+// now with code (help was shown, or a usage error printed).
+func (f *findingFlags) parse(env *cliEnv, fs *flag.FlagSet, args []string) (format findings.Format, min findings.Severity, done bool, code int) {
+	if done, code := parseFlags(env, fs, args); done {
+		return "", 0, true, code
+	}
+	format, min, err := f.reportFlags.parse()
+	if err == nil {
+		err = f.stateFlags.parse()
+	}
+	if err != nil {
+		return "", 0, true, usageError(env, fs.Name(), "%v", err)
+	}
+	return format, min, false, 0
+}
+
 // parseFailOn maps a --fail-on value to a severity; "none" is 0 and never
 // fails the run.
 func parseFailOn(s string) (findings.Severity, error) {

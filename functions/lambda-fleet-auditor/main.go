@@ -1,13 +1,11 @@
 package main
 
 import (
-	"errors"
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
-	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/fleet"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
 )
@@ -17,10 +15,9 @@ func main() { lambdamain.Start(fleet.DefaultSource, setup) }
 // setup reads the configuration and builds every client once per cold
 // start.
 func setup(rt *lambdamain.Runtime) (lambdamain.Handler[events.CloudWatchEvent, Output], error) {
-	cfg, cfgErr := fleet.ConfigFromEnv(rt.Getenv)
-	pub, busErr := findings.BusPublisherFromEnv(rt.AWS, rt.Getenv)
-	if err := errors.Join(cfgErr, busErr); err != nil {
-		return nil, err // every bad variable at once
+	cfg, pub, err := lambdamain.WithBus(rt, fleet.ConfigFromEnv)
+	if err != nil {
+		return nil, err
 	}
 	auditor := fleet.New(awslambda.NewFromConfig(rt.AWS), cloudwatch.NewFromConfig(rt.AWS), cloudwatchlogs.NewFromConfig(rt.AWS), cfg)
 	return (&handler{auditor: auditor, publisher: pub, metrics: rt.Metrics}).Handle, nil

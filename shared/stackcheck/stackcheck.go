@@ -84,9 +84,9 @@ func get(v any, path ...string) any {
 // refersTo reports whether v (any intrinsic tree) mentions logical ID id
 // through Ref, Fn::GetAtt or Fn::Sub.
 func refersTo(v any, id string) bool {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, val := range x {
+	return somewhere(v, func(node any) bool {
+		m, _ := node.(map[string]any)
+		for k, val := range m {
 			switch k {
 			case "Ref":
 				if s, _ := val.(string); s == id || strings.HasPrefix(s, id+".") {
@@ -108,34 +108,35 @@ func refersTo(v any, id string) bool {
 					}
 				}
 			}
-			if refersTo(val, id) {
-				return true
-			}
 		}
-	case []any:
-		for _, e := range x {
-			if refersTo(e, id) {
-				return true
-			}
-		}
-	}
-	return false
+		return false
+	})
 }
 
 // mentions reports whether the string s appears anywhere in v.
 func mentions(v any, s string) bool {
+	return somewhere(v, func(node any) bool {
+		str, ok := node.(string)
+		return ok && strings.Contains(str, s)
+	})
+}
+
+// somewhere reports whether match holds for v or for any map value or list
+// element nested in it, however deep.
+func somewhere(v any, match func(any) bool) bool {
+	if match(v) {
+		return true
+	}
 	switch x := v.(type) {
-	case string:
-		return strings.Contains(x, s)
 	case map[string]any:
 		for _, val := range x {
-			if mentions(val, s) {
+			if somewhere(val, match) {
 				return true
 			}
 		}
 	case []any:
 		for _, e := range x {
-			if mentions(e, s) {
+			if somewhere(e, match) {
 				return true
 			}
 		}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 
 	"github.com/selfaudit/selfaudit/shared/checks"
@@ -237,7 +238,7 @@ var CT011 = register(&Rule{
 					continue
 				}
 				acct := parts[4]
-				if acct == own || acct == "" || contains(c.TrustedLayerAccounts, acct) {
+				if acct == own || acct == "" || slices.Contains(c.TrustedLayerAccounts, acct) {
 					continue
 				}
 				hits = append(hits, Hit{Resource: FunctionARN(r), Key: l,
@@ -275,13 +276,4 @@ func layerARNs(r *record.Record) []string {
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
