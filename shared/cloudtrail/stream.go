@@ -140,6 +140,11 @@ func (s *splitter) readValue() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	switch first {
+	case ',', ']', '}', ':':
+		// A separator where a value belongs: "[,", "[1,]".
+		return nil, fmt.Errorf("byte %d: want a value, found %q", s.pos, first)
+	}
 	depth := 0
 	inStr, esc, tooBig := false, false, false
 	scalar := first != '{' && first != '[' && first != '"'
