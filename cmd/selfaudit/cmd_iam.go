@@ -7,9 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
-	"github.com/selfaudit/selfaudit/shared/awsconfig"
 	"github.com/selfaudit/selfaudit/shared/iamscan"
-	"github.com/selfaudit/selfaudit/shared/tracing"
 )
 
 func init() {
@@ -21,30 +19,22 @@ func init() {
 
 func runIAM(ctx context.Context, env *cliEnv, args []string) int {
 	fs := newFlagSet(env, "iam", "[--format text|json|sarif] [--fail-on LEVEL] [--all-roles] [--state-table NAME [--new-only]]")
-	var rf reportFlags
-	rf.register(fs, "text, json or sarif")
+	var ff findingFlags
+	ff.register(fs, "text, json or sarif", "the scope is the account (from sts:GetCallerIdentity) and region, and a finding no longer seen is listed RESOLVED unless its role or function could not be read")
 	allRoles := fs.Bool("all-roles", false, "judge every role, not only those Lambda can assume")
-	var sf stateFlags
-	sf.register(fs, "the scope is the account (from sts:GetCallerIdentity) and region, and a finding no longer seen is listed RESOLVED unless its role or function could not be read")
-	if done, code := parseFlags(env, fs, args); done {
-		return code
-	}
-	format, min, err := rf.parse()
-	if err != nil {
-		return usageError(env, "iam", "%v", err)
-	}
-	if err := sf.parse(); err != nil {
-		return usageError(env, "iam", "%v", err)
+	format, min, done, exitCode := ff.parse(env, fs, args)
+	if done {
+		return exitCode
 	}
 	if fs.NArg() > 0 {
 		return usageError(env, "iam", "unexpected argument %q", fs.Arg(0))
 	}
-	cfg, err := awsconfig.Load(ctx, tracing.Noop{})
+	cfg, err := loadAWS(ctx)
 	if err != nil {
 		return usageError(env, "iam", "%v", err)
 	}
 	var who caller
-	if sf.enabled() {
+	if ff.enabled() {
 		if who, err = whoAmI(ctx, cfg); err != nil {
 			return usageError(env, "iam", "%v", err)
 		}
@@ -56,12 +46,12 @@ func runIAM(ctx context.Context, env *cliEnv, args []string) int {
 	res := s.ScanAccount(ctx)
 	notes := append([]string{fmt.Sprintf("judged %d roles, %d managed policies, %d function policies", res.Roles, res.Policies, res.Functions)}, res.Notes...)
 	var code int
-	if sf.enabled() {
-		rec, err := withState(ctx, cfg, sf.table, iamscan.StoreScope(iamscan.Target{Scope: iamscan.ScopeAccount}, iamscan.Place{Partition: who.partition, Account: who.account, Region: cfg.Region}, *allRoles, res), res.Findings)
+	if ff.enabled() {
+		rec, err := withState(ctx, cfg, ff.table, iamscan.StoreScope(iamscan.Target{Scope: iamscan.ScopeAccount}, iamscan.Place{Partition: who.partition, Account: who.account, Region: cfg.Region}, *allRoles, res), res.Findings)
 		if err != nil {
 			return usageError(env, "iam", "%s", oneLine(err))
 		}
-		code = emitState(env, "iam", format, min, sf.newOnly, rec, notes...)
+		code = emitState(env, "iam", format, min, ff.newOnly, rec, notes...)
 	} else {
 		code = emit(env, "iam", format, min, res.Findings, notes...)
 	}

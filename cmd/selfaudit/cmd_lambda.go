@@ -9,9 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
-	"github.com/selfaudit/selfaudit/shared/awsconfig"
 	"github.com/selfaudit/selfaudit/shared/fleet"
-	"github.com/selfaudit/selfaudit/shared/tracing"
 )
 
 func init() {
@@ -23,22 +21,14 @@ func init() {
 
 func runLambda(ctx context.Context, env *cliEnv, args []string) int {
 	fs := newFlagSet(env, "lambda", "[--format text|json|sarif] [--fail-on LEVEL] [--lookback-days 14] [--error-rate 0.05] [--reports auto|insights|events|off] [--state-table NAME [--new-only]]")
-	var rf reportFlags
-	rf.register(fs, "text, json or sarif")
-	var sf stateFlags
-	sf.register(fs, "the scope is the account (from sts:GetCallerIdentity) and region, and a finding no longer seen is listed RESOLVED unless the REPORT lines of its function were not read")
+	var ff findingFlags
+	ff.register(fs, "text, json or sarif", "the scope is the account (from sts:GetCallerIdentity) and region, and a finding no longer seen is listed RESOLVED unless the REPORT lines of its function were not read")
 	days := fs.Int("lookback-days", 14, "days of metrics and REPORT lines to judge (1-63)")
 	errorRate := fs.Float64("error-rate", 0.05, "Errors/Invocations above which LMB117 fires")
 	reports := fs.String("reports", "auto", "where memory figures come from: auto (Logs Insights, else log events), insights, events, or off")
-	if done, code := parseFlags(env, fs, args); done {
-		return code
-	}
-	format, min, err := rf.parse()
-	if err != nil {
-		return usageError(env, "lambda", "%v", err)
-	}
-	if err := sf.parse(); err != nil {
-		return usageError(env, "lambda", "%v", err)
+	format, min, done, exitCode := ff.parse(env, fs, args)
+	if done {
+		return exitCode
 	}
 	if fs.NArg() > 0 {
 		return usageError(env, "lambda", "unexpected argument %q", fs.Arg(0))
@@ -53,12 +43,12 @@ func runLambda(ctx context.Context, env *cliEnv, args []string) int {
 	if err != nil {
 		return usageError(env, "lambda", "--reports: %v", err)
 	}
-	awsCfg, err := awsconfig.Load(ctx, tracing.Noop{})
+	awsCfg, err := loadAWS(ctx)
 	if err != nil {
 		return usageError(env, "lambda", "%v", err)
 	}
 	var who caller
-	if sf.enabled() {
+	if ff.enabled() {
 		if who, err = whoAmI(ctx, awsCfg); err != nil {
 			return usageError(env, "lambda", "%v", err)
 		}
@@ -77,12 +67,12 @@ func runLambda(ctx context.Context, env *cliEnv, args []string) int {
 		return usageError(env, "lambda", "%v", err)
 	}
 	notes := append([]string{fmt.Sprintf("audited %d functions in %s", res.Functions, awsCfg.Region)}, res.Notes...)
-	if !sf.enabled() {
+	if !ff.enabled() {
 		return emit(env, "lambda", format, min, res.Findings, notes...)
 	}
-	rec, err := withState(ctx, awsCfg, sf.table, res.StoreScope(who.account, awsCfg.Region), res.Findings)
+	rec, err := withState(ctx, awsCfg, ff.table, res.StoreScope(who.account, awsCfg.Region), res.Findings)
 	if err != nil {
 		return usageError(env, "lambda", "%s", oneLine(err))
 	}
-	return emitState(env, "lambda", format, min, sf.newOnly, rec, notes...)
+	return emitState(env, "lambda", format, min, ff.newOnly, rec, notes...)
 }

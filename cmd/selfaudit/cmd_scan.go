@@ -19,19 +19,11 @@ func init() {
 
 func runScan(ctx context.Context, env *cliEnv, args []string) int {
 	fs := newFlagSet(env, "scan", "[--format text|json|sarif] [--fail-on LEVEL] [--state-table NAME [--new-only]] PATH...")
-	var rf reportFlags
-	rf.register(fs, "text, json or sarif")
-	var sf stateFlags
-	sf.register(fs, "the scope is the files scanned, and a finding gone from one of them is listed RESOLVED")
-	if done, code := parseFlags(env, fs, args); done {
-		return code
-	}
-	format, min, err := rf.parse()
-	if err != nil {
-		return usageError(env, "scan", "%v", err)
-	}
-	if err := sf.parse(); err != nil {
-		return usageError(env, "scan", "%v", err)
+	var ff findingFlags
+	ff.register(fs, "text, json or sarif", "the scope is the files scanned, and a finding gone from one of them is listed RESOLVED")
+	format, min, done, exitCode := ff.parse(env, fs, args)
+	if done {
+		return exitCode
 	}
 	if fs.NArg() == 0 {
 		return usageError(env, "scan", "no PATH given (templates, policy files or folders)")
@@ -45,7 +37,7 @@ func runScan(ctx context.Context, env *cliEnv, args []string) int {
 	if rep.Files == 0 {
 		notes = append(notes, fmt.Sprintf("no template or policy found in %s", strings.Join(fs.Args(), ", ")))
 	}
-	if !sf.enabled() {
+	if !ff.enabled() {
 		return emit(env, "scan", format, min, rep.Findings, notes...)
 	}
 	// The scope of a template scan is the files it read: a finding of
@@ -54,17 +46,17 @@ func runScan(ctx context.Context, env *cliEnv, args []string) int {
 	if len(scope.Targets) == 0 {
 		// No file read, nothing to record or resolve (an empty Targets
 		// would mean every file ever scanned).
-		return emitState(env, "scan", format, min, sf.newOnly, reconciled{}, notes...)
+		return emitState(env, "scan", format, min, ff.newOnly, reconciled{}, notes...)
 	}
 	cfg, err := loadAWS(ctx)
 	if err != nil {
 		return usageError(env, "scan", "%v", err)
 	}
-	rec, err := withState(ctx, cfg, sf.table, scope, rep.Findings)
+	rec, err := withState(ctx, cfg, ff.table, scope, rep.Findings)
 	if err != nil {
 		return usageError(env, "scan", "%s", oneLine(err))
 	}
-	return emitState(env, "scan", format, min, sf.newOnly, rec, notes...)
+	return emitState(env, "scan", format, min, ff.newOnly, rec, notes...)
 }
 
 // oneLine keeps an error to the single line promised in

@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,5 +91,70 @@ func TestTrailJSON(t *testing.T) {
 		if (f.Check == "CT003" || f.Check == "CT007") && !strings.HasPrefix(f.Resource, "arn:aws:") {
 			t.Errorf("%s resource %q is not an ARN", f.Check, f.Resource)
 		}
+	}
+}
+
+// TestTrailFoldsFlood runs `selfaudit trail --format json` over a flood of
+// console edits (CT001 and nothing else), spread over hours, principals and
+// functions and split into gzip files: the report has one finding per
+// distinct (check, resource, principal, hour), and their occurrences add
+// up to the records.
+func TestTrailFoldsFlood(t *testing.T) {
+	t.Parallel()
+	const records, perFile = 3000, 700
+	type group struct{ fn, who, hour string }
+	groups := map[group]bool{}
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	for i := 0; i < records; i += perFile {
+		buf.Reset()
+		zw := gzip.NewWriter(&buf)
+		io.WriteString(zw, `{"Records":[`)
+		for j := i; j < min(i+perFile, records); j++ {
+			g := group{fn: fmt.Sprintf("fn-%d", j%5), who: fmt.Sprintf("dev-%d", j/7%3), hour: fmt.Sprintf("%02d", 8+j*4/records)}
+			groups[g] = true
+			if j > i {
+				io.WriteString(zw, ",")
+			}
+			fmt.Fprintf(zw, `{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/%s","accountId":"111122223333","userName":"%s"},"eventTime":"2026-11-20T%s:%02d:%02dZ","eventSource":"lambda.amazonaws.com","eventName":"UpdateFunctionCode20150331v2","awsRegion":"eu-west-1","sourceIPAddress":"198.51.100.1","userAgent":"console.amazonaws.com","requestParameters":{"functionName":"%s"},"responseElements":null,"eventID":"ev-%d","readOnly":false,"eventType":"AwsApiCall","recipientAccountId":"111122223333","sessionCredentialFromConsole":"true"}`,
+				g.who, g.who, g.hour, j/60%60, j%60, g.fn, j)
+		}
+		io.WriteString(zw, "]}")
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("trail-%d.json.gz", i)), buf.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env, out, errb := trailEnv()
+	if code := runTrailWith(context.Background(), env, []string{"--format", "json", "--fail-on", "none", dir}, defaultTrailDeps); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	var rep findings.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Findings) != len(groups) {
+		t.Errorf("%d findings, want %d: one per check, resource, principal and hour", len(rep.Findings), len(groups))
+	}
+	var occurrences float64
+	seen := map[group]bool{}
+	for _, f := range rep.Findings {
+		first, _ := f.Evidence["firstEventTime"].(string)
+		principal, _ := f.Evidence["principal"].(string)
+		g := group{fn: f.Resource[strings.LastIndex(f.Resource, ":")+1:], who: principal[strings.LastIndex(principal, "/")+1:]}
+		if len(first) > 13 {
+			g.hour = first[11:13]
+		}
+		if f.Check != "CT001" || !groups[g] || seen[g] {
+			t.Errorf("unexpected or repeated finding %s for %+v", f.Check, g)
+		}
+		seen[g] = true
+		n, _ := f.Evidence["occurrences"].(float64)
+		occurrences += n
+	}
+	if occurrences != records {
+		t.Errorf("occurrences add up to %v, want %d", occurrences, records)
 	}
 }

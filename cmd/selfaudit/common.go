@@ -26,9 +26,11 @@ func newFlagSet(env *cliEnv, name, synopsis string) *flag.FlagSet {
 }
 
 // parseFlags parses args; it returns done=true with the exit code when the
-// command should stop (help asked for, or a usage error).
+// command should stop (help asked for, or a usage error). Flags may come
+// after the paths as well as before them (`selfaudit scan template.yaml
+// --fail-on medium`), as in most command-line tools; "--" ends the flags.
 func parseFlags(env *cliEnv, fs *flag.FlagSet, args []string) (done bool, code int) {
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(flagsFirst(fs, args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			// The flag package already printed the usage.
 			return true, exitOK
@@ -37,6 +39,43 @@ func parseFlags(env *cliEnv, fs *flag.FlagSet, args []string) (done bool, code i
 		return true, exitUsage
 	}
 	return false, 0
+}
+
+// flagsFirst reorders args so that every flag, with its value, comes
+// before the positional arguments, which the flag package requires. A flag
+// takes the next argument as its value unless it is a boolean flag or
+// carries its value after "="; an unknown flag is kept in place for the
+// flag package to report.
+func flagsFirst(fs *flag.FlagSet, args []string) []string {
+	var flags, rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			rest = append(rest, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			continue
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			continue
+		}
+		if i+1 < len(args) {
+			i++
+			flags = append(flags, args[i])
+		}
+	}
+	return append(append(flags, "--"), rest...)
 }
 
 // usageError prints one line and returns exit code 2.
@@ -64,6 +103,36 @@ func (r *reportFlags) parse() (findings.Format, findings.Severity, error) {
 	}
 	min, err := parseFailOn(r.failOn)
 	return format, min, err
+}
+
+// findingFlags are the flags of every command that reports findings:
+// --format and --fail-on, --state-table and --new-only.
+type findingFlags struct {
+	reportFlags
+	stateFlags
+}
+
+// register adds the flags to fs: formats lists the output formats the
+// command writes, stateScope says what a run with --state-table compares.
+func (f *findingFlags) register(fs *flag.FlagSet, formats, stateScope string) {
+	f.reportFlags.register(fs, formats)
+	f.stateFlags.register(fs, stateScope)
+}
+
+// parse parses args and validates the flags; done says the command ends
+// now with code (help was shown, or a usage error printed).
+func (f *findingFlags) parse(env *cliEnv, fs *flag.FlagSet, args []string) (format findings.Format, min findings.Severity, done bool, code int) {
+	if done, code := parseFlags(env, fs, args); done {
+		return "", 0, true, code
+	}
+	format, min, err := f.reportFlags.parse()
+	if err == nil {
+		err = f.stateFlags.parse()
+	}
+	if err != nil {
+		return "", 0, true, usageError(env, fs.Name(), "%v", err)
+	}
+	return format, min, false, 0
 }
 
 // parseFailOn maps a --fail-on value to a severity; "none" is 0 and never

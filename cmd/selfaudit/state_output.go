@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
@@ -101,54 +99,18 @@ func writeStateText(w io.Writer, rec reconciled, notes []string) error {
 	if _, err := fmt.Fprintln(w, rec.lead()); err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	tw := findings.NewTextTable(w)
 	for _, t := range append(append([]findings.Tracked{}, rec.standing...), rec.resolved...) {
-		f := t.Finding
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Severity, f.Check, f.Title)
-		fmt.Fprintf(tw, "\tstatus:\t%s (first seen %s, last seen %s)\n", t.Status, stamp(t.FirstSeen), stamp(t.LastSeen))
-		fmt.Fprintf(tw, "\tresource:\t%s\n", f.Resource)
-		if f.Location != nil && f.Location.Line > 0 {
-			fmt.Fprintf(tw, "\tat:\t%s:%d\n", f.Location.File, f.Location.Line)
-		}
-		if len(f.Evidence) > 0 && t.Status != findings.StatusResolved {
-			fmt.Fprintf(tw, "\tevidence:\t%s\n", oneLineEvidence(f.Evidence))
-		}
-		if f.Remediation != "" && t.Status != findings.StatusResolved {
-			fmt.Fprintf(tw, "\tfix:\t%s\n", f.Remediation)
-		}
+		status := fmt.Sprintf("%s (first seen %s, last seen %s)", t.Status, stamp(t.FirstSeen), stamp(t.LastSeen))
+		findings.WriteTextBlock(tw, t.Finding, t.Status != findings.StatusResolved, findings.TextLine{Label: "status", Value: status})
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	for _, n := range notes {
-		if _, err := fmt.Fprintf(w, "note: %s\n", n); err != nil {
-			return err
-		}
-	}
-	s := findings.Summarize(standingFindings(rec.standing))
-	parts := make([]string, 0, len(findings.Severities))
-	for _, sev := range findings.Severities {
-		parts = append(parts, fmt.Sprintf("%s %d", sev, s[sev.String()]))
-	}
-	_, err := fmt.Fprintf(w, "%d findings: %s\n", len(rec.standing), strings.Join(parts, ", "))
-	return err
+	return findings.WriteTextSummary(w, standingFindings(rec.standing), notes)
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-// oneLineEvidence is the evidence as compact JSON, cut at 300 bytes as the
-// stateless text output cuts it.
-func oneLineEvidence(ev map[string]any) string {
-	b, err := json.Marshal(ev)
-	if err != nil {
-		return fmt.Sprint(ev)
-	}
-	const max = 300
-	if len(b) > max {
-		return string(b[:max]) + "…"
-	}
-	return string(b)
-}
 
 // baselineStates maps statuses onto SARIF's baselineState: what the
 // previous run did not have is "new".

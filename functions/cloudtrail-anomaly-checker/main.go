@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -11,7 +10,6 @@ import (
 
 	ctengine "github.com/selfaudit/selfaudit/shared/cloudtrail"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/baseline"
-	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
 )
 
@@ -19,10 +17,9 @@ func main() { lambdamain.Start(ctengine.FunctionSource, setup) }
 
 // setup builds the checker and its clients once per cold start.
 func setup(rt *lambdamain.Runtime) (lambdamain.Handler[json.RawMessage, Result], error) {
-	cfg, cfgErr := ctengine.FunctionConfigFromEnv(rt.Getenv)
-	pub, busErr := findings.BusPublisherFromEnv(rt.AWS, rt.Getenv)
-	if err := errors.Join(cfgErr, busErr); err != nil {
-		return nil, err // every bad variable at once
+	cfg, pub, err := lambdamain.WithBus(rt, ctengine.FunctionConfigFromEnv)
+	if err != nil {
+		return nil, err
 	}
 	c := &ctengine.Checker{Config: cfg, S3: s3.NewFromConfig(rt.AWS), Lookup: cloudtrail.NewFromConfig(rt.AWS),
 		Limiter: rate.NewLimiter(rate.Limit(ctengine.LookupRate), 1)}

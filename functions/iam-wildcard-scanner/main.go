@@ -7,7 +7,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	lambdasvc "github.com/aws/aws-sdk-go-v2/service/lambda"
 
-	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/iamscan"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
@@ -18,13 +17,19 @@ func main() { lambdamain.Start("iam-wildcard-scanner", setup) }
 
 // setup builds the scanner and its clients once per cold start.
 func setup(rt *lambdamain.Runtime) (lambdamain.Handler[json.RawMessage, *Response], error) {
-	r := env.New(rt.Getenv)
-	allRoles := r.Bool("SCAN_ALL_ROLES", false)
-	pub, busErr := findings.BusPublisherFromEnv(rt.AWS, rt.Getenv)
+	allRoles, pub, busErr := lambdamain.WithBus(rt, scanAllRoles)
 	store, storeErr := findingstore.FromEnv(rt.AWS, rt.Getenv)
-	if err := errors.Join(r.Err(), busErr, storeErr); err != nil {
+	if err := errors.Join(busErr, storeErr); err != nil {
 		return nil, err // every bad variable at once
 	}
 	scanner := &iamscan.Scanner{IAM: iam.NewFromConfig(rt.AWS), Lambda: lambdasvc.NewFromConfig(rt.AWS), AllRoles: allRoles}
 	return (&handler{scanner: scanner, publisher: pub, store: store, allRoles: allRoles, metrics: rt.Metrics}).Handle, nil
+}
+
+// scanAllRoles reads SCAN_ALL_ROLES: judge every role, not only those
+// Lambda can assume.
+func scanAllRoles(getenv func(string) string) (bool, error) {
+	r := env.New(getenv)
+	all := r.Bool("SCAN_ALL_ROLES", false)
+	return all, r.Err()
 }

@@ -2,12 +2,12 @@ package main
 
 import (
 	"errors"
+
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
-	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/fleet"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
@@ -18,10 +18,9 @@ func main() { lambdamain.Start(fleet.DefaultSource, setup) }
 // setup reads the configuration and builds every client once per cold
 // start.
 func setup(rt *lambdamain.Runtime) (lambdamain.Handler[events.CloudWatchEvent, Output], error) {
-	cfg, cfgErr := fleet.ConfigFromEnv(rt.Getenv)
-	pub, busErr := findings.BusPublisherFromEnv(rt.AWS, rt.Getenv)
+	cfg, pub, busErr := lambdamain.WithBus(rt, fleet.ConfigFromEnv)
 	store, storeErr := findingstore.FromEnv(rt.AWS, rt.Getenv)
-	if err := errors.Join(cfgErr, busErr, storeErr); err != nil {
+	if err := errors.Join(busErr, storeErr); err != nil {
 		return nil, err // every bad variable at once
 	}
 	auditor := fleet.New(awslambda.NewFromConfig(rt.AWS), cloudwatch.NewFromConfig(rt.AWS), cloudwatchlogs.NewFromConfig(rt.AWS), cfg)

@@ -2,13 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/hook"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
 )
@@ -19,13 +17,9 @@ func main() { lambdamain.Start(hook.Source, setup) }
 // gives a working handler (lambdamain.Degraded): the hook then reports
 // Failed with the reason instead of leaving CodeDeploy waiting for an hour.
 func setup(rt *lambdamain.Runtime) (lambdamain.Handler[json.RawMessage, hook.Result], error) {
-	hc, cfgErr := hook.ConfigFromEnv(rt.Getenv)
-	pub, busErr := findings.BusPublisherFromEnv(rt.AWS, rt.Getenv)
+	hc, pub, cfgErr := lambdamain.WithBus(rt, hook.ConfigFromEnv)
 	h := &hook.Hook{CodeDeploy: codedeploy.NewFromConfig(rt.AWS), Lambda: awslambda.NewFromConfig(rt.AWS),
-		ReadFile: readFile, Config: hc, ConfigErr: errors.Join(cfgErr, busErr)}
-	if busErr == nil {
-		h.Publisher = pub
-	}
+		ReadFile: readFile, Config: hc, ConfigErr: cfgErr, Publisher: pub}
 	if hc.SmokeParameter != "" {
 		h.SSM = ssm.NewFromConfig(rt.AWS)
 	}

@@ -1,13 +1,15 @@
 package awsfake
 
 import (
-	"encoding/base64"
+	"cmp"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/selfaudit/selfaudit/internal/iamwire"
 )
 
 // IAM fakes IAM in its Query protocol (form-encoded requests, XML
@@ -60,11 +62,9 @@ func NewIAM(dir string) (*IAM, error) {
 // Pages is the number of pages served.
 func (s *IAM) Pages() int { return len(s.pages) }
 
-// IAMMarker is the continuation token of page n (1-based), as written by
-// shared/iamscan/internal/gengaad.
-func IAMMarker(n int) string {
-	return base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("selfaudit-gaad-page-%d", n)))
-}
+// IAMMarker is the continuation token of page n (1-based), as
+// shared/iamscan/internal/gengaad writes it into the pages.
+func IAMMarker(n int) string { return iamwire.Marker(n) }
 
 func (s *IAM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
@@ -76,7 +76,7 @@ func (s *IAM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action := r.PostForm.Get("Action")
-	if !s.admit(w, Call{Op: action, Resource: orDefault(r.PostForm.Get("RoleName"), r.PostForm.Get("PolicyArn")), Request: r}, iamErr) {
+	if !s.admit(w, Call{Op: action, Resource: cmp.Or(r.PostForm.Get("RoleName"), r.PostForm.Get("PolicyArn")), Request: r}, iamErr) {
 		return
 	}
 	if action != "GetAccountAuthorizationDetails" {

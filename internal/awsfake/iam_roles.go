@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"os"
 	"strings"
+
+	"github.com/selfaudit/selfaudit/internal/iamwire"
 )
 
 // cliDetails is the AWS CLI JSON of get-account-authorization-details.
@@ -69,7 +71,7 @@ func (s *IAM) serveRoleAPI(w http.ResponseWriter, action string, form url.Values
 		switch action {
 		case "GetRole":
 			body = fmt.Sprintf("<Role><Path>%s</Path><RoleName>%s</RoleName><RoleId>%s</RoleId><Arn>%s</Arn><CreateDate>2019-08-16T17:27:59Z</CreateDate><AssumeRolePolicyDocument>%s</AssumeRolePolicyDocument></Role>",
-				r.Path, r.RoleName, r.RoleId, r.Arn, EncodeDocument(r.AssumeRolePolicyDocument))
+				r.Path, r.RoleName, r.RoleId, r.Arn, iamwire.EncodeDocument(r.AssumeRolePolicyDocument))
 		case "ListRolePolicies":
 			var m strings.Builder
 			for _, p := range r.RolePolicyList {
@@ -80,7 +82,7 @@ func (s *IAM) serveRoleAPI(w http.ResponseWriter, action string, form url.Values
 			pn := form.Get("PolicyName")
 			for _, p := range r.RolePolicyList {
 				if p.PolicyName == pn {
-					body = fmt.Sprintf("<RoleName>%s</RoleName><PolicyName>%s</PolicyName><PolicyDocument>%s</PolicyDocument>", r.RoleName, xmlEscape(pn), EncodeDocument(p.PolicyDocument))
+					body = fmt.Sprintf("<RoleName>%s</RoleName><PolicyName>%s</PolicyName><PolicyDocument>%s</PolicyDocument>", r.RoleName, xmlEscape(pn), iamwire.EncodeDocument(p.PolicyDocument))
 				}
 			}
 			if body == "" {
@@ -109,7 +111,7 @@ func (s *IAM) serveRoleAPI(w http.ResponseWriter, action string, form url.Values
 			for _, v := range p.PolicyVersionList {
 				if v.VersionId == ver {
 					body = fmt.Sprintf("<PolicyVersion><Document>%s</Document><VersionId>%s</VersionId><IsDefaultVersion>%t</IsDefaultVersion><CreateDate>2020-01-29T23:23:12Z</CreateDate></PolicyVersion>",
-						EncodeDocument(v.Document), v.VersionId, v.IsDefaultVersion)
+						iamwire.EncodeDocument(v.Document), v.VersionId, v.IsDefaultVersion)
 				}
 			}
 		}
@@ -122,22 +124,4 @@ func (s *IAM) serveRoleAPI(w http.ResponseWriter, action string, form url.Values
 		return
 	}
 	writeQueryResult(w, iamNS, action, body)
-}
-
-// EncodeDocument writes a policy document as IAM does: JSON percent-encoded
-// per RFC 3986.
-func EncodeDocument(v any) string {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return ""
-	}
-	var b strings.Builder
-	for _, c := range raw {
-		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
-			b.WriteByte(c)
-			continue
-		}
-		fmt.Fprintf(&b, "%%%02X", c)
-	}
-	return b.String()
 }

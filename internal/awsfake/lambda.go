@@ -1,11 +1,13 @@
 package awsfake
 
 import (
+	"cmp"
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -170,7 +172,7 @@ func (l *Lambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		l.listMappings(w, q)
 	case "Invoke":
 		l.invoke(w, r, InvokeRequest{Function: name, Qualifier: qualifier, Payload: body, Retry: IsSDKRetry(r),
-			InvocationType: orDefault(r.Header.Get("X-Amz-Invocation-Type"), "RequestResponse")})
+			InvocationType: cmp.Or(r.Header.Get("X-Amz-Invocation-Type"), "RequestResponse")})
 	default:
 		f := l.Estate.Lookup(name)
 		if f == nil {
@@ -183,8 +185,8 @@ func (l *Lambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if v, ok := f.Aliases[qualifier]; ok {
 				version = v
 			}
-			version = orDefault(version, "$LATEST")
-			if version != "$LATEST" && !contains(f.Versions, version) {
+			version = cmp.Or(version, "$LATEST")
+			if version != "$LATEST" && !slices.Contains(f.Versions, version) {
 				restError(w, &APIError{Status: http.StatusNotFound, Type: "ResourceNotFoundException", Message: "Function not found: " + f.ARN() + ":" + qualifier}, op)
 				return
 			}
@@ -197,31 +199,21 @@ func (l *Lambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			writeREST(w, map[string]any{"Policy": doc, "RevisionId": "4c1f0b5e-policy"})
 		case "ListAliases":
-			names := make([]string, 0, len(f.Aliases))
-			for n := range f.Aliases {
-				names = append(names, n)
-			}
-			sort.Strings(names)
 			var all []map[string]any
-			for _, n := range names {
+			for _, n := range slices.Sorted(maps.Keys(f.Aliases)) {
 				all = append(all, map[string]any{"AliasArn": f.ARN() + ":" + n, "Name": n, "FunctionVersion": f.Aliases[n], "RevisionId": "rev-" + n})
 			}
 			l.page(w, op, "Aliases", all, q, 50)
 		case "GetFunctionEventInvokeConfig":
 			c, ok := eventInvokeConfig(f, qualifier)
 			if !ok {
-				restError(w, &APIError{Status: http.StatusNotFound, Type: "ResourceNotFoundException", Message: "The function " + f.ARN() + " has no event invoke config for " + orDefault(qualifier, "$LATEST")}, op)
+				restError(w, &APIError{Status: http.StatusNotFound, Type: "ResourceNotFoundException", Message: "The function " + f.ARN() + " has no event invoke config for " + cmp.Or(qualifier, "$LATEST")}, op)
 				return
 			}
 			writeREST(w, c)
 		case "ListFunctionEventInvokeConfigs":
-			quals := make([]string, 0, len(f.OnFailure))
-			for qual := range f.OnFailure {
-				quals = append(quals, qual)
-			}
-			sort.Strings(quals)
 			var all []map[string]any
-			for _, qual := range quals {
+			for _, qual := range slices.Sorted(maps.Keys(f.OnFailure)) {
 				c, _ := eventInvokeConfig(f, qual)
 				all = append(all, c)
 			}
@@ -238,7 +230,7 @@ func eventInvokeConfig(f *Function, qualifier string) (map[string]any, bool) {
 	if !ok {
 		return nil, false
 	}
-	arn := f.ARN() + ":" + orDefault(qualifier, "$LATEST")
+	arn := f.ARN() + ":" + cmp.Or(qualifier, "$LATEST")
 	return map[string]any{"FunctionArn": arn, "MaximumRetryAttempts": 2, "LastModified": 1.7e9,
 		"DestinationConfig": map[string]any{"OnFailure": map[string]any{"Destination": dest}}}, true
 }
@@ -343,7 +335,7 @@ func (l *Lambda) invoke(w http.ResponseWriter, r *http.Request, req InvokeReques
 			return
 		}
 		w.Header().Set("Content-Type", ctREST)
-		w.Header().Set("X-Amz-Executed-Version", orDefault(req.Qualifier, "$LATEST"))
+		w.Header().Set("X-Amz-Executed-Version", cmp.Or(req.Qualifier, "$LATEST"))
 		if res.FunctionError != "" {
 			w.Header().Set("X-Amz-Function-Error", res.FunctionError)
 		}
@@ -362,22 +354,6 @@ func writeInvokeErr(w http.ResponseWriter, err error) {
 	writeLambdaError(w, http.StatusBadGateway, "ServiceException", err.Error())
 }
 
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // functionConfig is a FunctionConfiguration as Lambda returns it.
 func functionConfig(f *Function, version string) map[string]any {
 	mem, timeout := f.MemoryMB, f.TimeoutS
@@ -392,14 +368,14 @@ func functionConfig(f *Function, version string) map[string]any {
 		arn += ":" + version
 	}
 	c := map[string]any{
-		"FunctionName": f.Name, "FunctionArn": arn, "Runtime": orDefault(f.Runtime, "provided.al2023"),
-		"Role":    orDefault(f.Role, "arn:aws:iam::"+Account+":role/"+f.Name+"-role"),
-		"Handler": orDefault(f.Handler, "bootstrap"), "CodeSize": 7340032, "Description": "", "Timeout": timeout, "MemorySize": mem,
-		"LastModified": orDefault(f.LastModified, "2025-06-01T10:00:00.000+0000"), "CodeSha256": "k7sQ0nYkqz1V2a9yT0c0YxS6lRk8u3dU1f4eWbqk2Zc=", "Version": version,
-		"TracingConfig": map[string]any{"Mode": orDefault(f.Tracing, "PassThrough")}, "RevisionId": "9e0c4d5b-" + version,
-		"PackageType": "Zip", "Architectures": []string{orDefault(f.Arch, "arm64")}, "EphemeralStorage": map[string]any{"Size": 512},
+		"FunctionName": f.Name, "FunctionArn": arn, "Runtime": cmp.Or(f.Runtime, "provided.al2023"),
+		"Role":    cmp.Or(f.Role, "arn:aws:iam::"+Account+":role/"+f.Name+"-role"),
+		"Handler": cmp.Or(f.Handler, "bootstrap"), "CodeSize": 7340032, "Description": "", "Timeout": timeout, "MemorySize": mem,
+		"LastModified": cmp.Or(f.LastModified, "2025-06-01T10:00:00.000+0000"), "CodeSha256": "k7sQ0nYkqz1V2a9yT0c0YxS6lRk8u3dU1f4eWbqk2Zc=", "Version": version,
+		"TracingConfig": map[string]any{"Mode": cmp.Or(f.Tracing, "PassThrough")}, "RevisionId": "9e0c4d5b-" + version,
+		"PackageType": "Zip", "Architectures": []string{cmp.Or(f.Arch, "arm64")}, "EphemeralStorage": map[string]any{"Size": 512},
 		"SnapStart":     map[string]any{"ApplyOn": "None", "OptimizationStatus": "Off"},
-		"LoggingConfig": map[string]any{"LogFormat": orDefault(f.LogFormat, "Text"), "LogGroup": f.LogGroupName()},
+		"LoggingConfig": map[string]any{"LogFormat": cmp.Or(f.LogFormat, "Text"), "LogGroup": f.LogGroupName()},
 		"State":         "Active", "LastUpdateStatus": "Successful",
 	}
 	if f.DLQ != "" {

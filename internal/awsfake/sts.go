@@ -1,6 +1,7 @@
 package awsfake
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"strings"
@@ -46,7 +47,7 @@ func (s *STS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeQueryError(w, stsNS, http.StatusBadRequest, "InvalidAction", "the fake serves GetCallerIdentity only, not "+action)
 		return
 	}
-	acct := orDefault(s.Account, Account)
-	arn := orDefault(s.Arn, "arn:aws:sts::"+acct+":assumed-role/selfaudit/test")
+	acct := cmp.Or(s.Account, Account)
+	arn := cmp.Or(s.Arn, "arn:aws:sts::"+acct+":assumed-role/selfaudit/test")
 	writeQueryResult(w, stsNS, action, fmt.Sprintf("<Arn>%s</Arn><UserId>AROATESTTESTTEST:test</UserId><Account>%s</Account>", xmlEscape(arn), acct))
 }

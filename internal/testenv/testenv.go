@@ -26,19 +26,22 @@ func missing(t testing.TB, what string) {
 // FauxqsEndpoint is the URL of fauxqs (SQS and S3 on one port).
 func FauxqsEndpoint(t testing.TB) string {
 	t.Helper()
-	u := os.Getenv("SELFAUDIT_FAUXQS_ENDPOINT")
-	if u == "" {
-		missing(t, "fauxqs (SELFAUDIT_FAUXQS_ENDPOINT)")
-	}
-	return u
+	return emulatorEndpoint(t, "fauxqs", "SELFAUDIT_FAUXQS_ENDPOINT")
 }
 
 // DynaliteEndpoint is the URL of dynalite.
 func DynaliteEndpoint(t testing.TB) string {
 	t.Helper()
-	u := os.Getenv("SELFAUDIT_DYNALITE_ENDPOINT")
+	return emulatorEndpoint(t, "dynalite", "SELFAUDIT_DYNALITE_ENDPOINT")
+}
+
+// emulatorEndpoint is the URL of the emulator named what, which
+// .ci/emulators.sh publishes in the variable env.
+func emulatorEndpoint(t testing.TB, what, env string) string {
+	t.Helper()
+	u := os.Getenv(env)
 	if u == "" {
-		missing(t, "dynalite (SELFAUDIT_DYNALITE_ENDPOINT)")
+		missing(t, what+" ("+env+")")
 	}
 	return u
 }

@@ -55,9 +55,10 @@ type Analyzer struct {
 	opts Options
 	now  time.Time
 
+	// folds holds the per-record findings, folded as they arrive.
+	folds *folds
+
 	mu     sync.Mutex
-	found  []findings.Finding
-	seen   map[string]bool
 	stats  Stats
 	bursts map[burstKey]*burst
 }
@@ -94,28 +95,21 @@ func NewAnalyzer(opts Options) *Analyzer {
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	return &Analyzer{opts: opts, now: now().UTC(), seen: map[string]bool{}, bursts: map[burstKey]*burst{}}
+	return &Analyzer{opts: opts, now: now().UTC(), folds: newFolds(), bursts: map[burstKey]*burst{}}
 }
 
-// Handle evaluates one record; it is a RecordFunc for Read.
+// Handle evaluates one record; it is a RecordFunc for Read. Its findings
+// fold into those of the same check, resource, principal and hour.
 func (a *Analyzer) Handle(_ context.Context, r *record.Record) error {
-	fs := rules.Evaluate(&a.opts.Rules, r, a.opts.Source, a.now)
-	accessErr := rules.IsAccessError(r)
+	rules.EachHit(&a.opts.Rules, r, func(rl *rules.Rule, h rules.Hit) {
+		a.folds.add(rl, h, r)
+	})
 	if a.opts.Baseline != nil {
 		a.opts.Baseline.Observe(r)
 	}
-	if len(fs) == 0 && !accessErr {
-		return nil
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, f := range fs {
-		if !a.seen[f.ID] {
-			a.seen[f.ID] = true
-			a.found = append(a.found, f)
-		}
-	}
-	if accessErr {
+	if rules.IsAccessError(r) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
 		w := a.opts.Rules.BurstWindow
 		k := burstKey{principal: r.Principal(), start: r.EventTime.Truncate(w).Unix()}
 		b := a.bursts[k]
@@ -174,11 +168,12 @@ func (a *Analyzer) AddRecord(ctx context.Context, raw []byte, name string) error
 }
 
 // Finish closes the windows, flushes the baseline and returns the findings
-// (sorted, deduplicated by ID), the statistics and notes for the report.
+// (per-record ones folded by check, resource, principal and hour; sorted,
+// deduplicated by ID), the statistics and notes for the report.
 func (a *Analyzer) Finish(ctx context.Context) ([]findings.Finding, Stats, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := a.found
+	out := a.folds.findings(a.opts.Source, a.now)
 	burstFs, err := a.closeBursts(ctx)
 	if err != nil {
 		return nil, a.stats, err

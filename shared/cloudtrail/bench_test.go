@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/selfaudit/selfaudit/shared/findings"
 )
 
 // benchRecords are shapes of real CloudTrail records (an SDK read from a
@@ -175,4 +177,67 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkAnalyzeFlood measures the offline analysis of a noisy day:
+// SELFAUDIT_FLOOD_RECORDS records (default 300,000) of which half are
+// flagged, spread over a few hours, resources and principals, against the
+// floor of `gzip -dc` on the same files. Findings fold by check, resource,
+// principal and hour as records stream, so memory holds the folded set
+// (reported as findings) and stays near that of a quiet day.
+func BenchmarkAnalyzeFlood(b *testing.B) {
+	n := 300_000
+	if v, err := strconv.Atoi(os.Getenv("SELFAUDIT_FLOOD_RECORDS")); err == nil && v > 0 {
+		n = v
+	}
+	dir := b.TempDir()
+	files, groups := writeFloodFiles(b, dir, n)
+	gz, err := exec.LookPath("gzip")
+	if err != nil {
+		b.Skip("gzip not installed: no floor to compare with")
+	}
+	var floor, analyze, floorCPU, analyzeCPU time.Duration
+	var heap, sys float64
+	var found int
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		cmd := exec.Command(gz, append([]string{"-dc"}, files...)...)
+		cmd.Stdout = io.Discard
+		if err := cmd.Run(); err != nil {
+			b.Fatal(err)
+		}
+		floor += time.Since(start)
+		floorCPU += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		runtime.GC()
+		cpu0 := cpuTime()
+		start = time.Now()
+		var st Stats
+		h, s := peakHeap(func() {
+			var fs []findings.Finding
+			var err error
+			fs, st, err = AnalyzePaths(context.Background(), []string{dir}, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			found = len(fs)
+		})
+		analyze += time.Since(start)
+		analyzeCPU += cpuTime() - cpu0
+		heap, sys = max(heap, h), max(sys, s)
+		if st.Records != int64(n) {
+			b.Fatalf("read %d records, wrote %d", st.Records, n)
+		}
+		if found != len(groups) {
+			b.Fatalf("%d findings, want one per check, resource, principal and hour: %d", found, len(groups))
+		}
+	}
+	k := float64(b.N)
+	b.ReportMetric(float64(n)*k/analyze.Seconds(), "records/s")
+	b.ReportMetric(analyze.Seconds()/floor.Seconds(), "x-gzip-dc")
+	b.ReportMetric(analyzeCPU.Seconds()/floorCPU.Seconds(), "x-gzip-dc-cpu")
+	b.ReportMetric(heap, "peak-heap-MB")
+	b.ReportMetric(sys, "peak-sys-MB")
+	b.ReportMetric(float64(found), "findings")
+	b.ReportMetric(float64(len(groups)), "groups")
 }

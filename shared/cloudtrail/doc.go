@@ -11,7 +11,11 @@
 //
 // Analyzer ties the reader to the rules (package rules), the burst windows
 // of CT005 and, when a table is configured, the baselines of CT009 and
-// CT010 (package baseline). AnalyzePaths is the offline entry point used by
+// CT010 (package baseline). It folds the per-record findings as records
+// stream: one finding per check, resource, principal and clock hour, with
+// occurrences, first and last event time and a few sample event IDs, so a
+// flood of flagged records costs the memory of its folds, not of its
+// records. AnalyzePaths is the offline entry point used by
 // `selfaudit trail` and `selfaudit audit`. The Lambda function runs
 // Checker (checker.go), which tells its three triggers apart (an
 // EventBridge event, an S3 log file, a LookupEvents sweep), feeds the

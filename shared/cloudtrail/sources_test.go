@@ -3,6 +3,7 @@ package cloudtrail
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/selfaudit/selfaudit/internal/awsfake"
 	"github.com/selfaudit/selfaudit/internal/testenv"
+	"github.com/selfaudit/selfaudit/shared/cloudtrail/rules"
 )
 
 const openPermission = `{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/bob","accountId":"111122223333","userName":"bob"},"eventTime":"2026-11-20T10:00:00Z","eventSource":"lambda.amazonaws.com","eventName":"AddPermission20150331v2","awsRegion":"eu-west-1","sourceIPAddress":"198.51.100.1","userAgent":"aws-cli/2.15","requestParameters":{"functionName":"orders-api","statementId":"open","action":"lambda:InvokeFunction","principal":"*"},"responseElements":null,"eventID":"%s","recipientAccountId":"111122223333"}`
@@ -75,8 +77,20 @@ func TestLookupPagesAndRate(t *testing.T) {
 	if st.Records != 6 || st.Malformed != 6 {
 		t.Errorf("stats = %+v, want 6 records and 6 malformed", st)
 	}
-	if len(fs) != 6 || fs[0].Check != "CT003" {
-		t.Errorf("findings = %+v, want CT003 and CT002 for each of 3 distinct event IDs", fs)
+	// The three events share check, function, principal and hour, so they
+	// fold into one CT003 and one CT002. The fake answers both event
+	// sources with the same events: each is read twice and counted as read,
+	// and listed once among the samples.
+	if len(fs) != 2 || fs[0].Check != "CT003" || fs[1].Check != "CT002" {
+		t.Fatalf("findings = %+v, want one CT003 and one CT002 folding the 3 events", fs)
+	}
+	for _, f := range fs {
+		if n := f.Evidence[rules.EvidenceOccurrences]; n != int64(6) {
+			t.Errorf("%s occurrences = %v, want 6 (3 events read twice)", f.Check, n)
+		}
+		if ids := fmt.Sprint(f.Evidence[rules.EvidenceSampleEventIDs]); ids != "[lookup-a lookup-b lookup-c]" {
+			t.Errorf("%s sample event IDs = %s, want the 3 distinct IDs", f.Check, ids)
+		}
 	}
 	if strings.Join(sources, ",") != "lambda.amazonaws.com,lambda.amazonaws.com,lambda.amazonaws.com,iam.amazonaws.com,iam.amazonaws.com,iam.amazonaws.com" {
 		t.Errorf("lookup attributes = %v", sources)

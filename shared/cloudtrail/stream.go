@@ -94,6 +94,25 @@ func (s *splitter) peek() (byte, error) {
 	}
 }
 
+// next reads the separator after a member of an array or object: ',' for
+// another member, or close, which ends the container (end is true). what
+// names the container in the error.
+func (s *splitter) next(close byte, what string) (end bool, err error) {
+	c, err := s.peek()
+	if err != nil {
+		return false, err
+	}
+	s.discard(1)
+	switch c {
+	case ',':
+		return false, nil
+	case close:
+		return true, nil
+	default:
+		return false, fmt.Errorf("byte %d: want ',' or '%c' in %s, found %q", s.pos-1, close, what, c)
+	}
+}
+
 func (s *splitter) discard(n int) {
 	_, _ = s.r.Discard(n)
 	s.pos += int64(n)
@@ -120,6 +139,11 @@ func (s *splitter) readValue() ([]byte, error) {
 	first, err := s.peek()
 	if err != nil {
 		return nil, err
+	}
+	switch first {
+	case ',', ']', '}', ':':
+		// A separator where a value belongs: "[,", "[1,]".
+		return nil, fmt.Errorf("byte %d: want a value, found %q", s.pos, first)
 	}
 	depth := 0
 	inStr, esc, tooBig := false, false, false
@@ -307,17 +331,8 @@ func (s *splitter) array(kind itemKind, emit splitSink, bad malformedSink, neste
 				}
 			}
 		}
-		c, err = s.peek()
-		if err != nil {
+		if end, err := s.next(']', "array"); end || err != nil {
 			return err
-		}
-		s.discard(1)
-		switch c {
-		case ',':
-		case ']':
-			return nil
-		default:
-			return fmt.Errorf("byte %d: want ',' or ']' in array, found %q", s.pos-1, c)
 		}
 	}
 }
@@ -382,17 +397,8 @@ func (s *splitter) topObject(emit splitSink, bad malformedSink) error {
 				return err
 			}
 		}
-		c, err = s.peek()
-		if err != nil {
+		if end, err := s.next('}', "object"); end || err != nil {
 			return err
-		}
-		s.discard(1)
-		switch c {
-		case ',':
-		case '}':
-			return nil
-		default:
-			return fmt.Errorf("byte %d: want ',' or '}' in object, found %q", s.pos-1, c)
 		}
 	}
 }

@@ -64,8 +64,11 @@ func WriteEMF(w io.Writer, source string, fs []Finding, now time.Time) error {
 	return enc.Encode(total)
 }
 
-// The metrics of a run that keeps state (StatusMetrics), in MetricNamespace
-// with the dimension Source, and Severity for MetricOpen.
+// The metrics of a run that keeps state (StatusMetrics), in MetricNamespace.
+// Each is written twice: per Source, and over every source (MetricOpen by
+// Severity only, the counts with no dimension), which is what the stack's
+// dashboard reads, since CloudWatch matches a metric by its exact set of
+// dimensions.
 const (
 	// MetricOpen is a gauge: the findings standing after a run over a
 	// whole scope, per severity, suppressed ones left out. Read it with
@@ -108,7 +111,7 @@ func WriteStatusEMF(w io.Writer, source string, m StatusMetrics, now time.Time) 
 					"Timestamp": ts,
 					"CloudWatchMetrics": []any{map[string]any{
 						"Namespace":  MetricNamespace,
-						"Dimensions": [][]string{{"Source", "Severity"}},
+						"Dimensions": [][]string{{"Source", "Severity"}, {"Severity"}},
 						"Metrics":    []any{map[string]string{"Name": MetricOpen, "Unit": "Count"}},
 					}},
 				},
@@ -128,7 +131,7 @@ func WriteStatusEMF(w io.Writer, source string, m StatusMetrics, now time.Time) 
 			"Timestamp": ts,
 			"CloudWatchMetrics": []any{map[string]any{
 				"Namespace":  MetricNamespace,
-				"Dimensions": [][]string{{"Source"}},
+				"Dimensions": [][]string{{"Source"}, {}},
 				"Metrics":    metrics,
 			}},
 		},

@@ -23,10 +23,14 @@ type Announcer interface {
 	Announce(ctx context.Context, ts []Tracked) error
 }
 
-var (
-	_ Publisher = (*EventBridgePublisher)(nil)
-	_ Announcer = (*EventBridgePublisher)(nil)
-)
+// Bus is the findings bus as a function's start-up hands it out: it
+// publishes for an engine without a store and announces for one with.
+type Bus interface {
+	Publisher
+	Announcer
+}
+
+var _ Bus = (*EventBridgePublisher)(nil)
 
 // Deliver publishes fs and then writes their Embedded Metric Format lines
 // to metrics (stdout in Lambda; nil writes none). A failed publish is

@@ -1,6 +1,8 @@
 package findings
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -51,37 +53,102 @@ func Write(w io.Writer, format Format, fs []Finding, notes ...string) error {
 	}
 }
 
-// WriteJSON writes {"findings":[...],"summary":{...}}. An empty list is
+// WriteJSON writes {"findings":[...],"summary":{...}}, indented as
+// json.Encoder with SetIndent("", "  ") writes a Report. An empty list is
 // written as [] rather than null so that consumers can iterate blindly.
+//
+// It writes one finding at a time: encoding the whole report and then
+// indenting it holds it twice, which on a CloudTrail flood costs more
+// memory than the analysis that produced the findings.
 func WriteJSON(w io.Writer, fs []Finding, notes ...string) error {
-	if fs == nil {
-		fs = []Finding{}
-	}
-	enc := json.NewEncoder(w)
+	// The report without its findings gives everything around them, in
+	// the order and layout of the Report type.
+	var frame bytes.Buffer
+	enc := json.NewEncoder(&frame)
 	enc.SetIndent("", "  ")
-	return enc.Encode(Report{Findings: fs, Summary: Summarize(fs), Notes: notes})
+	if err := enc.Encode(Report{Findings: []Finding{}, Summary: Summarize(fs), Notes: notes}); err != nil {
+		return err
+	}
+	const empty = `"findings": []`
+	head, tail, ok := bytes.Cut(frame.Bytes(), []byte(empty))
+	if !ok {
+		return fmt.Errorf("JSON report has no %s member", empty)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(head)
+	bw.WriteString(`"findings": [`)
+	for i, f := range fs {
+		b, err := json.MarshalIndent(f, "    ", "  ")
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n    ")
+		bw.Write(b)
+	}
+	if len(fs) > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteString("]")
+	bw.Write(tail)
+	return bw.Flush()
 }
 
 // WriteText writes one block per finding and a summary line, meant for a
 // terminal or a CI log.
 func WriteText(w io.Writer, fs []Finding, notes ...string) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	tw := NewTextTable(w)
 	for _, f := range fs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Severity, f.Check, f.Title)
-		fmt.Fprintf(tw, "\tresource:\t%s\n", f.Resource)
-		if f.Location != nil && f.Location.Line > 0 {
-			fmt.Fprintf(tw, "\tat:\t%s:%d\n", f.Location.File, f.Location.Line)
-		}
-		if len(f.Evidence) > 0 {
-			fmt.Fprintf(tw, "\tevidence:\t%s\n", compactEvidence(f.Evidence))
-		}
-		if f.Remediation != "" {
-			fmt.Fprintf(tw, "\tfix:\t%s\n", f.Remediation)
-		}
+		WriteTextBlock(tw, f, true)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	return WriteTextSummary(w, fs, notes)
+}
+
+// NewTextTable returns the tabwriter every text listing of findings is
+// aligned with, so that a listing built from WriteTextBlock lines up as
+// WriteText's does.
+func NewTextTable(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+}
+
+// TextLine is one labelled line of a finding's text block, such as the
+// status a run with a state table adds.
+type TextLine struct {
+	Label, Value string
+}
+
+// WriteTextBlock writes one finding's block into tw (see NewTextTable):
+// severity, check and title, then the extra lines, the resource and the
+// place in a file; with detail, also the evidence, cut to one line, and the
+// fix. Errors surface when tw is flushed.
+func WriteTextBlock(tw io.Writer, f Finding, detail bool, extra ...TextLine) {
+	fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Severity, f.Check, f.Title)
+	for _, l := range extra {
+		fmt.Fprintf(tw, "\t%s:\t%s\n", l.Label, l.Value)
+	}
+	fmt.Fprintf(tw, "\tresource:\t%s\n", f.Resource)
+	if f.Location != nil && f.Location.Line > 0 {
+		fmt.Fprintf(tw, "\tat:\t%s:%d\n", f.Location.File, f.Location.Line)
+	}
+	if !detail {
+		return
+	}
+	if len(f.Evidence) > 0 {
+		fmt.Fprintf(tw, "\tevidence:\t%s\n", compactEvidence(f.Evidence))
+	}
+	if f.Remediation != "" {
+		fmt.Fprintf(tw, "\tfix:\t%s\n", f.Remediation)
+	}
+}
+
+// WriteTextSummary writes what ends a text listing: the notes, then one
+// line counting fs by severity.
+func WriteTextSummary(w io.Writer, fs []Finding, notes []string) error {
 	for _, n := range notes {
 		if _, err := fmt.Fprintf(w, "note: %s\n", n); err != nil {
 			return err
@@ -96,6 +163,8 @@ func WriteText(w io.Writer, fs []Finding, notes ...string) error {
 	return err
 }
 
+// compactEvidence is the evidence as compact JSON, cut at 300 bytes so
+// that one finding's block stays readable.
 func compactEvidence(ev map[string]any) string {
 	b, err := json.Marshal(ev)
 	if err != nil {

@@ -89,11 +89,20 @@ func TestWriteStatusEMF(t *testing.T) {
 			if len(lines) != tc.wantLines {
 				t.Fatalf("%d lines, want %d:\n%s", len(lines), tc.wantLines, buf.String())
 			}
+			// dims is the dimension sets of a line, as CloudWatch reads
+			// them: the dashboard's metrics have Severity alone, or none.
+			dims := func(m map[string]any) string {
+				b, _ := json.Marshal(m["_aws"].(map[string]any)["CloudWatchMetrics"].([]any)[0].(map[string]any)["Dimensions"])
+				return string(b)
+			}
 			open := map[string]float64{}
 			for _, l := range lines[:len(lines)-1] {
 				var m map[string]any
 				if err := json.Unmarshal([]byte(l), &m); err != nil || m["_aws"] == nil {
 					t.Fatalf("line %s: %v", l, err)
+				}
+				if d := dims(m); d != `[["Source","Severity"],["Severity"]]` {
+					t.Errorf("gauge dimensions %s", d)
 				}
 				open[m["Severity"].(string)] = m[MetricOpen].(float64)
 			}
@@ -103,6 +112,9 @@ func TestWriteStatusEMF(t *testing.T) {
 			var last map[string]any
 			if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil {
 				t.Fatal(err)
+			}
+			if d := dims(last); d != `[["Source"],[]]` {
+				t.Errorf("count dimensions %s", d)
 			}
 			for name, want := range map[string]int{MetricNew: tc.m.New, MetricReopened: tc.m.Reopened, MetricResolved: tc.m.Resolved, MetricSeverityChanged: tc.m.SeverityChanged} {
 				if got, ok := last[name].(float64); !ok || int(got) != want {

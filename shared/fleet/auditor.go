@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/selfaudit/selfaudit/shared/awspage"
 	"github.com/selfaudit/selfaudit/shared/findings"
 )
 
@@ -168,17 +169,13 @@ func (a *Auditor) listMappings(ctx context.Context, byName map[string]*Function)
 
 // listAlarms reads every metric alarm of the account once per run.
 func (a *Auditor) listAlarms(ctx context.Context) ([]cwtypes.MetricAlarm, error) {
-	var out []cwtypes.MetricAlarm
 	p := cloudwatch.NewDescribeAlarmsPaginator(a.CloudWatch, &cloudwatch.DescribeAlarmsInput{
 		AlarmTypes: []cwtypes.AlarmType{cwtypes.AlarmTypeMetricAlarm},
 		MaxRecords: aws.Int32(100),
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("describe alarms: %w", err)
-		}
-		out = append(out, page.MetricAlarms...)
+	out, err := awspage.All(ctx, p, func(page *cloudwatch.DescribeAlarmsOutput) []cwtypes.MetricAlarm { return page.MetricAlarms })
+	if err != nil {
+		return nil, fmt.Errorf("describe alarms: %w", err)
 	}
 	return out, nil
 }
@@ -190,12 +187,10 @@ func (a *Auditor) fetchPolicies(ctx context.Context, fn *Function) error {
 	qualifiers := []string{""}
 	if len(fn.Versions) > 0 {
 		p := lambda.NewListAliasesPaginator(a.Lambda, &lambda.ListAliasesInput{FunctionName: aws.String(fn.Name)})
-		for p.HasMorePages() {
-			out, err := p.NextPage(ctx)
-			if err != nil {
-				return fmt.Errorf("list aliases of function %s: %w", fn.Name, err)
-			}
-			fn.Aliases = append(fn.Aliases, out.Aliases...)
+		aliases, err := awspage.All(ctx, p, func(out *lambda.ListAliasesOutput) []types.AliasConfiguration { return out.Aliases })
+		fn.Aliases = append(fn.Aliases, aliases...)
+		if err != nil {
+			return fmt.Errorf("list aliases of function %s: %w", fn.Name, err)
 		}
 		for _, al := range fn.Aliases {
 			qualifiers = append(qualifiers, aws.ToString(al.Name))
@@ -234,12 +229,12 @@ func qualSuffix(q string) string {
 // qualifier of the function in one listing.
 func (a *Auditor) fetchInvokeConfigs(ctx context.Context, fn *Function) error {
 	p := lambda.NewListFunctionEventInvokeConfigsPaginator(a.Lambda, &lambda.ListFunctionEventInvokeConfigsInput{FunctionName: aws.String(fn.Name)})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("list event invoke configs of function %s: %w", fn.Name, err)
-		}
-		fn.InvokeConfigs = append(fn.InvokeConfigs, out.FunctionEventInvokeConfigs...)
+	configs, err := awspage.All(ctx, p, func(out *lambda.ListFunctionEventInvokeConfigsOutput) []types.FunctionEventInvokeConfig {
+		return out.FunctionEventInvokeConfigs
+	})
+	fn.InvokeConfigs = append(fn.InvokeConfigs, configs...)
+	if err != nil {
+		return fmt.Errorf("list event invoke configs of function %s: %w", fn.Name, err)
 	}
 	return nil
 }

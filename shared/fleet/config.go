@@ -87,52 +87,34 @@ func (c Config) withDefaults() Config {
 	if c.Source == "" {
 		c.Source = DefaultSource
 	}
-	if c.Lookback <= 0 {
-		c.Lookback = 14 * 24 * time.Hour
-	}
-	if c.ErrorRate <= 0 {
-		c.ErrorRate = 0.05
-	}
-	if c.MinInvocations <= 0 {
-		c.MinInvocations = 100
-	}
-	if c.TimeoutRatio <= 0 {
-		c.TimeoutRatio = 0.8
-	}
-	if c.MemoryHeadroom <= 0 {
-		c.MemoryHeadroom = 0.3
-	}
-	if c.MemoryHighRatio <= 0 {
-		c.MemoryHighRatio = 0.9
-	}
-	if c.MinLogsUSD <= 0 {
-		c.MinLogsUSD = 1
-	}
-	if c.MinReports <= 0 {
-		c.MinReports = 50
-	}
+	orDefault(&c.Lookback, 14*24*time.Hour)
+	orDefault(&c.ErrorRate, 0.05)
+	orDefault(&c.MinInvocations, 100)
+	orDefault(&c.TimeoutRatio, 0.8)
+	orDefault(&c.MemoryHeadroom, 0.3)
+	orDefault(&c.MemoryHighRatio, 0.9)
+	orDefault(&c.MinLogsUSD, 1)
+	orDefault(&c.MinReports, 50)
 	if c.Reports == "" {
 		c.Reports = ReportsAuto
 	}
-	if c.Concurrency <= 0 {
-		c.Concurrency = 4
-	}
-	if c.InsightsConcurrency <= 0 {
-		c.InsightsConcurrency = 4
-	}
-	if c.PollInterval <= 0 {
-		c.PollInterval = time.Second
-	}
-	if c.QueryTimeout <= 0 {
-		c.QueryTimeout = 5 * time.Minute
-	}
-	if c.MaxEvents <= 0 {
-		c.MaxEvents = 10000
-	}
+	orDefault(&c.Concurrency, 4)
+	orDefault(&c.InsightsConcurrency, 4)
+	orDefault(&c.PollInterval, time.Second)
+	orDefault(&c.QueryTimeout, 5*time.Minute)
+	orDefault(&c.MaxEvents, 10000)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
 	return c
+}
+
+// orDefault gives a threshold its default when it is not positive: zero
+// means unset, and no threshold makes sense negative.
+func orDefault[T ~int | ~int64 | ~float64](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // lookbackDays is the window in days, for the cost model.

@@ -384,7 +384,7 @@ func actionIssues(v *stmtView, g *grants) []Issue {
 			"matchedBy": grantPatterns(escalating), "resources": resourcesOf(s), "expandsTo": len(escalating),
 		}
 		if len(pathsHit) > 0 {
-			ev["paths"] = sortedSet(pathsHit)
+			ev["paths"] = sortedKeys(pathsHit)
 		}
 		out = append(out, newIssue("IAM005", s, s.Pointer, ev))
 	}
@@ -462,7 +462,7 @@ func grantPatterns(gs []*grant) []string {
 			seen[p] = true
 		}
 	}
-	return sortedSet(seen)
+	return sortedKeys(seen)
 }
 
 func capMap(m map[string]string) map[string]string {
@@ -629,7 +629,7 @@ func evalLambda(s *Statement, opts Options) []Issue {
 				seen[a] = true
 			}
 		}
-		for _, a := range sortedSet(seen) {
+		for _, a := range sortedKeys(seen) {
 			out = append(out, newIssue("LMB002", s, s.Pointer+"|"+a, map[string]any{
 				"account": a, "ownerAccount": opts.AccountID, "actions": actionsOf(s),
 			}))
@@ -640,21 +640,12 @@ func evalLambda(s *Statement, opts Options) []Issue {
 		for _, v := range s.Principal.Values["Service"] {
 			seen[strings.TrimSpace(v)] = true
 		}
-		for _, svc := range sortedSet(seen) {
+		for _, svc := range sortedKeys(seen) {
 			out = append(out, newIssue("LMB003", s, s.Pointer+"|"+strings.ToLower(svc), map[string]any{
 				"servicePrincipal": svc, "actions": actionsOf(s),
 			}))
 		}
 	}
-	return out
-}
-
-func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
 

@@ -467,7 +467,9 @@ func describe(v any) string {
 	return typeName(v)
 }
 
-func sortedKeys(m map[string]any) []string {
+// sortedKeys returns the keys of m in order, never nil, so that an empty
+// set is [] in a finding's evidence.
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/selfaudit/selfaudit/shared/awspage"
 	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/iampolicy"
 )
@@ -301,38 +302,34 @@ func (s *Scanner) readRole(ctx context.Context, name string) (RoleDetail, *Accou
 		}
 	}
 	inl := iam.NewListRolePoliciesPaginator(s.IAM, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
-	for inl.HasMorePages() {
-		page, err := inl.NextPage(ctx)
+	inline, err := awspage.All(ctx, inl, func(page *iam.ListRolePoliciesOutput) []string { return page.PolicyNames })
+	if err != nil {
+		return rd, nil, fmt.Errorf("ListRolePolicies %s: %w", name, err)
+	}
+	for _, pn := range inline {
+		gp, err := s.IAM.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(pn)})
 		if err != nil {
-			return rd, nil, fmt.Errorf("ListRolePolicies %s: %w", name, err)
+			return rd, nil, fmt.Errorf("GetRolePolicy %s of role %s: %w", pn, name, err)
 		}
-		for _, pn := range page.PolicyNames {
-			gp, err := s.IAM.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(pn)})
-			if err != nil {
-				return rd, nil, fmt.Errorf("GetRolePolicy %s of role %s: %w", pn, name, err)
-			}
-			d, err := DecodeDocument(aws.ToString(gp.PolicyDocument))
-			if err != nil {
-				return rd, nil, fmt.Errorf("inline policy %s of role %s: %w", pn, name, err)
-			}
-			rd.Inline = append(rd.Inline, InlinePolicy{Name: pn, Document: d})
+		d, err := DecodeDocument(aws.ToString(gp.PolicyDocument))
+		if err != nil {
+			return rd, nil, fmt.Errorf("inline policy %s of role %s: %w", pn, name, err)
 		}
+		rd.Inline = append(rd.Inline, InlinePolicy{Name: pn, Document: d})
 	}
 	att := iam.NewListAttachedRolePoliciesPaginator(s.IAM, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
-	for att.HasMorePages() {
-		page, err := att.NextPage(ctx)
+	attached, err := awspage.All(ctx, att, func(page *iam.ListAttachedRolePoliciesOutput) []iamtypes.AttachedPolicy { return page.AttachedPolicies })
+	if err != nil {
+		return rd, nil, fmt.Errorf("ListAttachedRolePolicies %s: %w", name, err)
+	}
+	for _, ap := range attached {
+		arn := aws.ToString(ap.PolicyArn)
+		rd.Attached = append(rd.Attached, AttachedPolicy{ARN: arn, Name: aws.ToString(ap.PolicyName)})
+		mp, err := s.readManagedPolicy(ctx, arn)
 		if err != nil {
-			return rd, nil, fmt.Errorf("ListAttachedRolePolicies %s: %w", name, err)
+			return rd, nil, err
 		}
-		for _, ap := range page.AttachedPolicies {
-			arn := aws.ToString(ap.PolicyArn)
-			rd.Attached = append(rd.Attached, AttachedPolicy{ARN: arn, Name: aws.ToString(ap.PolicyName)})
-			mp, err := s.readManagedPolicy(ctx, arn)
-			if err != nil {
-				return rd, nil, err
-			}
-			acct.Policies[arn] = mp
-		}
+		acct.Policies[arn] = mp
 	}
 	sort.Slice(rd.Inline, func(i, j int) bool { return rd.Inline[i].Name < rd.Inline[j].Name })
 	return rd, acct, nil

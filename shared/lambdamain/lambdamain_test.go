@@ -144,3 +144,47 @@ func TestDegradedNil(t *testing.T) {
 		t.Fatal("Degraded(nil) is not nil")
 	}
 }
+
+// TestWithBus: the engine's configuration and the bus are both read, so
+// one error names every bad variable, and no publisher stands in for a
+// bus that is not set.
+func TestWithBus(t *testing.T) {
+	t.Parallel()
+	load := func(getenv func(string) string) (string, error) {
+		r := env.New(getenv)
+		v := r.Required("MODE", "a mode")
+		return v, r.Err()
+	}
+	tests := map[string]struct {
+		vars    map[string]string
+		wantCfg string
+		wantPub bool
+		wantErr []string // the variables the error names
+	}{
+		"both set":     {vars: map[string]string{"MODE": "m", "FINDINGS_BUS_NAME": "bus"}, wantCfg: "m", wantPub: true},
+		"bus missing":  {vars: map[string]string{"MODE": "m"}, wantCfg: "m", wantErr: []string{"FINDINGS_BUS_NAME"}},
+		"mode missing": {vars: map[string]string{"FINDINGS_BUS_NAME": "bus"}, wantPub: true, wantErr: []string{"MODE"}},
+		"both missing": {wantErr: []string{"MODE", "FINDINGS_BUS_NAME"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			rt := &Runtime{Name: "fn", Getenv: func(k string) string { return tc.vars[k] }}
+			cfg, pub, err := WithBus(rt, load)
+			if cfg != tc.wantCfg {
+				t.Errorf("configuration = %q, want %q", cfg, tc.wantCfg)
+			}
+			if (pub != nil) != tc.wantPub {
+				t.Errorf("publisher = %v, want one: %v", pub, tc.wantPub)
+			}
+			if (err != nil) != (len(tc.wantErr) > 0) {
+				t.Fatalf("error = %v, want one naming %v", err, tc.wantErr)
+			}
+			for _, v := range tc.wantErr {
+				if !strings.Contains(err.Error(), v) {
+					t.Errorf("error %q does not name %s", err, v)
+				}
+			}
+		})
+	}
+}

@@ -1,8 +1,10 @@
 // Package stackcheck holds selfaudit's own SAM template, pipeline template
 // and buildspec to the operations rules the stack recommends to others:
-// every function built by the Makefile, traced, alarmed, with a place for
-// failed events, shipped through the pre-traffic hook, and every change to
-// production passing a person's approval of a change set.
+// every function built by the Makefile, traced, alarmed, graphed on the
+// stack's dashboard, with a place for failed events, shipped through the
+// pre-traffic hook; the finding store reachable with least privilege; and
+// every change to production passing a person's approval of a change set
+// made by a deploy role that can create what the stack declares.
 //
 // The checks read the templates with AWS's own CloudFormation parser (rain),
 // which accepts short-form intrinsics, so they see what CloudFormation sees.
@@ -82,9 +84,9 @@ func get(v any, path ...string) any {
 // refersTo reports whether v (any intrinsic tree) mentions logical ID id
 // through Ref, Fn::GetAtt or Fn::Sub.
 func refersTo(v any, id string) bool {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, val := range x {
+	return somewhere(v, func(node any) bool {
+		m, _ := node.(map[string]any)
+		for k, val := range m {
 			switch k {
 			case "Ref":
 				if s, _ := val.(string); s == id || strings.HasPrefix(s, id+".") {
@@ -106,34 +108,35 @@ func refersTo(v any, id string) bool {
 					}
 				}
 			}
-			if refersTo(val, id) {
-				return true
-			}
 		}
-	case []any:
-		for _, e := range x {
-			if refersTo(e, id) {
-				return true
-			}
-		}
-	}
-	return false
+		return false
+	})
 }
 
 // mentions reports whether the string s appears anywhere in v.
 func mentions(v any, s string) bool {
+	return somewhere(v, func(node any) bool {
+		str, ok := node.(string)
+		return ok && strings.Contains(str, s)
+	})
+}
+
+// somewhere reports whether match holds for v or for any map value or list
+// element nested in it, however deep.
+func somewhere(v any, match func(any) bool) bool {
+	if match(v) {
+		return true
+	}
 	switch x := v.(type) {
-	case string:
-		return strings.Contains(x, s)
 	case map[string]any:
 		for _, val := range x {
-			if mentions(val, s) {
+			if somewhere(val, match) {
 				return true
 			}
 		}
 	case []any:
 		for _, e := range x {
-			if mentions(e, s) {
+			if somewhere(e, match) {
 				return true
 			}
 		}
@@ -154,7 +157,8 @@ func MakefileTargets(makefile []byte) map[string]string {
 }
 
 // CheckApp returns every way the application template breaks the stack's
-// rules. root is the repository folder (for function folders and the
+// rules, those of the finding store, the alert topic and the dashboard
+// included (CheckFindingStore, CheckTopicPolicies, CheckDashboard). root is the repository folder (for function folders and the
 // Makefile).
 func CheckApp(t *Template, root string) []string {
 	var problems []string
@@ -337,6 +341,9 @@ func CheckApp(t *Template, root string) []string {
 	if !mentions(outputs, "aws lambda invoke") {
 		add("Outputs: no operator command to invoke the replayer")
 	}
+	problems = append(problems, CheckFindingStore(t)...)
+	problems = append(problems, CheckTopicPolicies(t)...)
+	problems = append(problems, CheckDashboard(t)...)
 	sort.Strings(problems)
 	return problems
 }

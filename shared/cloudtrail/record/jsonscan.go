@@ -38,26 +38,11 @@ func unquote(b []byte, off int) (string, error) {
 			if i+1 >= len(s) {
 				return "", syntaxErr(off+i, "bad escape")
 			}
-			switch s[i+1] {
-			case '"', '\\', '/':
-				out = append(out, s[i+1])
+			switch e := s[i+1]; {
+			case int(e) < len(shortEscapes) && shortEscapes[e] != 0:
+				out = append(out, shortEscapes[e])
 				i += 2
-			case 'b':
-				out = append(out, '\b')
-				i += 2
-			case 'f':
-				out = append(out, '\f')
-				i += 2
-			case 'n':
-				out = append(out, '\n')
-				i += 2
-			case 'r':
-				out = append(out, '\r')
-				i += 2
-			case 't':
-				out = append(out, '\t')
-				i += 2
-			case 'u':
+			case e == 'u':
 				r, ok := hex4(s, i+2)
 				if !ok {
 					return "", syntaxErr(off+i, "bad \\u escape")
@@ -89,6 +74,13 @@ func unquote(b []byte, off int) (string, error) {
 		}
 	}
 	return string(out), nil
+}
+
+// shortEscapes maps the letter after a backslash to the byte it stands
+// for; zero marks a letter that is no one-letter escape.
+var shortEscapes = [...]byte{
+	'"': '"', '\\': '\\', '/': '/',
+	'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t',
 }
 
 func hex4(s []byte, i int) (rune, bool) {
@@ -240,25 +232,17 @@ func scanNumber(b []byte, i int) (int, error) {
 	if b[j] == '-' {
 		j++
 	}
-	if j >= len(b) {
-		return 0, syntaxErr(i, "bad number")
-	}
-	if b[j] == '0' {
+	switch {
+	case j < len(b) && b[j] == '0':
 		j++
-	} else if b[j] >= '1' && b[j] <= '9' {
-		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
-			j++
-		}
-	} else {
+	case j < len(b) && b[j] >= '1' && b[j] <= '9':
+		j = digits(b, j)
+	default:
 		return 0, syntaxErr(i, "bad number")
 	}
 	if j < len(b) && b[j] == '.' {
-		j++
-		k := j
-		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
-			j++
-		}
-		if j == k {
+		k := j + 1
+		if j = digits(b, k); j == k {
 			return 0, syntaxErr(i, "bad number")
 		}
 	}
@@ -268,14 +252,19 @@ func scanNumber(b []byte, i int) (int, error) {
 			j++
 		}
 		k := j
-		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
-			j++
-		}
-		if j == k {
+		if j = digits(b, j); j == k {
 			return 0, syntaxErr(i, "bad number")
 		}
 	}
 	return j, nil
+}
+
+// digits returns the end of the run of decimal digits starting at b[j].
+func digits(b []byte, j int) int {
+	for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+		j++
+	}
+	return j
 }
 
 // scanComposite checks an object or array recursively with an explicit

@@ -104,11 +104,7 @@ func ParseInto(r *Record, b []byte) error {
 }
 
 func parseIdentity(b []byte, off int, u *UserIdentity) error {
-	if isNull(b) {
-		return nil
-	}
-	return eachMember(b, func(key, val []byte, o int) error {
-		o += off
+	return eachMemberAt(b, off, func(key, val []byte, o int) error {
 		switch string(key) {
 		case "type":
 			return str(val, o, &u.Type, true)
@@ -125,34 +121,24 @@ func parseIdentity(b []byte, off int, u *UserIdentity) error {
 		case "invokedBy":
 			return str(val, o, &u.InvokedBy, true)
 		case "sessionContext":
-			if isNull(val) {
-				return nil
-			}
-			return eachMember(val, func(k2, v2 []byte, o2 int) error {
-				o2 += o
+			return eachMemberAt(val, o, func(k2, v2 []byte, o2 int) error {
 				switch string(k2) {
 				case "attributes":
-					if isNull(v2) {
-						return nil
-					}
-					return eachMember(v2, func(k3, v3 []byte, o3 int) error {
+					return eachMemberAt(v2, o2, func(k3, v3 []byte, o3 int) error {
 						if string(k3) == "mfaAuthenticated" {
-							return boolish(v3, o2+o3, &u.MFAAuthenticated)
+							return boolish(v3, o3, &u.MFAAuthenticated)
 						}
 						return nil
 					})
 				case "sessionIssuer":
-					if isNull(v2) {
-						return nil
-					}
-					return eachMember(v2, func(k3, v3 []byte, o3 int) error {
+					return eachMemberAt(v2, o2, func(k3, v3 []byte, o3 int) error {
 						switch string(k3) {
 						case "type":
-							return str(v3, o2+o3, &u.IssuerType, true)
+							return str(v3, o3, &u.IssuerType, true)
 						case "arn":
-							return str(v3, o2+o3, &u.IssuerARN, false)
+							return str(v3, o3, &u.IssuerARN, false)
 						case "userName":
-							return str(v3, o2+o3, &u.IssuerUserName, false)
+							return str(v3, o3, &u.IssuerUserName, false)
 						}
 						return nil
 					})
@@ -162,6 +148,16 @@ func parseIdentity(b []byte, off int, u *UserIdentity) error {
 		}
 		return nil
 	})
+}
+
+// eachMemberAt walks a nested object that starts at offset off of the
+// record, as eachMember does, passing fn offsets from the record's start.
+// null stands for an absent object and has no members.
+func eachMemberAt(b []byte, off int, fn func(key, val []byte, off int) error) error {
+	if isNull(b) {
+		return nil
+	}
+	return eachMember(b, func(key, val []byte, o int) error { return fn(key, val, off+o) })
 }
 
 // str decodes a JSON string (or null) into dst. Interned strings come from

@@ -59,26 +59,25 @@ var CT007 = register(&Rule{
 		if !ok {
 			return nil
 		}
-		p := params(r)
 		ev := map[string]any{"api": a}
 		title := ""
 		switch a {
 		case "AttachUserPolicy", "AttachRolePolicy", "AttachGroupPolicy":
-			pa := strField(p, "policyArn")
+			pa := param(r, "policyArn")
 			ev["policyArn"] = pa
 			if i := strings.LastIndex(pa, "/"); i >= 0 && adminPolicies[pa[i+1:]] {
 				sev, title = findings.High, "Administrator policy attached"
 			}
 		case "PutUserPolicy", "PutRolePolicy", "PutGroupPolicy", "CreatePolicyVersion":
-			doc := strField(p, "policyDocument")
+			doc := param(r, "policyDocument")
 			if w := wildcardActions(doc); len(w) > 0 {
 				sev, title = findings.High, "Policy with wildcard actions put"
 				ev["wildcardActions"] = w
 			}
 		case "UpdateAssumeRolePolicy", "CreateRole":
-			doc := strField(p, "policyDocument")
+			doc := param(r, "policyDocument")
 			if a == "CreateRole" {
-				doc = strField(p, "assumeRolePolicyDocument")
+				doc = param(r, "assumeRolePolicyDocument")
 			}
 			if open, conditioned := openTrust(doc); open {
 				sev, title = findings.Critical, "Role trust policy open to any principal"
@@ -89,13 +88,13 @@ var CT007 = register(&Rule{
 				ev["trustPolicy"] = doc
 			}
 		case "CreateAccessKey":
-			target := strField(p, "userName")
+			target := param(r, "userName")
 			if target != "" && target != r.UserIdentity.UserName && !strings.HasSuffix(r.UserIdentity.ARN, "/"+target) {
 				sev, title = findings.High, "Access key created for another user"
 				ev["forUser"] = target
 			}
 		case "UpdateAccessKey":
-			if strField(p, "status") != "Active" {
+			if param(r, "status") != "Active" {
 				return nil
 			}
 		}
@@ -109,21 +108,20 @@ var CT007 = register(&Rule{
 
 // IAMResourceARN names the role, user, group or policy an IAM call changed.
 func IAMResourceARN(r *record.Record) string {
-	p := params(r)
 	acct := r.Account()
 	pre := "arn:" + partition(r.AWSRegion) + ":iam::" + acct + ":"
 	for _, k := range []struct{ field, kind string }{{"roleName", "role/"}, {"userName", "user/"}, {"groupName", "group/"}} {
-		if v := strField(p, k.field); v != "" {
+		if v := param(r, k.field); v != "" {
 			return pre + k.kind + v
 		}
 	}
-	if v := strField(p, "policyArn"); v != "" {
+	if v := param(r, "policyArn"); v != "" {
 		return v
 	}
-	if v := strField(p, "instanceProfileName"); v != "" {
+	if v := param(r, "instanceProfileName"); v != "" {
 		return pre + "instance-profile/" + v
 	}
-	if v := strField(p, "policyName"); v != "" {
+	if v := param(r, "policyName"); v != "" {
 		return pre + "policy/" + v
 	}
 	// Calls without a target act on the caller (CreateAccessKey for

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 
 	"github.com/selfaudit/selfaudit/shared/checks"
@@ -34,17 +35,19 @@ func isLambdaChange(r *record.Record) bool {
 // FunctionARN names the function a Lambda record is about, unqualified:
 // from the response's functionArn when present, else from the request's
 // functionName, which may be a name, a partial ARN or a full ARN.
+//
+// It reads single members rather than decoded maps: it runs on every
+// Lambda change, and a flood of them should cost little more than reading.
 func FunctionARN(r *record.Record) string {
-	resp := response(r)
-	if a := strField(resp, "functionArn"); strings.HasPrefix(a, "arn:") {
+	if a := member(r.ResponseElements, "functionArn"); strings.HasPrefix(a, "arn:") {
 		return unqualified(a)
 	}
-	p := params(r)
-	name := strField(p, "functionName")
+	name := member(r.RequestParameters, "functionName")
 	if name == "" {
-		name = strField(resp, "functionName")
+		name = member(r.ResponseElements, "functionName")
 	}
 	if name == "" {
+		p := params(r)
 		if l := strField(p, "layerName"); l != "" {
 			if strings.HasPrefix(l, "arn:") {
 				return l
@@ -235,10 +238,10 @@ var CT011 = register(&Rule{
 					continue
 				}
 				acct := parts[4]
-				if acct == own || acct == "" || contains(c.TrustedLayerAccounts, acct) {
+				if acct == own || acct == "" || slices.Contains(c.TrustedLayerAccounts, acct) {
 					continue
 				}
-				hits = append(hits, Hit{Resource: FunctionARN(r), Key: r.EventID + "|" + l,
+				hits = append(hits, Hit{Resource: FunctionARN(r), Key: l,
 					Title:    "Function attached a layer from another account",
 					Evidence: map[string]any{"layer": l, "layerAccount": acct}})
 			}
@@ -273,13 +276,4 @@ func layerARNs(r *record.Record) []string {
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -98,43 +98,122 @@ type Hit struct {
 	Severity findings.Severity
 	// Title overrides the rule's title when set.
 	Title string
-	// Key distinguishes findings of one check on one resource; empty means
-	// the event ID, so that the same event seen by two runs (or by the
-	// EventBridge rule and the S3 log file) has the same finding ID.
+	// Key distinguishes findings of one check on one resource beyond the
+	// principal and the hour that every per-record finding is folded by
+	// (see FoldKeyOf): for example the layer of CT011, so that two foreign
+	// layers are two findings. Most rules leave it empty. For aggregated
+	// hits (windows, baselines), built without a record, it is the whole
+	// distinction.
 	Key string
 	// Evidence adds check-specific facts to the common record fields.
 	Evidence map[string]any
 }
 
-// Finding builds the finding for a hit on r. r may be nil for aggregated
-// hits (windows, baselines), whose evidence then stands alone.
-func (rl *Rule) Finding(h Hit, r *record.Record, source string, now time.Time) findings.Finding {
-	ev := map[string]any{}
-	if r != nil {
-		ev = RecordEvidence(r)
+// Evidence fields that every per-record finding carries, because hits of
+// one check on one resource by one principal within one clock hour fold
+// into one finding (docs/architecture.md, "Findings").
+const (
+	// EvidenceOccurrences counts the records folded into the finding.
+	EvidenceOccurrences = "occurrences"
+	// EvidenceFirstEventTime and EvidenceLastEventTime bound their event
+	// times (RFC 3339, UTC).
+	EvidenceFirstEventTime = "firstEventTime"
+	EvidenceLastEventTime  = "lastEventTime"
+	// EvidenceSampleEventIDs lists up to MaxSampleEventIDs event IDs: the
+	// earliest by event time, then by ID, so that the same records in any
+	// order give the same list.
+	EvidenceSampleEventIDs = "sampleEventIDs"
+)
+
+// MaxSampleEventIDs bounds the sample event IDs of a folded finding.
+const MaxSampleEventIDs = 5
+
+// FoldKey is what one per-record finding stands for: hits with equal
+// keys fold into one finding, whose ID is derived from the key alone.
+type FoldKey struct {
+	Check     string
+	Resource  string
+	Principal string
+	// Hour is the start of the clock hour (UTC) of the event time; zero
+	// for a record without one.
+	Hour time.Time
+	// Key is the hit's Key.
+	Key string
+}
+
+// FoldKeyOf returns the fold key of hit h of rule rl on event e.
+func FoldKeyOf(rl *Rule, h *Hit, e *Event) FoldKey {
+	k := FoldKey{Check: rl.ID, Resource: h.Resource, Principal: e.Principal, Key: h.Key}
+	if !e.Time.IsZero() {
+		k.Hour = e.Time.UTC().Truncate(time.Hour)
 	}
+	return k
+}
+
+// ID is the finding ID of the fold: the same for every record of that
+// check, resource, principal and hour however they arrive (an S3 log file,
+// an EventBridge event, a LookupEvents sweep), so consumers deduplicate.
+func (k FoldKey) ID() string {
+	hour := ""
+	if !k.Hour.IsZero() {
+		hour = k.Hour.Format(time.RFC3339)
+	}
+	key := k.Principal + "|" + hour
+	if k.Key != "" {
+		key += "|" + k.Key
+	}
+	return findings.StableID(k.Check, k.Resource, key)
+}
+
+// Finding builds the finding for a hit on r. r may be nil for aggregated
+// hits (windows, baselines), whose evidence then stands alone and whose ID
+// comes from h.Key. With a record it is EventFinding of the record's event.
+func (rl *Rule) Finding(h Hit, r *record.Record, source string, now time.Time) findings.Finding {
+	if r != nil {
+		e := EventOf(r)
+		return rl.EventFinding(h, &e, source, now)
+	}
+	ev := map[string]any{}
 	for k, v := range h.Evidence {
 		ev[k] = v
 	}
-	sev := rl.Severity
-	if h.Severity != 0 {
-		sev = h.Severity
+	return rl.finding(h, findings.StableID(rl.ID, h.Resource, h.Key), ev, source, now)
+}
+
+// EventFinding builds the finding for hit h on event e as a fold of that
+// one event (see FoldKeyOf): occurrences 1, its time as first and last
+// event time, its ID as the sample. The analyzer sets the fold's figures
+// when it folds more events into it.
+func (rl *Rule) EventFinding(h Hit, e *Event, source string, now time.Time) findings.Finding {
+	ev := e.Evidence()
+	for k, v := range h.Evidence {
+		ev[k] = v
 	}
+	var samples []string
+	if e.ID != "" {
+		samples = []string{e.ID}
+	}
+	SetFoldEvidence(ev, 1, e.Time, e.Time, samples)
+	return rl.finding(h, FoldKeyOf(rl, &h, e).ID(), ev, source, now)
+}
+
+// HitSeverity is the severity of a finding for h.
+func (rl *Rule) HitSeverity(h *Hit) findings.Severity {
+	if h.Severity != 0 {
+		return h.Severity
+	}
+	return rl.Severity
+}
+
+func (rl *Rule) finding(h Hit, id string, ev map[string]any, source string, now time.Time) findings.Finding {
 	title := rl.Title
 	if h.Title != "" {
 		title = h.Title
 	}
-	key := h.Key
-	if key == "" && r != nil {
-		key = r.EventID
-		if key == "" {
-			key = r.EventTime.Format(time.RFC3339Nano) + "|" + r.EventName + "|" + r.Principal()
-		}
-	}
 	return findings.Finding{
-		ID:          findings.StableID(rl.ID, h.Resource, key),
+		ID:          id,
 		Check:       rl.ID,
-		Severity:    sev,
+		Severity:    rl.HitSeverity(&h),
 		Title:       title,
 		Resource:    h.Resource,
 		Evidence:    ev,
@@ -144,28 +223,68 @@ func (rl *Rule) Finding(h Hit, r *record.Record, source string, now time.Time) f
 	}
 }
 
-// RecordEvidence is what every CloudTrail finding shows of its event: enough
-// to find it again in the console or Athena and to see who did what.
-func RecordEvidence(r *record.Record) map[string]any {
-	ev := map[string]any{
-		"eventName":   r.EventName,
-		"eventSource": r.EventSource,
-		"principal":   r.Principal(),
-		"account":     r.Account(),
+// SetFoldEvidence writes the fold's evidence fields into ev. Times that are
+// zero (records without an event time) are left out, as are empty samples.
+func SetFoldEvidence(ev map[string]any, occurrences int64, first, last time.Time, samples []string) {
+	ev[EvidenceOccurrences] = occurrences
+	if !first.IsZero() {
+		ev[EvidenceFirstEventTime] = first.UTC().Format(time.RFC3339)
 	}
-	if !r.EventTime.IsZero() {
-		ev["eventTime"] = r.EventTime.Format(time.RFC3339)
+	if !last.IsZero() {
+		ev[EvidenceLastEventTime] = last.UTC().Format(time.RFC3339)
+	}
+	if len(samples) > 0 {
+		ev[EvidenceSampleEventIDs] = samples
+	}
+}
+
+// Event is what a finding shows of its record, kept apart from the record
+// (which is reused) so that a fold can hold its representative without a
+// map per finding.
+type Event struct {
+	Time time.Time
+	// ID is the event ID; Name, Source, Region, UserAgent... are the
+	// record's fields of the same names.
+	ID, Name, Source, Principal, Account, Region, SourceIP, UserAgent, IdentityType, ErrorCode, InvokedBy string
+}
+
+// EventOf copies what findings show of r.
+func EventOf(r *record.Record) Event {
+	return Event{
+		Time: r.EventTime, ID: r.EventID, Name: r.EventName, Source: r.EventSource,
+		Principal: r.Principal(), Account: r.Account(), Region: r.AWSRegion, SourceIP: r.SourceIPAddress,
+		UserAgent: r.UserAgent, IdentityType: r.UserIdentity.Type, ErrorCode: r.ErrorCode, InvokedBy: r.UserIdentity.InvokedBy,
+	}
+}
+
+// Evidence is what every CloudTrail finding shows of its event: enough to
+// find it again in the console or Athena and to see who did what.
+func (e *Event) Evidence() map[string]any {
+	ev := map[string]any{
+		"eventName":   e.Name,
+		"eventSource": e.Source,
+		"principal":   e.Principal,
+		"account":     e.Account,
+	}
+	if !e.Time.IsZero() {
+		ev["eventTime"] = e.Time.Format(time.RFC3339)
 	}
 	for k, v := range map[string]string{
-		"eventID": r.EventID, "awsRegion": r.AWSRegion, "sourceIPAddress": r.SourceIPAddress,
-		"userAgent": r.UserAgent, "identityType": r.UserIdentity.Type, "errorCode": r.ErrorCode,
-		"invokedBy": r.UserIdentity.InvokedBy,
+		"eventID": e.ID, "awsRegion": e.Region, "sourceIPAddress": e.SourceIP,
+		"userAgent": e.UserAgent, "identityType": e.IdentityType, "errorCode": e.ErrorCode,
+		"invokedBy": e.InvokedBy,
 	} {
 		if v != "" {
 			ev[k] = v
 		}
 	}
 	return ev
+}
+
+// RecordEvidence is the Evidence of r's event.
+func RecordEvidence(r *record.Record) map[string]any {
+	e := EventOf(r)
+	return e.Evidence()
 }
 
 var catalog = map[string]*Rule{}
@@ -195,15 +314,26 @@ func Catalog() []*Rule {
 // ByID returns one check, or nil.
 func ByID(id string) *Rule { return catalog[id] }
 
-// Evaluate runs every per-record rule on r.
+// Evaluate runs every per-record rule on r and returns one finding per
+// hit, each a fold of this one record.
 func Evaluate(c *Config, r *record.Record, source string, now time.Time) []findings.Finding {
 	var out []findings.Finding
+	EachHit(c, r, func(rl *Rule, h Hit) {
+		out = append(out, rl.Finding(h, r, source, now))
+	})
+	return out
+}
+
+// EachHit runs every per-record rule on r and calls fn with each hit,
+// without building findings: the analyzer builds one only for a hit that
+// starts a fold or becomes its representative, which keeps a flood of
+// flagged records cheap.
+func EachHit(c *Config, r *record.Record, fn func(rl *Rule, h Hit)) {
 	for _, rl := range recordRules {
 		for _, h := range rl.Match(c, r) {
-			out = append(out, rl.Finding(h, r, source, now))
+			fn(rl, h)
 		}
 	}
-	return out
 }
 
 // recordRules are the rules with a Match function, in ID order; built
@@ -258,7 +388,29 @@ func params(r *record.Record) map[string]any { return r.Params() }
 
 func response(r *record.Record) map[string]any { return r.Response() }
 
+// param is one string member of requestParameters, read without decoding
+// them: the IAM and Lambda checks that run on every change of a flood use
+// it rather than params.
+func param(r *record.Record, key string) string { return member(r.RequestParameters, key) }
+
 func strField(m map[string]any, k string) string {
 	s, _ := m[k].(string)
 	return s
+}
+
+// member returns the string member key of the JSON object raw, or "" when
+// it is absent, not a string, or raw is not an object. It scans without
+// decoding the object.
+func member(raw []byte, key string) string {
+	out := ""
+	_ = record.EachMember(raw, func(k, v []byte) error {
+		if string(k) == key {
+			out = ""
+			if len(v) > 0 && v[0] == '"' {
+				out, _ = record.Unquote(v)
+			}
+		}
+		return nil
+	})
+	return out
 }

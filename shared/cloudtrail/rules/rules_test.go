@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
 	"github.com/selfaudit/selfaudit/shared/findings"
@@ -143,4 +145,31 @@ func TestGlob(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzMember holds member to what decoding the object would give: the
+// string value of the key, or "" when it is absent or not a string, and
+// never a panic.
+func FuzzMember(f *testing.F) {
+	for _, s := range []string{
+		`{"functionName":"orders-api","functionArn":"arn:aws:lambda:eu-west-1:1:function:f"}`,
+		`{"roleName":"app","roleName":"app-2"}`,
+		`{"policyArn":null,"userName":"b\u00e9"}`,
+		`{"policyDocument":"{\"Statement\":[]}"}`,
+		`{"a":{"roleName":"nested"}}`,
+		`null`, `[]`, `{`, ``,
+	} {
+		f.Add([]byte(s), "roleName")
+		f.Add([]byte(s), "functionName")
+	}
+	f.Fuzz(func(t *testing.T, raw []byte, key string) {
+		got := member(raw, key)
+		var m map[string]any
+		if json.Unmarshal(raw, &m) != nil || !json.Valid(raw) {
+			return
+		}
+		if want, _ := m[key].(string); got != want && utf8.ValidString(want) && !strings.ContainsRune(want, utf8.RuneError) {
+			t.Errorf("member(%s, %q) = %q, want %q", raw, key, got, want)
+		}
+	})
 }

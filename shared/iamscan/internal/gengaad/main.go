@@ -10,7 +10,6 @@
 package main
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -18,6 +17,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/selfaudit/selfaudit/internal/iamwire"
 )
 
 func main() {
@@ -72,7 +73,7 @@ func run(in, out string, per int) error {
 		truncated := p < pages-1
 		fmt.Fprintf(&b, "    <IsTruncated>%t</IsTruncated>\n", truncated)
 		if truncated {
-			fmt.Fprintf(&b, "    <Marker>%s</Marker>\n", Marker(p+2))
+			fmt.Fprintf(&b, "    <Marker>%s</Marker>\n", iamwire.Marker(p+2))
 		}
 		for _, list := range []string{"UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"} {
 			var members []string
@@ -99,19 +100,10 @@ func run(in, out string, per int) error {
 	return nil
 }
 
-// Marker is the opaque continuation token of page n (1-based), which the
-// test server maps back to a page.
-func Marker(n int) string {
-	return base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("selfaudit-gaad-page-%d", n)))
-}
-
 func role(r map[string]any) string {
 	var b strings.Builder
 	b.WriteString("      <member>\n")
-	field(&b, 8, "Path", r["Path"])
-	field(&b, 8, "RoleName", r["RoleName"])
-	field(&b, 8, "RoleId", r["RoleId"])
-	field(&b, 8, "Arn", r["Arn"])
+	fields(&b, 8, r, "Path", "RoleName", "RoleId", "Arn")
 	field(&b, 8, "CreateDate", isoDate(r["CreateDate"]))
 	field(&b, 8, "AssumeRolePolicyDocument", encodeDoc(r["AssumeRolePolicyDocument"]))
 	b.WriteString("        <InstanceProfileList/>\n")
@@ -131,19 +123,14 @@ func role(r map[string]any) string {
 func policy(p map[string]any) string {
 	var b strings.Builder
 	b.WriteString("      <member>\n")
-	field(&b, 8, "PolicyName", p["PolicyName"])
-	field(&b, 8, "DefaultVersionId", p["DefaultVersionId"])
-	field(&b, 8, "PolicyId", p["PolicyId"])
-	field(&b, 8, "Path", p["Path"])
+	fields(&b, 8, p, "PolicyName", "DefaultVersionId", "PolicyId", "Path")
 	list(&b, 8, "PolicyVersionList", p["PolicyVersionList"], func(b *strings.Builder, m map[string]any) {
 		field(b, 12, "Document", encodeDoc(m["Document"]))
 		field(b, 12, "IsDefaultVersion", m["IsDefaultVersion"])
 		field(b, 12, "VersionId", m["VersionId"])
 		field(b, 12, "CreateDate", isoDate(m["CreateDate"]))
 	})
-	field(&b, 8, "Arn", p["Arn"])
-	field(&b, 8, "AttachmentCount", p["AttachmentCount"])
-	field(&b, 8, "PermissionsBoundaryUsageCount", p["PermissionsBoundaryUsageCount"])
+	fields(&b, 8, p, "Arn", "AttachmentCount", "PermissionsBoundaryUsageCount")
 	field(&b, 8, "CreateDate", isoDate(p["CreateDate"]))
 	field(&b, 8, "IsAttachable", p["IsAttachable"])
 	field(&b, 8, "UpdateDate", isoDate(p["UpdateDate"]))
@@ -166,6 +153,13 @@ func list(b *strings.Builder, indent int, name string, v any, each func(*strings
 		fmt.Fprintf(b, "%s  </member>\n", pad)
 	}
 	fmt.Fprintf(b, "%s</%s>\n", pad, name)
+}
+
+// fields writes the members names of m, in that order, as elements.
+func fields(b *strings.Builder, indent int, m map[string]any, names ...string) {
+	for _, n := range names {
+		field(b, indent, n, m[n])
+	}
 }
 
 func field(b *strings.Builder, indent int, name string, v any) {
@@ -202,24 +196,11 @@ func isoDate(v any) any {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// encodeDoc writes a policy document as IAM does: JSON, percent-encoded per
-// RFC 3986 (every byte outside the unreserved set, so ":" is %3A and a
-// space %20, never "+").
+// encodeDoc writes a policy document as IAM does; an absent document stays
+// absent.
 func encodeDoc(v any) any {
 	if v == nil {
 		return nil
 	}
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	var b strings.Builder
-	for _, c := range raw {
-		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
-			b.WriteByte(c)
-			continue
-		}
-		fmt.Fprintf(&b, "%%%02X", c)
-	}
-	return b.String()
+	return iamwire.EncodeDocument(v)
 }
