@@ -204,6 +204,11 @@ type Result struct {
 	// Target is the ARN of the one role or function a targeted scan
 	// read, when it learnt it; the finding store resolves within it.
 	Target string
+	// BeyondDefault is set when a targeted scan judged a role Lambda
+	// cannot assume, which only a scan of every role judges: its findings
+	// belong to that scope, or the next default account scan, not judging
+	// the role, would call them fixed.
+	BeyondDefault bool
 }
 
 // ResourceError is a read that failed for one resource.

@@ -286,6 +286,9 @@ func (s *Scanner) ScanRole(ctx context.Context, name string) *Result {
 	acct.Roles = []RoleDetail{rd}
 	res.Merge(ScanAccountDetails(acct, AccountOptions{AllRoles: true, Now: s.Now}))
 	res.Target = rd.ARN
+	if trust, err := iampolicy.FromValue(rd.Trust); rd.Trust == nil || (err == nil && !LambdaCanAssume(trust)) {
+		res.BeyondDefault = true
+	}
 	return res
 }
 

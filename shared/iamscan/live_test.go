@@ -245,6 +245,10 @@ func TestScanRoleTargeted(t *testing.T) {
 	if res.Roles != 1 || res.Policies != 1 {
 		t.Errorf("roles %d policies %d, want 1 and 1", res.Roles, res.Policies)
 	}
+	// EC2 assumes this role, so only a scan of every role judges it.
+	if !strings.HasSuffix(res.Target, ":role/OverprivilegedEC2") || !res.BeyondDefault {
+		t.Errorf("target %q, beyond the default scan %v; want the role's ARN and true", res.Target, res.BeyondDefault)
+	}
 	full := ScanAccountDetails(mustDetails(t), AccountOptions{AllRoles: true, Now: fixedNow})
 	want := map[string]bool{}
 	for _, f := range full.Findings {

@@ -28,10 +28,12 @@ type Place struct {
 // finding store to resolve in: the account's roles (IAM is global) and the
 // resource policies of the region's functions, or the one role or function
 // of a targeted scan. res is the scan's result: its errors become the
-// parts the scan could not read (see Gaps).
+// parts the scan could not read (see Gaps), and a targeted scan of a role
+// Lambda cannot assume (res.BeyondDefault) is in the scope of a scan of
+// every role, the only account scan that judges it.
 func StoreScope(t Target, p Place, allRoles bool, res *Result) findingstore.Scope {
 	scope := findingstore.Scope{Scanner: StoreScanner, Account: p.Account, Region: p.Region, Unreadable: Gaps(p, res.Errors)}
-	if allRoles {
+	if allRoles || res.BeyondDefault {
 		scope.Scanner = StoreScannerAllRoles
 	}
 	switch t.Scope {

@@ -42,6 +42,9 @@ func TestGaps(t *testing.T) {
 	if s := StoreScope(Target{Scope: ScopeAccount}, p, true, &Result{}); s.Scanner != StoreScannerAllRoles || len(s.Unreadable) != 0 {
 		t.Errorf("scope of every role %+v", s)
 	}
+	if s := StoreScope(Target{Scope: ScopeRole, Name: "r"}, p, false, &Result{BeyondDefault: true}); s.Scanner != StoreScannerAllRoles {
+		t.Errorf("a rescan of a role Lambda cannot assume is in scope %s, want %s", s.Scanner, StoreScannerAllRoles)
+	}
 }
 
 // TestStoreScopeTargets: a targeted scan resolves only inside its one role
