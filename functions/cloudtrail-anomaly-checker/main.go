@@ -10,6 +10,7 @@ import (
 
 	ctengine "github.com/selfaudit/selfaudit/shared/cloudtrail"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/baseline"
+	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
 )
 
@@ -17,7 +18,7 @@ func main() { lambdamain.Start(ctengine.FunctionSource, setup) }
 
 // setup builds the checker and its clients once per cold start.
 func setup(rt *lambdamain.Runtime) (lambdamain.Handler[json.RawMessage, Result], error) {
-	cfg, pub, err := lambdamain.WithBus(rt, ctengine.FunctionConfigFromEnv)
+	cfg, pub, err := findings.ConfigWithBus(rt.AWS, rt.Getenv, ctengine.FunctionConfigFromEnv)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	lambdasvc "github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/iamscan"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
@@ -17,7 +18,7 @@ func main() { lambdamain.Start("iam-wildcard-scanner", setup) }
 
 // setup builds the scanner and its clients once per cold start.
 func setup(rt *lambdamain.Runtime) (lambdamain.Handler[json.RawMessage, *Response], error) {
-	allRoles, pub, busErr := lambdamain.WithBus(rt, scanAllRoles)
+	allRoles, pub, busErr := findings.ConfigWithBus(rt.AWS, rt.Getenv, scanAllRoles)
 	store, storeErr := findingstore.FromEnv(rt.AWS, rt.Getenv)
 	if err := errors.Join(busErr, storeErr); err != nil {
 		return nil, err // every bad variable at once

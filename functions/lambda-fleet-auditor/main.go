@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/fleet"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
@@ -18,7 +19,7 @@ func main() { lambdamain.Start(fleet.DefaultSource, setup) }
 // setup reads the configuration and builds every client once per cold
 // start.
 func setup(rt *lambdamain.Runtime) (lambdamain.Handler[events.CloudWatchEvent, Output], error) {
-	cfg, pub, busErr := lambdamain.WithBus(rt, fleet.ConfigFromEnv)
+	cfg, pub, busErr := findings.ConfigWithBus(rt.AWS, rt.Getenv, fleet.ConfigFromEnv)
 	store, storeErr := findingstore.FromEnv(rt.AWS, rt.Getenv)
 	if err := errors.Join(busErr, storeErr); err != nil {
 		return nil, err // every bad variable at once

@@ -7,6 +7,7 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/hook"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
 )
@@ -17,7 +18,7 @@ func main() { lambdamain.Start(hook.Source, setup) }
 // gives a working handler (lambdamain.Degraded): the hook then reports
 // Failed with the reason instead of leaving CodeDeploy waiting for an hour.
 func setup(rt *lambdamain.Runtime) (lambdamain.Handler[json.RawMessage, hook.Result], error) {
-	hc, pub, cfgErr := lambdamain.WithBus(rt, hook.ConfigFromEnv)
+	hc, pub, cfgErr := findings.ConfigWithBus(rt.AWS, rt.Getenv, hook.ConfigFromEnv)
 	h := &hook.Hook{CodeDeploy: codedeploy.NewFromConfig(rt.AWS), Lambda: awslambda.NewFromConfig(rt.AWS),
 		ReadFile: readFile, Config: hc, ConfigErr: cfgErr, Publisher: pub}
 	if hc.SmokeParameter != "" {

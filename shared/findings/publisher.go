@@ -2,9 +2,11 @@ package findings
 
 import (
 	"context"
+	"errors"
 	"io"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/rs/zerolog"
 )
 
@@ -49,4 +51,20 @@ func Deliver(ctx context.Context, p Publisher, metrics io.Writer, source string,
 		zerolog.Ctx(ctx).Warn().Err(err).Int("findings", len(fs)).Msg("could not write finding metrics; the findings were published")
 	}
 	return nil
+}
+
+// ConfigWithBus reads a function's configuration with load and the findings
+// bus (EnvBusName) from the same environment, both before either error is
+// returned, so that a bad configuration names every bad variable at once.
+// The configuration is returned even with an error, for a function that
+// still runs degraded; the bus is nil when it is not set. It lives here,
+// not in the start-up package, so that a function that publishes nothing
+// does not link the EventBridge client.
+func ConfigWithBus[C any](awsCfg aws.Config, getenv func(string) string, load func(getenv func(string) string) (C, error)) (C, Bus, error) {
+	cfg, cfgErr := load(getenv)
+	bus, busErr := BusPublisherFromEnv(awsCfg, getenv)
+	if busErr != nil {
+		return cfg, nil, errors.Join(cfgErr, busErr)
+	}
+	return cfg, bus, cfgErr
 }

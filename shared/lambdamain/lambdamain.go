@@ -12,7 +12,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/selfaudit/selfaudit/shared/awsconfig"
-	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/gctune"
 	"github.com/selfaudit/selfaudit/shared/logging"
 	"github.com/selfaudit/selfaudit/shared/tracing"
@@ -122,18 +121,3 @@ type degradedError struct{ err error }
 
 func (e *degradedError) Error() string { return e.err.Error() }
 func (e *degradedError) Unwrap() error { return e.err }
-
-// WithBus reads a function's configuration with load and the findings bus
-// (findings.EnvBusName) from the same environment, both before either
-// error is returned, so that a bad configuration names every bad variable
-// at once. The configuration is returned even with an error, for a
-// function that still runs Degraded; the publisher is nil when the bus is
-// not set.
-func WithBus[C any](rt *Runtime, load func(getenv func(string) string) (C, error)) (C, findings.Bus, error) {
-	cfg, cfgErr := load(rt.Getenv)
-	bus, busErr := findings.BusPublisherFromEnv(rt.AWS, rt.Getenv)
-	if busErr != nil {
-		return cfg, nil, errors.Join(cfgErr, busErr)
-	}
-	return cfg, bus, cfgErr
-}

@@ -1,6 +1,6 @@
 // Command iam-wildcard-scanner is the AWS SDK floor of the function of the same name:
 // aws-lambda-go, the SDK's configuration and the same service clients
-// (eventbridge, iam, lambda), and nothing of selfaudit. BenchmarkInit compares the
+// (dynamodb, eventbridge, iam, lambda), and nothing of selfaudit. BenchmarkInit compares the
 // function with it to show what selfaudit's own code adds to a cold start;
 // TestSDKFloorsMatch keeps the client list in step with the function.
 package main
@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -20,6 +21,7 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
+	_ = dynamodb.NewFromConfig(cfg)
 	_ = eventbridge.NewFromConfig(cfg)
 	_ = iam.NewFromConfig(cfg)
 	_ = awslambda.NewFromConfig(cfg)

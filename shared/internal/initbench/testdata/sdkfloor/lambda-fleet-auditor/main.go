@@ -1,6 +1,6 @@
 // Command lambda-fleet-auditor is the AWS SDK floor of the function of the same name:
 // aws-lambda-go, the SDK's configuration and the same service clients
-// (cloudwatch, cloudwatchlogs, eventbridge, lambda), and nothing of selfaudit. BenchmarkInit compares the
+// (cloudwatch, cloudwatchlogs, dynamodb, eventbridge, lambda), and nothing of selfaudit. BenchmarkInit compares the
 // function with it to show what selfaudit's own code adds to a cold start;
 // TestSDKFloorsMatch keeps the client list in step with the function.
 package main
@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 )
@@ -23,6 +24,7 @@ func main() {
 	}
 	_ = cloudwatch.NewFromConfig(cfg)
 	_ = cloudwatchlogs.NewFromConfig(cfg)
+	_ = dynamodb.NewFromConfig(cfg)
 	_ = eventbridge.NewFromConfig(cfg)
 	_ = awslambda.NewFromConfig(cfg)
 	lambda.Start(func(context.Context) error { return nil })
