@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/selfaudit/selfaudit/shared/awsconfig"
+	"github.com/selfaudit/selfaudit/shared/awsconfig/chain"
 	"github.com/selfaudit/selfaudit/shared/logging"
 	"github.com/selfaudit/selfaudit/shared/replay"
 	"github.com/selfaudit/selfaudit/shared/tracing"
@@ -69,7 +69,7 @@ func runReplay(ctx context.Context, env *cliEnv, args []string) int {
 		return usageError(env, "replay", "%s", replayErrLine(err))
 	}
 
-	cfg, err := awsconfig.Load(ctx, tracing.FromEnvironment())
+	cfg, err := chain.Load(ctx, tracing.FromEnvironment())
 	if err != nil {
 		return usageError(env, "replay", "%s", replayErrLine(err))
 	}

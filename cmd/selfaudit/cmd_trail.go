@@ -9,7 +9,7 @@ import (
 	ct "github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/selfaudit/selfaudit/shared/awsconfig"
+	"github.com/selfaudit/selfaudit/shared/awsconfig/chain"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/baseline"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/rules"
@@ -29,14 +29,14 @@ type trailDeps struct {
 
 var defaultTrailDeps = trailDeps{
 	lookup: func(ctx context.Context) (cloudtrail.LookupEventsAPI, error) {
-		cfg, err := awsconfig.Load(ctx, tracing.FromEnvironment())
+		cfg, err := chain.Load(ctx, tracing.FromEnvironment())
 		if err != nil {
 			return nil, err
 		}
 		return ct.NewFromConfig(cfg), nil
 	},
 	store: func(ctx context.Context, table string) (*baseline.Store, error) {
-		cfg, err := awsconfig.Load(ctx, tracing.FromEnvironment())
+		cfg, err := chain.Load(ctx, tracing.FromEnvironment())
 		if err != nil {
 			return nil, err
 		}

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/selfaudit/selfaudit/shared/awsconfig"
+	"github.com/selfaudit/selfaudit/shared/awsconfig/chain"
 	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/tracing"
@@ -77,7 +77,7 @@ func openStore(ctx context.Context, cfg aws.Config, table string) (st *findingst
 
 // loadAWS loads the configuration the way every live command does.
 func loadAWS(ctx context.Context) (aws.Config, error) {
-	return awsconfig.Load(ctx, tracing.Noop{})
+	return chain.Load(ctx, tracing.Noop{})
 }
 
 // caller is the identity the credentials belong to: the account a live

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/selfaudit/selfaudit/internal/testenv"
-	"github.com/selfaudit/selfaudit/shared/awsconfig"
+	"github.com/selfaudit/selfaudit/shared/awsconfig/chain"
 	"github.com/selfaudit/selfaudit/shared/replay"
 )
 
@@ -30,7 +30,7 @@ func num(v string) types.MessageAttributeValue {
 func TestFunctionUnderRIE(t *testing.T) {
 	testenv.FakeAWSEnv(t)
 	t.Setenv("AWS_ENDPOINT_URL_SQS", testenv.FauxqsEndpoint(t))
-	cfg, err := awsconfig.Load(context.Background(), nil)
+	cfg, err := chain.Load(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 
 	"github.com/selfaudit/selfaudit/internal/awsfake"
 	"github.com/selfaudit/selfaudit/internal/testenv"
-	"github.com/selfaudit/selfaudit/shared/awsconfig"
+	"github.com/selfaudit/selfaudit/shared/awsconfig/chain"
 	"github.com/selfaudit/selfaudit/shared/findings"
 )
 
@@ -42,7 +42,7 @@ func newLiveEnv(t *testing.T, pages string) *liveEnv {
 	t.Helper()
 	a := newFakeAccount(t, pages)
 	a.lambda.PageSize = 2
-	cfg, err := awsconfig.Load(context.Background(), nil)
+	cfg, err := chain.Load(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,7 +373,7 @@ func newBenchEnv(b *testing.B, pages string) *liveEnv {
 	}
 	fl := awsfake.NewLambda(estate)
 	awsfake.Serve(b, fi, fl).Setenv(b)
-	cfg, err := awsconfig.Load(context.Background(), nil)
+	cfg, err := chain.Load(context.Background(), nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func Start[In, Out any](name string, setup Setup[In, Out]) {
 	log := logging.New(os.Stdout)
 	log.Debug().Int("gcPercent", gc.GCPercent).Int64("memoryLimitBytes", gc.MemoryLimitBytes).Msg("garbage collector set")
 	tracer := tracing.FromEnvironment()
-	cfg, err := awsconfig.Load(context.Background(), tracer)
+	cfg, err := awsconfig.Lambda(context.Background(), tracer, os.Getenv)
 	rt := &Runtime{Name: name, Log: log, AWS: cfg, Getenv: os.Getenv, Metrics: os.Stdout}
 	log.Info().Str("tracer", tracer.Name()).Msg(name + " cold start")
 	lambda.Start(Build(rt, err, setup))

@@ -18,7 +18,7 @@ import (
 
 	"github.com/selfaudit/selfaudit/internal/awsfake"
 	"github.com/selfaudit/selfaudit/internal/testenv"
-	"github.com/selfaudit/selfaudit/shared/awsconfig"
+	"github.com/selfaudit/selfaudit/shared/awsconfig/chain"
 	"github.com/selfaudit/selfaudit/shared/replay"
 )
 
@@ -30,7 +30,7 @@ func lambdaFront(t *testing.T) (*lambda.Client, *awsfake.Lambda) {
 	front := awsfake.NewLambda(nil)
 	front.Invoke = testenv.Invoker(map[string]*testenv.RIE{"hello": testenv.StartRIE(t, bin, "AWS_LAMBDA_FUNCTION_TIMEOUT=10")})
 	awsfake.Serve(t, front).Setenv(t)
-	cfg, err := awsconfig.Load(context.Background(), nil)
+	cfg, err := chain.Load(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

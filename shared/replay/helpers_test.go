@@ -11,11 +11,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/selfaudit/selfaudit/internal/testenv"
-	"github.com/selfaudit/selfaudit/shared/awsconfig"
+	"github.com/selfaudit/selfaudit/shared/awsconfig/chain"
 )
 
 // fauxqs points the SDK at fauxqs for this test and returns a client built
-// the way production builds it (awsconfig.Load, adaptive retries). A non-nil
+// the way production builds it (chain.Load, adaptive retries). A non-nil
 // transport sits between the client and fauxqs.
 func fauxqs(t testing.TB, transport http.RoundTripper) *sqs.Client {
 	t.Helper()
@@ -25,7 +25,7 @@ func fauxqs(t testing.TB, transport http.RoundTripper) *sqs.Client {
 	if transport != nil {
 		opts = append(opts, config.WithHTTPClient(&http.Client{Transport: transport, Timeout: 10 * time.Second}))
 	}
-	cfg, err := awsconfig.Load(context.Background(), nil, opts...)
+	cfg, err := chain.Load(context.Background(), nil, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,6 @@
 // Command pre-traffic-hook is the AWS SDK floor of the function of the same name:
-// aws-lambda-go, the SDK's configuration and the same service clients
+// aws-lambda-go and the same service clients, built from a
+// configuration of the Lambda environment as awsconfig.Lambda builds it
 // (codedeploy, eventbridge, lambda, ssm), and nothing of selfaudit. BenchmarkInit compares the
 // function with it to show what selfaudit's own code adds to a cold start;
 // TestSDKFloorsMatch keeps the client list in step with the function.
@@ -7,9 +8,11 @@ package main
 
 import (
 	"context"
+	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -17,10 +20,8 @@ import (
 )
 
 func main() {
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		panic(err)
-	}
+	cfg := aws.Config{Region: os.Getenv("AWS_REGION"), Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(
+		os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN")))}
 	_ = codedeploy.NewFromConfig(cfg)
 	_ = eventbridge.NewFromConfig(cfg)
 	_ = awslambda.NewFromConfig(cfg)
