@@ -52,7 +52,7 @@ func (st *Store) observe(ctx context.Context, scope Scope, f findings.Finding, n
 				return Record{}, Change{}, nil, err
 			}
 			c := changeOf(cur, live, rec)
-			if p, ok := plan.box[pendingKey(rec.Version)]; ok && c.Kind != ChangeNone && st.Outbox {
+			if p, ok := rec.pending[pendingKey(rec.Version)]; ok && c.Kind != ChangeNone && st.Outbox {
 				c.pendingKey, c.claimedUntil = pendingKey(rec.Version), p.ClaimedUntil
 			}
 			return rec, c, plan.changes(rec), nil

@@ -198,7 +198,9 @@ func (st *Store) planOutbox(cur Record, live bool, c Change, version int64, now 
 	if !st.Outbox {
 		return plan
 	}
-	until := now.Add(st.claimTimeout())
+	// At the precision the table keeps, so that a release can name the
+	// claim it gives up.
+	until := now.Add(st.claimTimeout()).Truncate(time.Millisecond)
 	for _, k := range pendingKeys(plan.box) {
 		p := plan.box[k]
 		if p.claimable(now) {
@@ -313,7 +315,7 @@ func (st *Store) Acknowledge(ctx context.Context, cs []Change) error {
 // claim to run out. A change another run has claimed since is left alone.
 func (st *Store) Release(ctx context.Context, cs []Change) error {
 	return st.editOutboxes(ctx, cs, "release", func(p pendingChange, c Change) (pendingChange, bool) {
-		if p.ClaimedUntil.Equal(c.claimedUntil) {
+		if !p.ClaimedUntil.IsZero() && formatTime(p.ClaimedUntil) == formatTime(c.claimedUntil) {
 			p.ClaimedUntil = time.Time{}
 		}
 		return p, true

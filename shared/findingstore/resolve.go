@@ -183,7 +183,7 @@ func (st *Store) resolveOne(ctx context.Context, scope Scope, id string, now tim
 			return Change{}, nil, fmt.Errorf("resolve finding %s in table %s: %w", id, st.Table, err)
 		case ok:
 			c := Change{Kind: Announce(rec.PreviousStatus, rec.Status, false), PreviousStatus: rec.PreviousStatus, Record: rec}
-			if p, ok := plan.box[pendingKey(rec.Version)]; ok && c.Kind != ChangeNone && st.Outbox {
+			if p, ok := rec.pending[pendingKey(rec.Version)]; ok && c.Kind != ChangeNone && st.Outbox {
 				c.pendingKey, c.claimedUntil = pendingKey(rec.Version), p.ClaimedUntil
 			}
 			return c, plan.changes(rec), nil
