@@ -152,6 +152,13 @@ func (d Delivery) Deliver(ctx context.Context, scope Scope, fs []findings.Findin
 		state.Open = res.Open()
 	}
 	out := Outcome{State: state, Unread: res.Unread}
+	if len(res.Pending) > 0 {
+		again := make([]string, len(res.Pending))
+		for i, c := range res.Pending {
+			again[i] = string(c.Kind) + " " + c.Record.ID
+		}
+		log.Info().Strs("changes", again).Msg("announcing changes an earlier run recorded but did not announce")
+	}
 	if len(events) > 0 {
 		if err := d.Bus.Announce(ctx, events); err != nil {
 			// The changes stay pending in the store: release them so
