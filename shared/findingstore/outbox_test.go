@@ -1,12 +1,18 @@
 package findingstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/rs/zerolog"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
 )
@@ -253,5 +259,60 @@ func TestConcurrentWritersWithOutbox(t *testing.T) {
 		if news[f.ID+" NEW"] != 1 {
 			t.Errorf("%s announced NEW %d times, want once", f.Resource, news[f.ID+" NEW"])
 		}
+	}
+}
+
+// writesOff fails every UpdateItem while off is set.
+type writesOff struct {
+	DynamoAPI
+	off *atomic.Bool
+}
+
+func (w writesOff) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if w.off.Load() {
+		return nil, errors.New("injected write failure")
+	}
+	return w.DynamoAPI.UpdateItem(ctx, in, optFns...)
+}
+
+// breakingBus accepts the events, then makes the table refuse writes.
+type breakingBus struct {
+	bus
+	off *atomic.Bool
+}
+
+func (b *breakingBus) Announce(ctx context.Context, ts []findings.Tracked) error {
+	err := b.bus.Announce(ctx, ts)
+	b.off.Store(true)
+	return err
+}
+
+// TestUnacknowledgedAnnouncementRepeats: when the bus accepted a change but
+// the acknowledgement could not be written, the run succeeds, warns, and a
+// run after the claim ran out announces the change a second time: at least
+// once, never zero times.
+func TestUnacknowledgedAnnouncementRepeats(t *testing.T) {
+	st := newStore(t)
+	var off atomic.Bool
+	st.Client = writesOff{DynamoAPI: st.Client, off: &off}
+	var logs bytes.Buffer
+	ctx := zerolog.New(&logs).WithContext(context.Background())
+	f := finding("IAM001", roleARN("x"), findings.High)
+	b := &breakingBus{off: &off}
+	out, err := Delivery{Store: st, Bus: b}.Deliver(ctx, accountScope, []findings.Finding{f}, day(1))
+	if err != nil || out.Announced != 1 || !strings.Contains(logs.String(), "may be announced again") {
+		t.Fatalf("day 1: %+v, %v, logs %s", out, err, logs.String())
+	}
+	off.Store(false)
+	var again bus
+	d := Delivery{Store: st, Bus: &again}
+	if _, err := d.Deliver(ctx, accountScope, []findings.Finding{f}, day(1).Add(time.Minute)); err != nil || len(again.got) != 0 {
+		t.Fatalf("within the claim: %v, %+v", err, again.got)
+	}
+	if _, err := d.Deliver(ctx, accountScope, []findings.Finding{f}, day(2)); err != nil || !sameList(announced(again.take()), []string{"NEW<- " + f.Resource}) {
+		t.Fatalf("day 2: %v", err)
+	}
+	if _, err := d.Deliver(ctx, accountScope, []findings.Finding{f}, day(3)); err != nil || len(again.got) != 0 {
+		t.Fatalf("day 3: %v, %+v", err, again.got)
 	}
 }
