@@ -273,7 +273,7 @@ func TestFindingStoreEndToEnd(t *testing.T) {
 	if open := resp.State.Open; open["HIGH"]+open["CRITICAL"]+open["MEDIUM"]+open["LOW"]+open["INFO"] != resp.Findings {
 		t.Errorf("day 1: open gauge %v for %d findings", open, resp.Findings)
 	}
-	if logs := rie.Logs(); !strings.Contains(logs, `"NewFindings":`+fmt.Sprint(resp.Findings)) || !strings.Contains(logs, `"OpenFindings":`) {
+	if !eventuallyLogged(rie, `"NewFindings":`+fmt.Sprint(resp.Findings)) || !eventuallyLogged(rie, `"OpenFindings":`) {
 		t.Errorf("day 1: no status metrics in the function's output")
 	}
 
@@ -319,7 +319,7 @@ func TestFindingStoreEndToEnd(t *testing.T) {
 	// fails, resolves MyOtherRole's IAM004 and nothing of MyRole's.
 	_, events = run("day 5", unread, scheduled, true)
 	only("day 5", events, findings.StatusResolved, "IAM004", myOtherRole)
-	if !strings.Contains(rie.Logs(), `"unread":2`) {
+	if !eventuallyLogged(rie, `"unread":2`) {
 		t.Errorf("day 5: the log does not count MyRole's two findings unread")
 	}
 
