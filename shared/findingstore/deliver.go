@@ -78,6 +78,9 @@ type Delivery struct {
 type Outcome struct {
 	// Announced is the number of finding events published.
 	Announced int
+	// Reannounced is how many of them announce changes an earlier run
+	// decided but whose announcement was never acknowledged.
+	Reannounced int
 	// State counts the changes announced and, after a run over a whole
 	// scope, the findings standing by severity; nil without a store.
 	State *findings.StatusMetrics
@@ -92,8 +95,15 @@ type Outcome struct {
 // are reconciled over scope (Store.Reconcile) and only the changes are
 // announced: NEW, REOPENED, RESOLVED and severity changes, one event each,
 // so a run in which nothing changed publishes nothing. A reconcile that
-// fails part way still announces the changes it made, which no later run
-// would see as changes, and then fails.
+// fails part way still announces the changes it made, and then fails.
+//
+// The store keeps every change it decides as pending on the finding (the
+// outbox, Store.Outbox) until the bus has accepted its announcement, when
+// Deliver acknowledges it. A run whose announcement fails releases its
+// claim on those changes and fails; the next run in the scope (a retry,
+// or the next day's run) announces them again, before its own changes.
+// So a change is announced at least once, and twice only when the bus
+// accepted it but the acknowledgement could not be written.
 //
 // Either way the finding metrics (findings.WriteEMF) count every finding
 // seen, and a run with a store adds its StatusMetrics. A failed publish is
@@ -108,18 +118,24 @@ func (d Delivery) Deliver(ctx context.Context, scope Scope, fs []findings.Findin
 		d.writeMetrics(ctx, fs, nil, now)
 		return Outcome{Announced: len(fs)}, nil
 	}
-	res, recErr := d.Store.Reconcile(ctx, scope, fs, now)
+	st := *d.Store
+	st.Outbox = true
+	res, recErr := st.Reconcile(ctx, scope, fs, now)
 	byID := make(map[string]findings.Finding, len(fs))
 	for _, f := range fs {
 		byID[f.ID] = f
 	}
 	state := &findings.StatusMetrics{}
-	events := make([]findings.Tracked, 0, len(res.Changes))
-	for _, c := range res.Changes {
+	changes := append(res.Pending[:len(res.Pending):len(res.Pending)], res.Changes...)
+	events := make([]findings.Tracked, 0, len(changes))
+	for _, c := range changes {
 		f, seen := byID[c.Record.ID]
 		if !seen {
 			f = c.Record.Finding()
 		}
+		// A change decided by an earlier run is announced at the
+		// severity it was decided with.
+		f.Severity = c.Record.Severity
 		events = append(events, c.Tracked(f))
 		switch c.Kind {
 		case ChangeNew:
@@ -136,19 +152,38 @@ func (d Delivery) Deliver(ctx context.Context, scope Scope, fs []findings.Findin
 		state.Open = res.Open()
 	}
 	out := Outcome{State: state, Unread: res.Unread}
+	if len(res.Pending) > 0 {
+		again := make([]string, len(res.Pending))
+		for i, c := range res.Pending {
+			again[i] = string(c.Kind) + " " + c.Record.ID
+		}
+		log.Info().Strs("changes", again).Msg("announcing changes an earlier run recorded but did not announce")
+	}
 	if len(events) > 0 {
 		if err := d.Bus.Announce(ctx, events); err != nil {
-			// The store already holds these changes, so no later run
-			// announces them: say which they were.
+			// The changes stay pending in the store: release them so
+			// that the next run announces them at once.
 			ids := make([]string, len(events))
 			for i, e := range events {
 				ids[i] = string(e.Status) + " " + e.ID
 			}
-			log.Error().Err(err).Strs("changes", ids).Msg("changes recorded in the findings table but not announced")
+			relErr := st.Release(ctx, changes)
+			ev := log.Error().Err(err).Strs("changes", ids)
+			if relErr != nil {
+				ev = ev.AnErr("release", relErr)
+			}
+			ev.Msg("changes recorded in the findings table but not announced; the next run in the scope announces them")
 			return out, errors.Join(recErr, err)
+		}
+		if err := st.Acknowledge(ctx, changes); err != nil {
+			// The bus has them: failing the run would not unsend
+			// them. A run after the claims run out announces the
+			// unacknowledged ones a second time.
+			log.Warn().Err(err).Int("changes", len(changes)).Msg("announced changes not acknowledged in the findings table; they may be announced again")
 		}
 	}
 	out.Announced = len(events)
+	out.Reannounced = len(res.Pending)
 	d.writeMetrics(ctx, fs, state, now)
 	if recErr != nil {
 		return out, fmt.Errorf("reconcile findings of %s: %w", scope.Key(), recErr)

@@ -83,6 +83,12 @@ type Record struct {
 	ExpiresAt time.Time
 	// Version increases with every write; a write is conditional on it.
 	Version int64
+
+	// openScope is the scope key under which the item is in the index,
+	// empty when it is not.
+	openScope string
+	// pending is the item's outbox (AttrPending).
+	pending map[string]pendingChange
 }
 
 // Finding rebuilds the finding a record remembers, observed when it was
@@ -132,8 +138,9 @@ func decodeRecord(item map[string]types.AttributeValue) (Record, error) {
 		Scope: d.str(AttrScope, true), Target: d.str(AttrTarget, true),
 		StatusChangedAt: d.time(AttrStatusChangedAt, true), FirstSeen: d.time(AttrFirstSeen, true),
 		LastSeen: d.time(AttrLastSeen, true), Occurrences: d.num(AttrOccurrences, true),
-		Version: d.num(AttrVersion, true),
+		Version: d.num(AttrVersion, true), openScope: d.str(AttrOpenScope, false),
 	}
+	r.pending = decodeOutbox(&d)
 	if sev := d.str(AttrSeverity, true); sev != "" {
 		s, err := findings.ParseSeverity(sev)
 		d.fail(AttrSeverity, err)

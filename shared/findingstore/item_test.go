@@ -100,3 +100,49 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeOutbox: a pending change survives the round trip through the
+// item, and a damaged one is reported, naming the outbox.
+func TestDecodeOutbox(t *testing.T) {
+	p := pendingChange{
+		Kind: ChangeSeverity, Status: findings.StatusOpen, PreviousStatus: findings.StatusNew,
+		Severity: findings.Critical, PreviousSeverity: findings.High,
+		ChangedAt: day1, ClaimedUntil: day1.Add(DefaultClaimTimeout),
+	}
+	item := goodItem()
+	item[AttrPending] = outboxAttr(map[string]pendingChange{"v2": p, "v10": {Kind: ChangeNew, Status: findings.StatusNew, Severity: findings.High, ChangedAt: day1}})
+	r, err := decodeRecord(item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.pending["v2"]; got != p {
+		t.Errorf("round trip: %+v, want %+v", got, p)
+	}
+	if got := r.pending["v10"]; !got.claimable(day1) || got.PreviousStatus != "" || got.PreviousSeverity != 0 {
+		t.Errorf("released NEW: %+v", got)
+	}
+	if ks := pendingKeys(r.pending); len(ks) != 2 || ks[0] != "v2" || ks[1] != "v10" {
+		t.Errorf("keys in order of decision: %v", ks)
+	}
+	entry := func(edit func(map[string]types.AttributeValue)) types.AttributeValue {
+		m := p.attr().(*types.AttributeValueMemberM).Value
+		edit(m)
+		return &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"v2": &types.AttributeValueMemberM{Value: m}}}
+	}
+	damage := map[string]types.AttributeValue{
+		"not a map":        str("x"),
+		"entry not a map":  &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"v2": str("x")}},
+		"bad key":          &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"x2": p.attr()}},
+		"unknown kind":     entry(func(m map[string]types.AttributeValue) { m[pendKind] = str("CLOSED") }),
+		"no status":        entry(func(m map[string]types.AttributeValue) { delete(m, pendStatus) }),
+		"unknown severity": entry(func(m map[string]types.AttributeValue) { m[pendSeverity] = str("SEVERE") }),
+		"bad claim":        entry(func(m map[string]types.AttributeValue) { m[pendClaimedUntil] = str("soon") }),
+	}
+	for name, v := range damage {
+		item := goodItem()
+		item[AttrPending] = v
+		if _, err := decodeRecord(item); err == nil || !strings.Contains(err.Error(), AttrPending) {
+			t.Errorf("%s: error %v does not name %s", name, err, AttrPending)
+		}
+	}
+}

@@ -15,7 +15,8 @@ import (
 )
 
 // observe records that a run over scope saw f at now and returns the
-// finding's new state and the change to announce.
+// finding's new state, the change to announce and, with an outbox, the
+// earlier changes of the finding it took over for announcement.
 //
 // It reads the item, decides the next state with Observe and Announce, and
 // writes it on condition that the item is still the one read (absent, or at
@@ -23,32 +24,56 @@ import (
 // item is read again and the decision is made again from what that run left:
 // the second of two runs to see a new finding sees it NEW and makes it OPEN,
 // announcing nothing.
-func (st *Store) observe(ctx context.Context, scope Scope, f findings.Finding, now time.Time) (Record, Change, error) {
+//
+// With an outbox the same write records the change as pending, so that
+// deciding a change and queueing its announcement cannot be parted.
+func (st *Store) observe(ctx context.Context, scope Scope, f findings.Finding, now time.Time) (Record, Change, []Change, error) {
 	suppressed := st.Suppressed != nil && st.Suppressed(f)
 	for attempt := 1; ; attempt++ {
 		cur, found, err := st.get(ctx, f.ID)
 		if err != nil {
-			return Record{}, Change{}, err
+			return Record{}, Change{}, nil, err
 		}
+		live := found && !cur.expired(now)
+		version := int64(1)
+		if found {
+			version = cur.Version + 1
+		}
+		decided := changeOf(cur, live, Record{Status: Observe(prevStatus(cur, live), suppressed), Severity: f.Severity})
+		plan := st.planOutbox(cur, live, decided, version, now)
 		in := seenUpdate(st.Table, scope, f, cur, found, suppressed, now)
-		out, err := st.Client.UpdateItem(ctx, in)
+		plan.apply(&in.update)
+		out, err := st.Client.UpdateItem(ctx, in.input())
 		var ccf *types.ConditionalCheckFailedException
 		switch {
 		case err == nil:
 			rec, err := decodeRecord(out.Attributes)
 			if err != nil {
-				return Record{}, Change{}, err
+				return Record{}, Change{}, nil, err
 			}
-			return rec, changeOf(cur, found && !cur.expired(now), rec), nil
+			c := changeOf(cur, live, rec)
+			if p, ok := rec.pending[pendingKey(rec.Version)]; ok && c.Kind != ChangeNone && st.Outbox {
+				c.pendingKey, c.claimedUntil = pendingKey(rec.Version), p.ClaimedUntil
+			}
+			return rec, c, plan.changes(rec), nil
 		case !errors.As(err, &ccf):
-			return Record{}, Change{}, fmt.Errorf("record finding %s in table %s: %w", f.ID, st.Table, err)
+			return Record{}, Change{}, nil, fmt.Errorf("record finding %s in table %s: %w", f.ID, st.Table, err)
 		case attempt >= st.maxAttempts():
-			return Record{}, Change{}, fmt.Errorf("record finding %s in table %s: still changed by other runs after %d attempts", f.ID, st.Table, attempt)
+			return Record{}, Change{}, nil, fmt.Errorf("record finding %s in table %s: still changed by other runs after %d attempts", f.ID, st.Table, attempt)
 		}
 		if err := backoff(ctx, attempt); err != nil {
-			return Record{}, Change{}, fmt.Errorf("record finding %s in table %s: %w", f.ID, st.Table, err)
+			return Record{}, Change{}, nil, fmt.Errorf("record finding %s in table %s: %w", f.ID, st.Table, err)
 		}
 	}
+}
+
+// prevStatus is the stored status a sighting is decided from: none for a
+// finding never stored or past its expiry.
+func prevStatus(cur Record, live bool) findings.Status {
+	if live {
+		return cur.Status
+	}
+	return ""
 }
 
 // get reads a finding's item with a strongly consistent read, since the
@@ -72,9 +97,28 @@ func (st *Store) get(ctx context.Context, id string) (Record, bool, error) {
 	return r, true, nil
 }
 
+// pendingUpdate is an UpdateItem being built: the expression, with its
+// condition and key, so that the outbox can be added before it is sent.
+type pendingUpdate struct {
+	update
+	table, id, cond string
+}
+
+func (p *pendingUpdate) input() *dynamodb.UpdateItemInput {
+	return &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(p.table),
+		Key:                       map[string]types.AttributeValue{AttrID: str(p.id)},
+		UpdateExpression:          aws.String(p.expression()),
+		ConditionExpression:       aws.String(p.cond),
+		ExpressionAttributeNames:  p.names,
+		ExpressionAttributeValues: p.values,
+		ReturnValues:              types.ReturnValueAllNew,
+	}
+}
+
 // seenUpdate is the conditional write recording a sighting of f, decided
 // from cur (found false: no item).
-func seenUpdate(table string, scope Scope, f findings.Finding, cur Record, found, suppressed bool, now time.Time) *dynamodb.UpdateItemInput {
+func seenUpdate(table string, scope Scope, f findings.Finding, cur Record, found, suppressed bool, now time.Time) *pendingUpdate {
 	live := found && !cur.expired(now)
 	var prev findings.Status
 	if live {
@@ -126,15 +170,7 @@ func seenUpdate(table string, scope Scope, f findings.Finding, cur Record, found
 		u.set(AttrVersion, num(1))
 		cond = "attribute_not_exists(" + u.name(AttrID) + ")"
 	}
-	return &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(table),
-		Key:                       map[string]types.AttributeValue{AttrID: str(f.ID)},
-		UpdateExpression:          aws.String(u.expression()),
-		ConditionExpression:       aws.String(cond),
-		ExpressionAttributeNames:  u.names,
-		ExpressionAttributeValues: u.values,
-		ReturnValues:              types.ReturnValueAllNew,
-	}
+	return &pendingUpdate{update: *u, table: table, id: f.ID, cond: cond}
 }
 
 // changeOf is the change a sighting made, from the state it was decided on

@@ -27,9 +27,15 @@ func (st *Store) resolve(ctx context.Context, scope Scope, seen map[string]bool,
 	if err != nil {
 		return err
 	}
-	var todo []candidate
+	var todo, flush []candidate
 	for _, c := range cands {
 		if seen[c.id] {
+			continue
+		}
+		if c.status == findings.StatusResolved {
+			// Resolved, but kept in the index until its resolution
+			// is acknowledged as announced.
+			flush = append(flush, c)
 			continue
 		}
 		if g, ok := scope.gap(c.target); ok {
@@ -38,12 +44,28 @@ func (st *Store) resolve(ctx context.Context, scope Scope, seen map[string]bool,
 		}
 		todo = append(todo, c)
 	}
+	var flushErr error
+	if st.Outbox {
+		again := make([][]Change, len(flush))
+		flushErr = st.each(ctx, len(flush), func(i int) error {
+			var err error
+			again[i], err = st.claimResolved(ctx, flush[i].id, now)
+			return err
+		})
+		for _, cs := range again {
+			res.Pending = append(res.Pending, cs...)
+		}
+	}
 	done := make([]Change, len(todo))
+	again := make([][]Change, len(todo))
 	err = st.each(ctx, len(todo), func(i int) error {
 		var err error
-		done[i], err = st.resolveOne(ctx, scope, todo[i].id, now)
+		done[i], again[i], err = st.resolveOne(ctx, scope, todo[i].id, now)
 		return err
 	})
+	for _, cs := range again {
+		res.Pending = append(res.Pending, cs...)
+	}
 	for _, c := range done {
 		if c.Record.ID == "" {
 			continue // another run got there first
@@ -53,7 +75,7 @@ func (st *Store) resolve(ctx context.Context, scope Scope, seen map[string]bool,
 			res.Changes = append(res.Changes, c)
 		}
 	}
-	return err
+	return errors.Join(flushErr, err)
 }
 
 // standing lists the standing findings of scope from the index, page by
@@ -124,45 +146,52 @@ func (st *Store) scopeQuery(key, target string) *dynamodb.QueryInput {
 
 // resolveOne resolves one finding, on condition that it still stands in
 // this scope and was not seen since the run began: the index is eventually
-// consistent and other runs may have seen it meanwhile. When the condition
-// fails another run decided, and the zero Change says there is nothing to
-// announce.
-func (st *Store) resolveOne(ctx context.Context, scope Scope, id string, now time.Time) (Change, error) {
-	u := newUpdate()
-	u.set(AttrStatus, str(string(findings.StatusResolved)))
-	u.sets = append(u.sets, u.name(AttrPreviousStatus)+" = "+u.name(AttrStatus)) // the status before this update
-	u.set(AttrStatusChangedAt, str(formatTime(now)))
-	u.set(AttrExpires, num(now.Add(ResolvedRetention).Unix()))
-	u.sets = append(u.sets, u.name(AttrVersion)+" = "+u.name(AttrVersion)+" + "+u.value(num(1)))
-	u.remove(AttrOpenScope)
-	var standing []string
-	for _, s := range findings.Statuses {
-		if s.Standing() {
-			standing = append(standing, string(s))
+// consistent and other runs may have seen it meanwhile. The decision is
+// made on a consistent read and written on condition that the item is still
+// at the version read; when another run wrote in between it is made again.
+// A zero Change says there is nothing to announce: another run decided.
+//
+// With an outbox the resolution is recorded as pending, and the finding
+// keeps its place in the scope's index until the announcement is
+// acknowledged, so that a later run finds it if the announcement is lost.
+// The earlier pending changes of the finding that may be announced again
+// are returned too.
+func (st *Store) resolveOne(ctx context.Context, scope Scope, id string, now time.Time) (Change, []Change, error) {
+	for attempt := 1; ; attempt++ {
+		cur, found, err := st.get(ctx, id)
+		if err != nil {
+			return Change{}, nil, err
+		}
+		if !found || cur.openScope != scope.Key() || !cur.Status.Standing() || !cur.LastSeen.Before(now) {
+			return Change{}, nil, nil
+		}
+		decided := Change{Kind: Announce(cur.Status, findings.StatusResolved, false), PreviousStatus: cur.Status,
+			Record: Record{Status: findings.StatusResolved, Severity: cur.Severity}}
+		plan := st.planOutbox(cur, true, decided, cur.Version+1, now)
+		u := newUpdate()
+		u.set(AttrStatus, str(string(findings.StatusResolved)))
+		u.set(AttrPreviousStatus, str(string(cur.Status)))
+		u.set(AttrStatusChangedAt, str(formatTime(now)))
+		u.set(AttrExpires, num(now.Add(ResolvedRetention).Unix()))
+		plan.apply(u)
+		if len(plan.box) == 0 {
+			u.remove(AttrOpenScope) // nothing to announce: leave the index
+		}
+		rec, ok, err := st.writeVersioned(ctx, id, cur.Version, u)
+		switch {
+		case err != nil:
+			return Change{}, nil, fmt.Errorf("resolve finding %s in table %s: %w", id, st.Table, err)
+		case ok:
+			c := Change{Kind: Announce(rec.PreviousStatus, rec.Status, false), PreviousStatus: rec.PreviousStatus, Record: rec}
+			if p, ok := rec.pending[pendingKey(rec.Version)]; ok && c.Kind != ChangeNone && st.Outbox {
+				c.pendingKey, c.claimedUntil = pendingKey(rec.Version), p.ClaimedUntil
+			}
+			return c, plan.changes(rec), nil
+		case attempt >= st.maxAttempts():
+			return Change{}, nil, fmt.Errorf("resolve finding %s in table %s: still changed by other runs after %d attempts", id, st.Table, attempt)
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return Change{}, nil, fmt.Errorf("resolve finding %s in table %s: %w", id, st.Table, err)
 		}
 	}
-	cond := u.name(AttrOpenScope) + " = " + u.value(str(scope.Key())) +
-		" AND " + u.in(AttrStatus, standing) +
-		" AND " + u.name(AttrLastSeen) + " < " + u.value(str(formatTime(now)))
-	out, err := st.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(st.Table),
-		Key:                       map[string]types.AttributeValue{AttrID: str(id)},
-		UpdateExpression:          aws.String(u.expression()),
-		ConditionExpression:       aws.String(cond),
-		ExpressionAttributeNames:  u.names,
-		ExpressionAttributeValues: u.values,
-		ReturnValues:              types.ReturnValueAllNew,
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return Change{}, nil
-	}
-	if err != nil {
-		return Change{}, fmt.Errorf("resolve finding %s in table %s: %w", id, st.Table, err)
-	}
-	rec, err := decodeRecord(out.Attributes)
-	if err != nil {
-		return Change{}, err
-	}
-	return Change{Kind: Announce(rec.PreviousStatus, rec.Status, false), PreviousStatus: rec.PreviousStatus, Record: rec}, nil
 }

@@ -44,6 +44,16 @@ type Store struct {
 	// MaxAttempts bounds how often the write for one finding is tried
 	// when other runs keep winning; 0 means 20.
 	MaxAttempts int
+	// Outbox makes the write that decides a change also record it as
+	// pending on the item, until Acknowledge clears it once the bus has
+	// accepted it, and makes a reconcile take over the pending changes it
+	// finds whose announcing run gave up (Result.Pending). Delivery sets
+	// it; a caller that announces nothing (the command line prints its
+	// changes) leaves it off.
+	Outbox bool
+	// ClaimTimeout is how long a run has to announce a change it decided
+	// or took over before another run may; 0 means DefaultClaimTimeout.
+	ClaimTimeout time.Duration
 }
 
 // Change is one change of a finding the caller announces: one event on the
@@ -58,6 +68,11 @@ type Change struct {
 	// Record is the finding's state after the change: status, firstSeen,
 	// lastSeen and occurrences for the event's detail.
 	Record Record
+
+	// pendingKey names the change in the item's outbox; empty without
+	// one. claimedUntil is the claim this run holds on it.
+	pendingKey   string
+	claimedUntil time.Time
 }
 
 // Unread is a standing finding left as it was because its part of the
@@ -74,6 +89,11 @@ type Result struct {
 	// Changes lists what to announce: the changes of the findings seen,
 	// in the order given, then the resolutions.
 	Changes []Change
+	// Pending lists changes earlier runs decided but never had
+	// acknowledged as announced (see Store.Outbox), now claimed by this
+	// run to announce again, each with the status and severity it was
+	// decided with. They precede Changes: for one finding they are older.
+	Pending []Change
 	// Seen is the state of every finding seen, in the order given
 	// (duplicate IDs once), so output can carry status and first and last
 	// sighting.
@@ -123,13 +143,15 @@ func (st *Store) record(ctx context.Context, scope Scope, fs []findings.Finding,
 	}
 	seen := make([]Record, len(fs))
 	changes := make([]Change, len(fs))
+	pending := make([][]Change, len(fs))
 	err := st.each(ctx, len(fs), func(i int) error {
 		var err error
-		seen[i], changes[i], err = st.observe(ctx, scope, fs[i], now)
+		seen[i], changes[i], pending[i], err = st.observe(ctx, scope, fs[i], now)
 		return err
 	})
 	var res Result
 	for i := range fs {
+		res.Pending = append(res.Pending, pending[i]...)
 		if seen[i].ID != "" {
 			res.Seen = append(res.Seen, seen[i])
 		}

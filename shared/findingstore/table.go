@@ -16,8 +16,9 @@ import (
 // the standing findings of its scope: partition key AttrOpenScope, sort key
 // AttrTarget, projecting only severity and status, enough to count what
 // stands without reading every item. AttrOpenScope is present only while a
-// finding stands, so the index is sparse: resolved findings, kept 90 days
-// for reopening, cost a run nothing to skip.
+// finding stands or its resolution is yet to be announced (see AttrPending),
+// so the index is sparse: resolved findings, kept 90 days for reopening,
+// cost a run nothing to skip.
 const IndexOpenByScope = "openByScope"
 
 // TableAPI is the part of the DynamoDB client CreateTable uses.

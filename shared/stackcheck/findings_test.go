@@ -1,6 +1,7 @@
 package stackcheck
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -46,7 +47,8 @@ func sortedStrings(v any) []string {
 }
 
 // findingRulePatterns is the contract of the findings bus's alert rules:
-// a person hears of a severe finding when it is new or back, and of any
+// a person hears of a severe finding when it is new or back (and, by
+// severeAlternatives, when an open finding escalates into it), and of any
 // finding when it is resolved.
 var findingRulePatterns = []struct {
 	rule string
@@ -55,11 +57,20 @@ var findingRulePatterns = []struct {
 }{
 	{"SevereFindingsRule", []string{"source"}, []string{"selfaudit"}},
 	{"SevereFindingsRule", []string{"detail-type"}, []string{"Selfaudit Finding"}},
-	{"SevereFindingsRule", []string{"detail", "status"}, []string{"NEW", "REOPENED"}},
 	{"SevereFindingsRule", []string{"detail", "severity"}, []string{"CRITICAL", "HIGH"}},
 	{"ResolvedFindingsRule", []string{"source"}, []string{"selfaudit"}},
 	{"ResolvedFindingsRule", []string{"detail-type"}, []string{"Selfaudit Finding"}},
 	{"ResolvedFindingsRule", []string{"detail", "status"}, []string{"RESOLVED"}},
+}
+
+// severeAlternatives is the $or of SevereFindingsRule's detail: a severe
+// finding is mailed when it is new or reopened, or when it was of another
+// severity than CRITICAL before an escalation (an OPEN event carries
+// previousSeverity only on a severity change), so a step down from
+// CRITICAL to HIGH stays quiet.
+var severeAlternatives = []any{
+	map[string]any{"status": []any{"NEW", "REOPENED"}},
+	map[string]any{"previousSeverity": []any{map[string]any{"anything-but": []any{"CRITICAL"}}}},
 }
 
 // findingRuleProblems holds a template to findingRulePatterns and the
@@ -84,8 +95,11 @@ func findingRuleProblems(tpl *Template) []string {
 	if severe == nil || resolved == nil {
 		return problems
 	}
+	if got := get(severe, "Properties", "EventPattern", "detail", "$or"); !reflect.DeepEqual(got, severeAlternatives) {
+		problems = append(problems, fmt.Sprintf("SevereFindingsRule: EventPattern.detail.$or = %v, want %v", got, severeAlternatives))
+	}
 	if len(asMap(get(severe, "Properties", "EventPattern", "detail"))) != 2 {
-		problems = append(problems, "SevereFindingsRule: the detail pattern matches more than status and severity")
+		problems = append(problems, "SevereFindingsRule: the detail pattern matches more than severity and the $or of status and previousSeverity")
 	}
 	if len(asMap(get(resolved, "Properties", "EventPattern", "detail"))) != 1 {
 		problems = append(problems, "ResolvedFindingsRule: the detail pattern matches more than status")
@@ -134,9 +148,12 @@ func TestTemplateFindingRules(t *testing.T) {
 	}
 	// Each case breaks the contract once and must be caught.
 	tests := map[string]struct{ old, new, want string }{
-		"open findings mailed":    {old: "status: [NEW, REOPENED]", new: "status: [NEW, OPEN, REOPENED]", want: "SevereFindingsRule: EventPattern.detail.status"},
+		"open findings mailed":    {old: "status: [NEW, REOPENED]", new: "status: [NEW, OPEN, REOPENED]", want: "SevereFindingsRule: EventPattern.detail.$or"},
+		"step down mailed":        {old: "previousSeverity: [{anything-but: [CRITICAL]}]", new: "previousSeverity: [{exists: true}]", want: "SevereFindingsRule: EventPattern.detail.$or"},
+		"escalation not mailed":   {old: "            - previousSeverity: [{anything-but: [CRITICAL]}]\n", new: "", want: "SevereFindingsRule: EventPattern.detail.$or"},
+		"status outside the or":   {old: "          $or:\n            - status: [NEW, REOPENED]\n            - previousSeverity: [{anything-but: [CRITICAL]}]\n", new: "          status: [NEW, REOPENED]\n", want: "SevereFindingsRule: EventPattern.detail.$or"},
 		"medium mailed":           {old: "severity: [CRITICAL, HIGH]", new: "severity: [CRITICAL, HIGH, MEDIUM]", want: "EventPattern.detail.severity"},
-		"status not matched":      {old: "          status: [NEW, REOPENED]\n", new: "", want: "EventPattern.detail.status"},
+		"status not matched":      {old: "            - status: [NEW, REOPENED]\n", new: "", want: "EventPattern.detail.$or"},
 		"resolved rule gone":      {old: "  ResolvedFindingsRule:\n", new: "  ResolvedRule:\n", want: "ResolvedFindingsRule: missing"},
 		"resolved retried less":   {old: "86400\n          DeadLetterConfig:\n            Arn: !GetAtt RuleTargetDLQ.Arn\n          InputTransformer:\n            InputPathsMap:\n              check:", new: "3600\n          DeadLetterConfig:\n            Arn: !GetAtt RuleTargetDLQ.Arn\n          InputTransformer:\n            InputPathsMap:\n              check:", want: "RetryPolicy differs"},
 		"resolved without dlq":    {old: "          DeadLetterConfig:\n            Arn: !GetAtt RuleTargetDLQ.Arn\n          InputTransformer:\n            InputPathsMap:\n              check:", new: "          InputTransformer:\n            InputPathsMap:\n              check:", want: "no dead-letter queue"},
