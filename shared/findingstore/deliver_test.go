@@ -57,6 +57,7 @@ func TestDeliverWithoutStore(t *testing.T) {
 // store: only changes reach the bus, each with its status fields, and the
 // metrics count every run.
 func TestDeliverAnnouncesChangesOnly(t *testing.T) {
+	t.Parallel()
 	st := newStore(t)
 	var b bus
 	var emf bytes.Buffer
@@ -118,6 +119,7 @@ func TestDeliverAnnouncesChangesOnly(t *testing.T) {
 // TestDeliverFailedAnnouncement: a bus failure fails the run, writes no
 // metrics and logs the changes the table holds but the bus never got.
 func TestDeliverFailedAnnouncement(t *testing.T) {
+	t.Parallel()
 	st := newStore(t)
 	var logs, emf bytes.Buffer
 	ctx := zerolog.New(&logs).WithContext(context.Background())

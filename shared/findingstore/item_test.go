@@ -23,6 +23,7 @@ func goodItem() map[string]types.AttributeValue {
 }
 
 func TestDecodeRecord(t *testing.T) {
+	t.Parallel()
 	r, err := decodeRecord(goodItem())
 	if err != nil {
 		t.Fatal(err)
@@ -61,6 +62,7 @@ func TestDecodeRecord(t *testing.T) {
 }
 
 func TestEvidenceJSON(t *testing.T) {
+	t.Parallel()
 	if got := evidenceJSON(nil); got != "{}" {
 		t.Errorf("nil evidence = %s", got)
 	}
@@ -104,6 +106,7 @@ func FuzzDecodeRecord(f *testing.F) {
 // TestDecodeOutbox: a pending change survives the round trip through the
 // item, and a damaged one is reported, naming the outbox.
 func TestDecodeOutbox(t *testing.T) {
+	t.Parallel()
 	p := pendingChange{
 		Kind: ChangeSeverity, Status: findings.StatusOpen, PreviousStatus: findings.StatusNew,
 		Severity: findings.Critical, PreviousSeverity: findings.High,

@@ -43,6 +43,7 @@ func sameList(a, b []string) bool {
 // changes the bus refused, for NEW, REOPENED and RESOLVED, before its own;
 // a run with nothing pending and nothing changed stays silent.
 func TestDeliverRetriesRefusedAnnouncements(t *testing.T) {
+	t.Parallel()
 	st := newStore(t)
 	var b bus
 	d := Delivery{Store: st, Bus: &b, Source: "iam-wildcard-scanner"}
@@ -117,6 +118,7 @@ func TestDeliverRetriesRefusedAnnouncements(t *testing.T) {
 // TestRetriedEventCarriesDecidedFields: a change announced again carries
 // the status and severity it was decided with, and the sightings of today.
 func TestRetriedEventCarriesDecidedFields(t *testing.T) {
+	t.Parallel()
 	st := newStore(t)
 	b := bus{err: errors.New("bus down")}
 	d := Delivery{Store: st, Bus: &b, Source: "s"}
@@ -159,6 +161,7 @@ func TestRetriedEventCarriesDecidedFields(t *testing.T) {
 // that change only; a newer change of the same finding stays pending, and
 // its resolved finding stays findable until it is announced.
 func TestOldAcknowledgementKeepsNewerChange(t *testing.T) {
+	t.Parallel()
 	st := newStore(t)
 	st.Outbox = true
 	ctx := context.Background()
@@ -199,6 +202,7 @@ func TestOldAcknowledgementKeepsNewerChange(t *testing.T) {
 // the run that decided it gave it up (released it, or let its claim run
 // out), so a run beside one still announcing does not repeat its changes.
 func TestClaimedChangesWaitForTheirRun(t *testing.T) {
+	t.Parallel()
 	st := newStore(t)
 	ctx := context.Background()
 	f := finding("IAM001", roleARN("x"), findings.High)
@@ -223,6 +227,7 @@ func TestClaimedChangesWaitForTheirRun(t *testing.T) {
 // findings at once announce each NEW once between them, counting the
 // changes they take over.
 func TestConcurrentWritersWithOutbox(t *testing.T) {
+	t.Parallel()
 	st := newStore(t)
 	st.Outbox = true
 	ctx := context.Background()
@@ -292,6 +297,7 @@ func (b *breakingBus) Announce(ctx context.Context, ts []findings.Tracked) error
 // run after the claim ran out announces the change a second time: at least
 // once, never zero times.
 func TestUnacknowledgedAnnouncementRepeats(t *testing.T) {
+	t.Parallel()
 	st := newStore(t)
 	var off atomic.Bool
 	st.Client = writesOff{DynamoAPI: st.Client, off: &off}

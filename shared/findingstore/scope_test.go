@@ -7,6 +7,7 @@ import (
 )
 
 func TestTargetOf(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ resource, want string }{
 		{"arn:aws:iam::123456789012:role/app", "arn:aws:iam::123456789012:role/app"},
 		{"arn:aws:lambda:eu-west-1:123456789012:function:f", "arn:aws:lambda:eu-west-1:123456789012:function:f"},
@@ -23,6 +24,7 @@ func TestTargetOf(t *testing.T) {
 }
 
 func TestPlaceOf(t *testing.T) {
+	t.Parallel()
 	scope := Scope{Scanner: "s", Account: "111111111111", Region: "us-east-1"}
 	tests := []struct{ resource, account, region string }{
 		{"arn:aws:iam::222222222222:role/app", "222222222222", "us-east-1"},
@@ -39,6 +41,7 @@ func TestPlaceOf(t *testing.T) {
 }
 
 func TestScopeGap(t *testing.T) {
+	t.Parallel()
 	fnPrefix := "arn:aws:lambda:us-east-1:123456789012:function:"
 	s := Scope{Scanner: "s", Account: "123456789012", Region: "us-east-1",
 		Unreadable: []Gap{{Target: "arn:aws:iam::123456789012:role/locked"}, {Target: fnPrefix, Prefix: true}}}
@@ -63,6 +66,7 @@ func TestScopeGap(t *testing.T) {
 }
 
 func TestScopeValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		scope Scope

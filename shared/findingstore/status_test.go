@@ -7,6 +7,7 @@ import (
 )
 
 func TestObserve(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		prev       findings.Status
 		suppressed bool
@@ -33,6 +34,7 @@ func TestObserve(t *testing.T) {
 }
 
 func TestMiss(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ prev, want findings.Status }{
 		{"", ""},
 		{findings.StatusNew, findings.StatusResolved},
@@ -49,6 +51,7 @@ func TestMiss(t *testing.T) {
 }
 
 func TestAnnounce(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		prev, next findings.Status
@@ -86,6 +89,7 @@ func TestAnnounce(t *testing.T) {
 // TestStandingMatchesMiss keeps the index's notion of "standing" (the
 // statuses a resolution write accepts) in step with the transitions.
 func TestStandingMatchesMiss(t *testing.T) {
+	t.Parallel()
 	for _, s := range findings.Statuses {
 		want := s != findings.StatusResolved && Miss(s) == findings.StatusResolved
 		if s.Standing() != want {

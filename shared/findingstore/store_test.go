@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -27,17 +26,11 @@ var day1 = time.Date(2026, 11, 20, 6, 0, 0, 0, time.UTC)
 func day(n int) time.Time { return day1.Add(time.Duration(n-1) * 24 * time.Hour) }
 
 // newClient returns a DynamoDB client on dynalite, skipping or failing the
-// test as testenv decides when dynalite is not running.
+// test as testenv decides when dynalite is not running. It sets no
+// environment, so the tests, each on a table of its own, run in parallel.
 func newClient(t *testing.T) *dynamodb.Client {
 	t.Helper()
-	ep := testenv.DynaliteEndpoint(t)
-	testenv.FakeAWSEnv(t)
-	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", ep)
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dynamodb.NewFromConfig(cfg)
+	return testenv.DynaliteClient(t)
 }
 
 var tableSeq atomic.Int64
@@ -94,6 +87,7 @@ func mustGet(t *testing.T, st *Store, id string) Record {
 // TestLifecycle walks one finding through every transition, one run per
 // step, against the real table.
 func TestLifecycle(t *testing.T) {
+	t.Parallel()
 	st := newStore(t)
 	ctx := context.Background()
 	suppressed := false
@@ -160,6 +154,7 @@ func TestLifecycle(t *testing.T) {
 // TestConcurrentWriters runs eight reconciles of the same findings at once:
 // every sighting is counted and each finding is announced NEW exactly once.
 func TestConcurrentWriters(t *testing.T) {
+	t.Parallel()
 	st := newStore(t)
 	ctx := context.Background()
 	const writers, n = 8, 12
@@ -207,6 +202,7 @@ func TestConcurrentWriters(t *testing.T) {
 // TestConcurrentResolution resolves the same missing findings from eight
 // runs at once: each is announced RESOLVED once.
 func TestConcurrentResolution(t *testing.T) {
+	t.Parallel()
 	st := newStore(t)
 	ctx := context.Background()
 	var fs []findings.Finding
@@ -238,6 +234,7 @@ func TestConcurrentResolution(t *testing.T) {
 // TestTTL checks the expiry attribute itself: set 90 days after
 // resolution, removed when the finding is seen again.
 func TestTTL(t *testing.T) {
+	t.Parallel()
 	st := newStore(t)
 	ctx := context.Background()
 	f := finding("IAM001", roleARN("app"), findings.High)
@@ -300,6 +297,7 @@ func TestTTL(t *testing.T) {
 // TestTargetedRescan: a rescan of one role resolves that role's findings
 // only; another scanner's findings on the same account are untouched.
 func TestTargetedRescan(t *testing.T) {
+	t.Parallel()
 	st := newStore(t)
 	ctx := context.Background()
 	a1 := finding("IAM001", roleARN("a"), findings.High)
@@ -344,6 +342,7 @@ func TestTargetedRescan(t *testing.T) {
 
 // TestTemplateFiles: a template scan resolves only in the files it read.
 func TestTemplateFiles(t *testing.T) {
+	t.Parallel()
 	st := newStore(t)
 	ctx := context.Background()
 	mk := func(res string) findings.Finding {
@@ -373,6 +372,7 @@ func TestTemplateFiles(t *testing.T) {
 // TestUnreadablePartsResolveNothing: a role whose policies could not be
 // read, and functions that could not be listed, keep their findings.
 func TestUnreadablePartsResolveNothing(t *testing.T) {
+	t.Parallel()
 	st := newStore(t)
 	ctx := context.Background()
 	a := finding("IAM001", roleARN("a"), findings.High)
@@ -425,6 +425,7 @@ func (c *countingQueries) Query(ctx context.Context, in *dynamodb.QueryInput, op
 
 // TestScopeQueryPages resolves more standing findings than one page holds.
 func TestScopeQueryPages(t *testing.T) {
+	t.Parallel()
 	st := newStore(t)
 	ctx := context.Background()
 	const n, page = 23, 5
@@ -450,6 +451,7 @@ func TestScopeQueryPages(t *testing.T) {
 }
 
 func TestCreateTableIsIdempotentAndChecksLayout(t *testing.T) {
+	t.Parallel()
 	st := newStore(t)
 	ctx := context.Background()
 	client := st.Client.(*dynamodb.Client)
@@ -471,6 +473,7 @@ func TestCreateTableIsIdempotentAndChecksLayout(t *testing.T) {
 }
 
 func TestReconcileRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	st := &Store{Table: "unused"} // no client: nothing may be written
 	ctx := context.Background()
 	if _, err := st.Reconcile(ctx, Scope{}, nil, day1); err == nil {
@@ -499,6 +502,7 @@ func (c failingWrites) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemIn
 // TestFailedWriteResolvesNothing: when one finding cannot be recorded the
 // run still reports the changes it wrote, and resolves nothing.
 func TestFailedWriteResolvesNothing(t *testing.T) {
+	t.Parallel()
 	st := newStore(t)
 	ctx := context.Background()
 	old := finding("IAM001", roleARN("old"), findings.High)

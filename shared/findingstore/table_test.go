@@ -92,6 +92,7 @@ func findingsTables(t *testing.T, path string) map[string]map[string]any {
 }
 
 func TestStackTable(t *testing.T) {
+	t.Parallel()
 	tables := findingsTables(t, "testdata/table.yaml")
 	if len(tables) != 1 {
 		t.Fatalf("testdata/table.yaml declares %d findings tables, want 1", len(tables))
