@@ -6,8 +6,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
-	"github.com/selfaudit/selfaudit/shared/awsconfig"
 )
 
 // DynaliteClient is a DynamoDB client on dynalite with the fake
@@ -19,6 +17,5 @@ func DynaliteClient(t testing.TB) *dynamodb.Client {
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(DynaliteEndpoint(t)),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTESTTESTTESTTEST", "test-secret", ""),
-		HTTPClient:   awsconfig.HTTPClient(),
 	})
 }
