@@ -48,7 +48,10 @@ func TestEndToEndUnderRIE(t *testing.T) {
 	if err := baseline.CreateTable(ctx, ddb, table); err != nil {
 		t.Fatal(err)
 	}
-	if err := dynamodb.NewTableExistsWaiter(ddb).Wait(ctx, &dynamodb.DescribeTableInput{TableName: &table}, time.Minute); err != nil {
+	// dynalite makes a table ACTIVE within a second; the waiter's default
+	// first pause is 20 s.
+	exists := dynamodb.NewTableExistsWaiter(ddb, func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay = 50 * time.Millisecond })
+	if err := exists.Wait(ctx, &dynamodb.DescribeTableInput{TableName: &table}, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 
