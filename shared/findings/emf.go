@@ -35,32 +35,13 @@ func WriteEMF(w io.Writer, source string, fs []Finding, now time.Time) error {
 	enc := json.NewEncoder(w)
 	ts := now.UnixMilli()
 	for _, k := range keys {
-		line := map[string]any{
-			"_aws": map[string]any{
-				"Timestamp": ts,
-				"CloudWatchMetrics": []any{map[string]any{
-					"Namespace":  MetricNamespace,
-					"Dimensions": [][]string{{"Source", "Check", "Severity"}},
-					"Metrics":    []any{map[string]string{"Name": "Findings", "Unit": "Count"}},
-				}},
-			},
-			"Source": source, "Check": k.check, "Severity": k.sev, "Findings": counts[k],
-		}
+		line := emfLine(ts, [][]string{{"Source", "Check", "Severity"}}, []string{"Findings"},
+			map[string]any{"Source": source, "Check": k.check, "Severity": k.sev, "Findings": counts[k]})
 		if err := enc.Encode(line); err != nil {
 			return err
 		}
 	}
-	total := map[string]any{
-		"_aws": map[string]any{
-			"Timestamp": ts,
-			"CloudWatchMetrics": []any{map[string]any{
-				"Namespace":  MetricNamespace,
-				"Dimensions": [][]string{{"Source"}},
-				"Metrics":    []any{map[string]string{"Name": "FindingsTotal", "Unit": "Count"}},
-			}},
-		},
-		"Source": source, "FindingsTotal": len(fs),
-	}
+	total := emfLine(ts, [][]string{{"Source"}}, []string{"FindingsTotal"}, map[string]any{"Source": source, "FindingsTotal": len(fs)})
 	return enc.Encode(total)
 }
 
@@ -106,35 +87,33 @@ func WriteStatusEMF(w io.Writer, source string, m StatusMetrics, now time.Time) 
 	ts := now.UnixMilli()
 	if m.Open != nil {
 		for _, sev := range Severities {
-			line := map[string]any{
-				"_aws": map[string]any{
-					"Timestamp": ts,
-					"CloudWatchMetrics": []any{map[string]any{
-						"Namespace":  MetricNamespace,
-						"Dimensions": [][]string{{"Source", "Severity"}, {"Severity"}},
-						"Metrics":    []any{map[string]string{"Name": MetricOpen, "Unit": "Count"}},
-					}},
-				},
-				"Source": source, "Severity": sev.String(), MetricOpen: m.Open[sev.String()],
-			}
+			line := emfLine(ts, [][]string{{"Source", "Severity"}, {"Severity"}}, []string{MetricOpen},
+				map[string]any{"Source": source, "Severity": sev.String(), MetricOpen: m.Open[sev.String()]})
 			if err := enc.Encode(line); err != nil {
 				return err
 			}
 		}
 	}
-	var metrics []any
-	for _, n := range []string{MetricNew, MetricReopened, MetricResolved, MetricSeverityChanged} {
-		metrics = append(metrics, map[string]string{"Name": n, "Unit": "Count"})
+	return enc.Encode(emfLine(ts, [][]string{{"Source"}, {}}, []string{MetricNew, MetricReopened, MetricResolved, MetricSeverityChanged},
+		map[string]any{"Source": source, MetricNew: m.New, MetricReopened: m.Reopened, MetricResolved: m.Resolved, MetricSeverityChanged: m.SeverityChanged}))
+}
+
+// emfLine is one Embedded Metric Format line: fields (the dimension values
+// and the metric values, by name) with the _aws block that tells
+// CloudWatch which of them are metrics (counts, in MetricNamespace) and
+// under which sets of dimensions to record them.
+func emfLine(ts int64, dimensions [][]string, metrics []string, fields map[string]any) map[string]any {
+	defs := make([]any, 0, len(metrics))
+	for _, n := range metrics {
+		defs = append(defs, map[string]string{"Name": n, "Unit": "Count"})
 	}
-	return enc.Encode(map[string]any{
-		"_aws": map[string]any{
-			"Timestamp": ts,
-			"CloudWatchMetrics": []any{map[string]any{
-				"Namespace":  MetricNamespace,
-				"Dimensions": [][]string{{"Source"}, {}},
-				"Metrics":    metrics,
-			}},
-		},
-		"Source": source, MetricNew: m.New, MetricReopened: m.Reopened, MetricResolved: m.Resolved, MetricSeverityChanged: m.SeverityChanged,
-	})
+	fields["_aws"] = map[string]any{
+		"Timestamp": ts,
+		"CloudWatchMetrics": []any{map[string]any{
+			"Namespace":  MetricNamespace,
+			"Dimensions": dimensions,
+			"Metrics":    defs,
+		}},
+	}
+	return fields
 }
