@@ -58,21 +58,16 @@ func CheckDeployRole(pipeline *Template, role string, app *Template) []string {
 	}
 	// granted[action] lists the resource ARNs (as Fn::Sub text) allowing it.
 	granted := map[string][]string{}
-	for _, pol := range asList(get(r, "Properties", "Policies")) {
-		for _, st := range statements(get(pol, "PolicyDocument", "Statement")) {
-			if get(st, "Effect") != "Allow" {
-				continue
-			}
-			var resources []string
-			for _, res := range asList(get(st, "Resource")) {
-				resources = append(resources, subForm(res))
-			}
-			for _, a := range asList(get(st, "Action")) {
-				name, _ := a.(string)
-				granted[name] = append(granted[name], resources...)
-			}
+	eachAllow(r, func(st any) {
+		var resources []string
+		for _, res := range asList(get(st, "Resource")) {
+			resources = append(resources, subForm(res))
 		}
-	}
+		for _, a := range asList(get(st, "Action")) {
+			name, _ := a.(string)
+			granted[name] = append(granted[name], resources...)
+		}
+	})
 	types := map[string]bool{}
 	for _, res := range app.Resources() {
 		if typ, _ := res["Type"].(string); typ != "" {

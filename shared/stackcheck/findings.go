@@ -132,28 +132,23 @@ func roleOf(v any) string {
 // with its sorted resources written as in an Fn::Sub.
 func dynamoGrants(role map[string]any, table string) map[string][]string {
 	out := map[string][]string{}
-	for _, pol := range asList(get(role, "Properties", "Policies")) {
-		for _, st := range statements(get(pol, "PolicyDocument", "Statement")) {
-			if get(st, "Effect") != "Allow" {
-				continue
-			}
-			var resources []string
-			for _, r := range asList(get(st, "Resource")) {
-				if s := subForm(r); s == "*" || (strings.Contains(s, ":dynamodb:") && strings.Contains(s, "*")) || refersTo(r, table) {
-					resources = append(resources, s)
-				}
-			}
-			if len(resources) == 0 {
-				continue
-			}
-			for _, a := range asList(get(st, "Action")) {
-				name, _ := a.(string)
-				if name == "*" || strings.HasPrefix(strings.ToLower(name), "dynamodb:") {
-					out[name] = append(out[name], resources...)
-				}
+	eachAllow(role, func(st any) {
+		var resources []string
+		for _, r := range asList(get(st, "Resource")) {
+			if s := subForm(r); s == "*" || (strings.Contains(s, ":dynamodb:") && strings.Contains(s, "*")) || refersTo(r, table) {
+				resources = append(resources, s)
 			}
 		}
-	}
+		if len(resources) == 0 {
+			return
+		}
+		for _, a := range asList(get(st, "Action")) {
+			name, _ := a.(string)
+			if name == "*" || strings.HasPrefix(strings.ToLower(name), "dynamodb:") {
+				out[name] = append(out[name], resources...)
+			}
+		}
+	})
 	for a := range out {
 		sort.Strings(out[a])
 	}
@@ -162,6 +157,18 @@ func dynamoGrants(role map[string]any, table string) map[string][]string {
 
 // statements flattens a policy's statement list, taking both branches of
 // an Fn::If.
+// eachAllow calls fn with every Allow statement of a role's inline
+// policies.
+func eachAllow(role any, fn func(statement any)) {
+	for _, pol := range asList(get(role, "Properties", "Policies")) {
+		for _, st := range statements(get(pol, "PolicyDocument", "Statement")) {
+			if get(st, "Effect") == "Allow" {
+				fn(st)
+			}
+		}
+	}
+}
+
 func statements(v any) []any {
 	var out []any
 	for _, st := range asList(v) {
