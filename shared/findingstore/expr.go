@@ -1,7 +1,6 @@
 package findingstore
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -71,13 +70,4 @@ func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Va
 
 func num(v int64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
-}
-
-// in renders "#attr IN (:a, :b, ...)" for a set of strings.
-func (u *update) in(attr string, vals []string) string {
-	ps := make([]string, len(vals))
-	for i, v := range vals {
-		ps[i] = u.value(str(v))
-	}
-	return fmt.Sprintf("%s IN (%s)", u.name(attr), strings.Join(ps, ", "))
 }

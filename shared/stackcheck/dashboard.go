@@ -239,16 +239,18 @@ func CheckDashboard(t *Template) []string {
 // DashboardOf returns the parsed metrics of the template's one dashboard,
 // its Fn::Sub variables replaced by SubPlaceholders.
 func DashboardOf(t *Template) ([]DashboardMetric, error) {
-	for _, id := range t.OfType("AWS::CloudWatch::Dashboard") {
-		body, ok := get(t.Resources()[id], "Properties", "DashboardBody", "Fn::Sub").(string)
-		if !ok {
-			return nil, fmt.Errorf("%s: DashboardBody is not an Fn::Sub string", id)
-		}
-		m, problems := DashboardMetrics(SubPlaceholders(body))
-		if len(problems) > 0 {
-			return m, fmt.Errorf("%s: %s", id, strings.Join(problems, "; "))
-		}
-		return m, nil
+	ids := t.OfType("AWS::CloudWatch::Dashboard")
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("no AWS::CloudWatch::Dashboard")
 	}
-	return nil, fmt.Errorf("no AWS::CloudWatch::Dashboard")
+	id := ids[0]
+	body, ok := get(t.Resources()[id], "Properties", "DashboardBody", "Fn::Sub").(string)
+	if !ok {
+		return nil, fmt.Errorf("%s: DashboardBody is not an Fn::Sub string", id)
+	}
+	m, problems := DashboardMetrics(SubPlaceholders(body))
+	if len(problems) > 0 {
+		return m, fmt.Errorf("%s: %s", id, strings.Join(problems, "; "))
+	}
+	return m, nil
 }
