@@ -255,7 +255,7 @@ func TestStateUsageErrors(t *testing.T) {
 // findings, 8 functions with 6) and an STS that answers its account ID.
 func iamAccount(t *testing.T) (*awsfake.IAM, *awsfake.Lambda) {
 	t.Helper()
-	const fixtures = "../../shared/iamscan/testdata"
+	fixtures := filepath.Join(testenv.ModuleRoot(t), "shared", "iamscan", "testdata")
 	fi, err := awsfake.NewIAM(filepath.Join(fixtures, "gaad"))
 	if err != nil {
 		t.Fatal(err)

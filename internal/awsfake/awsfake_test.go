@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -250,11 +251,11 @@ func TestLambdaInvoke(t *testing.T) {
 }
 
 func TestIAMQueryProtocol(t *testing.T) {
-	fi, err := awsfake.NewIAM("../../shared/iamscan/testdata/gaad")
+	fi, err := awsfake.NewIAM(filepath.Join("..", "..", "shared", "iamscan", "testdata", "gaad"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := fi.LoadDetails("../../shared/iamscan/testdata/cloudsplaining/example-authz-details.json"); err != nil {
+	if err := fi.LoadDetails(filepath.Join("..", "..", "shared", "iamscan", "testdata", "cloudsplaining", "example-authz-details.json")); err != nil {
 		t.Fatal(err)
 	}
 	c := iam.NewFromConfig(cfg(awsfake.Serve(t, fi).URL(fi)))
