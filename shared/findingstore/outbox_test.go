@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -230,33 +229,17 @@ func TestConcurrentWritersWithOutbox(t *testing.T) {
 	t.Parallel()
 	st := newStore(t)
 	st.Outbox = true
-	ctx := context.Background()
 	const writers, n = 8, 12
 	var fs []findings.Finding
 	for i := range n {
 		fs = append(fs, finding("IAM001", roleARN(fmt.Sprintf("r%02d", i)), findings.High))
 	}
-	var mu sync.Mutex
 	news := map[string]int{}
-	var wg sync.WaitGroup
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			mine := append(fs[w%n:len(fs):len(fs)], fs[:w%n]...)
-			res, err := st.Reconcile(ctx, accountScope, mine, day1)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			for _, c := range append(res.Pending, res.Changes...) {
-				news[c.Record.ID+" "+string(c.Kind)]++
-			}
-		}()
+	for _, res := range reconcileAtOnce(t, st, writers, fs) {
+		for _, c := range append(res.Pending, res.Changes...) {
+			news[c.Record.ID+" "+string(c.Kind)]++
+		}
 	}
-	wg.Wait()
 	if len(news) != n {
 		t.Errorf("changes %v, want one NEW per finding", news)
 	}

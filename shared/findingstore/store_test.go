@@ -156,38 +156,20 @@ func TestLifecycle(t *testing.T) {
 func TestConcurrentWriters(t *testing.T) {
 	t.Parallel()
 	st := newStore(t)
-	ctx := context.Background()
 	const writers, n = 8, 12
 	var fs []findings.Finding
 	for i := range n {
 		fs = append(fs, finding("IAM001", roleARN(fmt.Sprintf("r%02d", i)), findings.High))
 	}
-	var mu sync.Mutex
 	news := map[string]int{}
-	var wg sync.WaitGroup
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// Each writer sees the findings in another order, as
-			// independent runs would.
-			mine := append(fs[w%n:len(fs):len(fs)], fs[:w%n]...)
-			res, err := st.Reconcile(ctx, accountScope, mine, day1)
-			if err != nil {
-				t.Error(err)
-				return
+	for w, res := range reconcileAtOnce(t, st, writers, fs) {
+		for _, c := range res.Changes {
+			if c.Kind != ChangeNew {
+				t.Errorf("writer %d announced %s for %s", w, c.Kind, c.Record.ID)
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			for _, c := range res.Changes {
-				if c.Kind != ChangeNew {
-					t.Errorf("writer %d announced %s for %s", w, c.Kind, c.Record.ID)
-				}
-				news[c.Record.ID]++
-			}
-		}()
+			news[c.Record.ID]++
+		}
 	}
-	wg.Wait()
 	for _, f := range fs {
 		if news[f.ID] != 1 {
 			t.Errorf("%s announced NEW %d times, want once", f.Resource, news[f.ID])
@@ -197,6 +179,30 @@ func TestConcurrentWriters(t *testing.T) {
 			t.Errorf("%s: occurrences %d, version %d, status %s; want %d, %d, OPEN", f.Resource, r.Occurrences, r.Version, r.Status, writers, writers)
 		}
 	}
+}
+
+// reconcileAtOnce runs writers reconciliations of fs in the account scope
+// at the same time, each seeing the findings in another order as
+// independent runs would, and returns their results by writer.
+func reconcileAtOnce(t *testing.T, st *Store, writers int, fs []findings.Finding) []Result {
+	t.Helper()
+	results := make([]Result, writers)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n := len(fs)
+			mine := append(fs[w%n:n:n], fs[:w%n]...)
+			res, err := st.Reconcile(context.Background(), accountScope, mine, day1)
+			if err != nil {
+				t.Error(err)
+			}
+			results[w] = res
+		}()
+	}
+	wg.Wait()
+	return results
 }
 
 // TestConcurrentResolution resolves the same missing findings from eight
