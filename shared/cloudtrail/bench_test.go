@@ -124,48 +124,64 @@ func BenchmarkAnalyzeGzipLogs(b *testing.B) {
 		dir := b.TempDir()
 		files, records := writeBenchFiles(b, dir, size)
 		b.Run(fmt.Sprintf("%dMB", size), func(b *testing.B) {
-			var floor, analyze, floorCPU, analyzeCPU time.Duration
-			var heap, sys float64
-			for range b.N {
-				start := time.Now()
-				gz, err := exec.LookPath("gzip")
-				if err != nil {
-					b.Skip("gzip not installed: no floor to compare with")
-				}
-				cmd := exec.Command(gz, append([]string{"-dc"}, files...)...)
-				cmd.Stdout = io.Discard
-				if err := cmd.Run(); err != nil {
-					b.Fatal(err)
-				}
-				floor += time.Since(start)
-				floorCPU += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-				runtime.GC()
-				cpu0 := cpuTime()
-				start = time.Now()
-				var st Stats
-				h, s := peakHeap(func() {
-					var err error
-					_, st, err = AnalyzePaths(context.Background(), []string{dir}, Options{})
-					if err != nil {
-						b.Fatal(err)
-					}
-				})
-				analyze += time.Since(start)
-				analyzeCPU += cpuTime() - cpu0
-				heap, sys = max(heap, h), max(sys, s)
-				if st.Records != records {
-					b.Fatalf("read %d records, wrote %d", st.Records, records)
-				}
-			}
-			n := float64(b.N)
-			b.ReportMetric(float64(records)*n/analyze.Seconds(), "records/s")
-			b.ReportMetric(float64(size)*n/analyze.Seconds(), "MB/s")
-			b.ReportMetric(analyze.Seconds()/floor.Seconds(), "x-gzip-dc")
-			b.ReportMetric(analyzeCPU.Seconds()/floorCPU.Seconds(), "x-gzip-dc-cpu")
-			b.ReportMetric(heap, "peak-heap-MB")
-			b.ReportMetric(sys, "peak-sys-MB")
+			analyze := againstGzip(b, dir, files, int64(records), nil)
+			b.ReportMetric(float64(size)*float64(b.N)/analyze.Seconds(), "MB/s")
 		})
 	}
+}
+
+// againstGzip analyses dir b.N times beside `gzip -dc` of files, the
+// floor, and reports records per second, the wall and CPU ratios to the
+// floor and the peak heap and memory from the OS. It checks that every
+// one of records was read and hands the findings of each run to check
+// (nil for none). It returns the time spent analysing.
+func againstGzip(b *testing.B, dir string, files []string, records int64, check func([]findings.Finding)) time.Duration {
+	b.Helper()
+	gz, err := exec.LookPath("gzip")
+	if err != nil {
+		b.Skip("gzip not installed: no floor to compare with")
+	}
+	var floor, analyze, floorCPU, analyzeCPU time.Duration
+	var heap, sys float64
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		cmd := exec.Command(gz, append([]string{"-dc"}, files...)...)
+		cmd.Stdout = io.Discard
+		if err := cmd.Run(); err != nil {
+			b.Fatal(err)
+		}
+		floor += time.Since(start)
+		floorCPU += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		runtime.GC()
+		cpu0 := cpuTime()
+		start = time.Now()
+		var fs []findings.Finding
+		var st Stats
+		h, s := peakHeap(func() {
+			var err error
+			fs, st, err = AnalyzePaths(context.Background(), []string{dir}, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+		})
+		analyze += time.Since(start)
+		analyzeCPU += cpuTime() - cpu0
+		heap, sys = max(heap, h), max(sys, s)
+		if st.Records != records {
+			b.Fatalf("read %d records, wrote %d", st.Records, records)
+		}
+		if check != nil {
+			check(fs)
+		}
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(records)*n/analyze.Seconds(), "records/s")
+	b.ReportMetric(analyze.Seconds()/floor.Seconds(), "x-gzip-dc")
+	b.ReportMetric(analyzeCPU.Seconds()/floorCPU.Seconds(), "x-gzip-dc-cpu")
+	b.ReportMetric(heap, "peak-heap-MB")
+	b.ReportMetric(sys, "peak-sys-MB")
+	return analyze
 }
 
 // cpuTime is the user and system time of this process so far. On a busy
@@ -192,52 +208,13 @@ func BenchmarkAnalyzeFlood(b *testing.B) {
 	}
 	dir := b.TempDir()
 	files, groups := writeFloodFiles(b, dir, n)
-	gz, err := exec.LookPath("gzip")
-	if err != nil {
-		b.Skip("gzip not installed: no floor to compare with")
-	}
-	var floor, analyze, floorCPU, analyzeCPU time.Duration
-	var heap, sys float64
-	var found int
-	b.ResetTimer()
-	for range b.N {
-		start := time.Now()
-		cmd := exec.Command(gz, append([]string{"-dc"}, files...)...)
-		cmd.Stdout = io.Discard
-		if err := cmd.Run(); err != nil {
-			b.Fatal(err)
-		}
-		floor += time.Since(start)
-		floorCPU += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-		runtime.GC()
-		cpu0 := cpuTime()
-		start = time.Now()
-		var st Stats
-		h, s := peakHeap(func() {
-			var fs []findings.Finding
-			var err error
-			fs, st, err = AnalyzePaths(context.Background(), []string{dir}, Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			found = len(fs)
-		})
-		analyze += time.Since(start)
-		analyzeCPU += cpuTime() - cpu0
-		heap, sys = max(heap, h), max(sys, s)
-		if st.Records != int64(n) {
-			b.Fatalf("read %d records, wrote %d", st.Records, n)
-		}
+	found := 0
+	againstGzip(b, dir, files, int64(n), func(fs []findings.Finding) {
+		found = len(fs)
 		if found != len(groups) {
 			b.Fatalf("%d findings, want one per check, resource, principal and hour: %d", found, len(groups))
 		}
-	}
-	k := float64(b.N)
-	b.ReportMetric(float64(n)*k/analyze.Seconds(), "records/s")
-	b.ReportMetric(analyze.Seconds()/floor.Seconds(), "x-gzip-dc")
-	b.ReportMetric(analyzeCPU.Seconds()/floorCPU.Seconds(), "x-gzip-dc-cpu")
-	b.ReportMetric(heap, "peak-heap-MB")
-	b.ReportMetric(sys, "peak-sys-MB")
+	})
 	b.ReportMetric(float64(found), "findings")
 	b.ReportMetric(float64(len(groups)), "groups")
 }
