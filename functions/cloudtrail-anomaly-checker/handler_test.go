@@ -17,21 +17,9 @@ import (
 
 	"github.com/selfaudit/selfaudit/shared/cloudtrail"
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/findings/findingstest"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
 )
-
-type fakePublisher struct {
-	published []findings.Finding
-	err       error
-}
-
-func (f *fakePublisher) Publish(_ context.Context, fs []findings.Finding) error {
-	if f.err != nil {
-		return f.err
-	}
-	f.published = append(f.published, fs...)
-	return nil
-}
 
 type fakeChecker struct {
 	a   cloudtrail.Analysis
@@ -76,7 +64,7 @@ func TestHandle(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			pub := &fakePublisher{err: tc.pubErr}
+			pub := &findingstest.Recorder{Err: tc.pubErr}
 			var metrics, logs bytes.Buffer
 			h := &handler{checker: tc.checker, publisher: pub, metrics: &metrics}
 			ctx := zerolog.New(&logs).WithContext(context.Background())
@@ -94,7 +82,7 @@ func TestHandle(t *testing.T) {
 				t.Fatal(err)
 			}
 			var checks []string
-			for _, f := range pub.published {
+			for _, f := range pub.Findings() {
 				checks = append(checks, f.Check)
 			}
 			if strings.Join(checks, ",") != strings.Join(tc.wantPublished, ",") || res.Published != len(tc.wantPublished) {

@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/findings/findingstest"
 	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/iamscan"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
@@ -41,25 +42,6 @@ func (f *fakeScanner) ScanFunction(_ context.Context, name string) *iamscan.Resu
 	f.calls = append(f.calls, "function:"+name)
 	return f.res
 }
-
-type fakePublisher struct {
-	got []findings.Finding
-	err error
-}
-
-func (p *fakePublisher) Announce(_ context.Context, ts []findings.Tracked) error {
-	for _, t := range ts {
-		if t.Status != findings.StatusNew {
-			return errors.New("a scan without a store announced a finding " + string(t.Status))
-		}
-		p.got = append(p.got, t.Finding)
-	}
-	return p.err
-}
-
-type brokenWriter struct{}
-
-func (brokenWriter) Write([]byte) (int, error) { return 0, errors.New("stdout closed") }
 
 func sampleFinding() findings.Finding {
 	return findings.Finding{
@@ -100,7 +82,7 @@ func TestHandleEvents(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			eng := &fakeScanner{res: &iamscan.Result{Findings: []findings.Finding{sampleFinding()}, Functions: 1}}
-			pub := &fakePublisher{}
+			pub := &findingstest.Recorder{Require: findings.StatusNew}
 			var metrics, logs bytes.Buffer
 			h := &handler{scanner: eng, publisher: pub, metrics: &metrics}
 			resp, err := h.Handle(zerolog.New(&logs).WithContext(context.Background()), tc.event)
@@ -128,8 +110,8 @@ func TestHandleEvents(t *testing.T) {
 			if tc.wantScope != "" && resp.Scope != tc.wantScope {
 				t.Errorf("scope = %q, want %q", resp.Scope, tc.wantScope)
 			}
-			if resp.Findings != 1 || resp.Summary["CRITICAL"] != 1 || len(pub.got) != 1 {
-				t.Errorf("response %+v, published %d", resp, len(pub.got))
+			if resp.Findings != 1 || resp.Summary["CRITICAL"] != 1 || len(pub.Findings()) != 1 {
+				t.Errorf("response %+v, published %d", resp, len(pub.Findings()))
 			}
 			if !strings.Contains(metrics.String(), `"FindingsTotal":1`) {
 				t.Errorf("metrics = %s", metrics.String())
@@ -150,26 +132,26 @@ func TestHandleFailures(t *testing.T) {
 		Findings: []findings.Finding{sampleFinding()},
 		Errors:   []iamscan.ResourceError{{Resource: "arn:aws:lambda:us-east-1:123456789012:function:g", Operation: "GetPolicy", Err: errors.New("AccessDenied")}},
 	}
-	pub := &fakePublisher{}
+	pub := &findingstest.Recorder{Require: findings.StatusNew}
 	h := &handler{scanner: &fakeScanner{res: partial}, publisher: pub, metrics: &bytes.Buffer{}}
 	_, err := h.Handle(context.Background(), readEvent(t, "scheduled.json"))
 	if err == nil || !strings.Contains(err.Error(), "function:g") {
 		t.Errorf("err = %v, want the failed function named", err)
 	}
-	if len(pub.got) != 1 {
-		t.Errorf("published %d findings before failing, want 1", len(pub.got))
+	if len(pub.Findings()) != 1 {
+		t.Errorf("published %d findings before failing, want 1", len(pub.Findings()))
 	}
 
-	pub = &fakePublisher{err: errors.New("bus unavailable")}
+	pub = &findingstest.Recorder{Require: findings.StatusNew, Err: errors.New("bus unavailable")}
 	h = &handler{scanner: &fakeScanner{res: &iamscan.Result{}}, publisher: pub, metrics: &bytes.Buffer{}}
 	if _, err := h.Handle(context.Background(), readEvent(t, "scheduled.json")); err == nil || !strings.Contains(err.Error(), "bus unavailable") {
 		t.Errorf("err = %v, want the publish failure", err)
 	}
 
-	pub = &fakePublisher{}
-	h = &handler{scanner: &fakeScanner{res: &iamscan.Result{Findings: []findings.Finding{sampleFinding()}}}, publisher: pub, metrics: brokenWriter{}}
-	if _, err := h.Handle(context.Background(), readEvent(t, "scheduled.json")); err != nil || len(pub.got) != 1 {
-		t.Errorf("err = %v, published %d; a failed metrics write must not fail or drop findings", err, len(pub.got))
+	pub = &findingstest.Recorder{Require: findings.StatusNew}
+	h = &handler{scanner: &fakeScanner{res: &iamscan.Result{Findings: []findings.Finding{sampleFinding()}}}, publisher: pub, metrics: findingstest.BrokenWriter{}}
+	if _, err := h.Handle(context.Background(), readEvent(t, "scheduled.json")); err != nil || len(pub.Findings()) != 1 {
+		t.Errorf("err = %v, published %d; a failed metrics write must not fail or drop findings", err, len(pub.Findings()))
 	}
 }
 
@@ -178,7 +160,7 @@ func TestHandleFailures(t *testing.T) {
 func TestHandleNeedsItsAccount(t *testing.T) {
 	t.Parallel()
 	eng := &fakeScanner{res: &iamscan.Result{}}
-	h := &handler{scanner: eng, publisher: &fakePublisher{}, store: &findingstore.Store{Table: "t"}, metrics: io.Discard}
+	h := &handler{scanner: eng, publisher: &findingstest.Recorder{Require: findings.StatusNew}, store: &findingstore.Store{Table: "t"}, metrics: io.Discard}
 	_, err := h.Handle(context.Background(), readEvent(t, "scheduled.json"))
 	if err == nil || !strings.Contains(err.Error(), "account is unknown") || len(eng.calls) != 0 {
 		t.Errorf("err = %v, scans %v; want a failure naming the unknown account and no scan", err, eng.calls)

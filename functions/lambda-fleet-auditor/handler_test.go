@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/findings/findingstest"
 	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/fleet"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
@@ -88,30 +89,11 @@ type fakeAuditor struct {
 
 func (f fakeAuditor) Run(context.Context) (*fleet.Result, error) { return f.res, f.err }
 
-type brokenWriter struct{}
-
-func (brokenWriter) Write([]byte) (int, error) { return 0, errors.New("stdout closed") }
-
-type fakePublisher struct {
-	got []findings.Finding
-	err error
-}
-
-func (f *fakePublisher) Announce(_ context.Context, ts []findings.Tracked) error {
-	for _, t := range ts {
-		if t.Status != findings.StatusNew {
-			return errors.New("an audit without a store announced a finding " + string(t.Status))
-		}
-		f.got = append(f.got, t.Finding)
-	}
-	return f.err
-}
-
 // TestHandleNeedsItsAccount: with a store, the scope names the account, so
 // an invocation whose context does not say which fails before auditing.
 func TestHandleNeedsItsAccount(t *testing.T) {
 	t.Parallel()
-	h := &handler{auditor: fakeAuditor{err: errors.New("audit ran")}, publisher: &fakePublisher{}, store: &findingstore.Store{Table: "t"}, metrics: io.Discard}
+	h := &handler{auditor: fakeAuditor{err: errors.New("audit ran")}, publisher: &findingstest.Recorder{Require: findings.StatusNew}, store: &findingstore.Store{Table: "t"}, metrics: io.Discard}
 	if _, err := h.Handle(context.Background(), events.CloudWatchEvent{DetailType: "Scheduled Event"}); err == nil || !strings.Contains(err.Error(), "account is unknown") {
 		t.Errorf("err = %v, want a failure naming the unknown account before the audit", err)
 	}
@@ -122,15 +104,15 @@ func TestHandleFailsWhenWorkFails(t *testing.T) {
 	one := []findings.Finding{{ID: "x", Check: "LMB108", Severity: findings.Low, Title: "t", Resource: "arn:aws:lambda:us-east-1:1:function:f", Source: "s", ObservedAt: time.Now()}}
 	tests := map[string]struct {
 		auditor   fakeAuditor
-		publisher *fakePublisher
+		publisher *findingstest.Recorder
 		brokenEMF bool
 		wantErr   string
 	}{
-		"audit fails":   {auditor: fakeAuditor{err: errors.New("list functions: AccessDenied")}, publisher: &fakePublisher{}, wantErr: "audit lambda fleet: list functions"},
-		"publish fails": {auditor: fakeAuditor{res: &fleet.Result{Findings: one}}, publisher: &fakePublisher{err: errors.New("publish findings: 1 of 1 entries failed")}, wantErr: "1 of 1 entries failed"},
-		"clean":         {auditor: fakeAuditor{res: &fleet.Result{Findings: one, Functions: 1}}, publisher: &fakePublisher{}},
+		"audit fails":   {auditor: fakeAuditor{err: errors.New("list functions: AccessDenied")}, publisher: &findingstest.Recorder{Require: findings.StatusNew}, wantErr: "audit lambda fleet: list functions"},
+		"publish fails": {auditor: fakeAuditor{res: &fleet.Result{Findings: one}}, publisher: &findingstest.Recorder{Require: findings.StatusNew, Err: errors.New("publish findings: 1 of 1 entries failed")}, wantErr: "1 of 1 entries failed"},
+		"clean":         {auditor: fakeAuditor{res: &fleet.Result{Findings: one, Functions: 1}}, publisher: &findingstest.Recorder{Require: findings.StatusNew}},
 		// A failed metrics write once dropped every finding of the audit.
-		"metrics fail": {auditor: fakeAuditor{res: &fleet.Result{Findings: one, Functions: 1}}, publisher: &fakePublisher{}, brokenEMF: true},
+		"metrics fail": {auditor: fakeAuditor{res: &fleet.Result{Findings: one, Functions: 1}}, publisher: &findingstest.Recorder{Require: findings.StatusNew}, brokenEMF: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -138,7 +120,7 @@ func TestHandleFailsWhenWorkFails(t *testing.T) {
 			var emf, logs bytes.Buffer
 			h := &handler{auditor: tc.auditor, publisher: tc.publisher, metrics: &emf}
 			if tc.brokenEMF {
-				h.metrics = brokenWriter{}
+				h.metrics = findingstest.BrokenWriter{}
 			}
 			ctx := zerolog.New(&logs).WithContext(context.Background())
 			out, err := h.Handle(ctx, events.CloudWatchEvent{DetailType: "Scheduled Event"})
@@ -148,8 +130,8 @@ func TestHandleFailsWhenWorkFails(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || out.Findings != 1 || out.Summary["LOW"] != 1 || len(tc.publisher.got) != 1 {
-				t.Errorf("out %+v err %v published %d", out, err, len(tc.publisher.got))
+			if err != nil || out.Findings != 1 || out.Summary["LOW"] != 1 || len(tc.publisher.Findings()) != 1 {
+				t.Errorf("out %+v err %v published %d", out, err, len(tc.publisher.Findings()))
 			}
 			if tc.brokenEMF {
 				if !strings.Contains(logs.String(), "could not write finding metrics") {

@@ -1,4 +1,4 @@
-package findings
+package findings_test
 
 import (
 	"bytes"
@@ -10,30 +10,16 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/findings/findingstest"
 )
-
-type memPublisher struct {
-	got []Finding
-	err error
-}
-
-func (m *memPublisher) Publish(_ context.Context, fs []Finding) error {
-	if m.err != nil {
-		return m.err
-	}
-	m.got = append(m.got, fs...)
-	return nil
-}
-
-type brokenWriter struct{}
-
-func (brokenWriter) Write([]byte) (int, error) { return 0, errors.New("stdout closed") }
 
 // TestDeliver: a failed publish fails and writes no metrics; a failed
 // metrics write only warns and keeps the findings published.
 func TestDeliver(t *testing.T) {
 	t.Parallel()
-	one := []Finding{{ID: "x", Check: "LMB108", Severity: Low, Title: "t", Resource: "arn:aws:lambda:us-east-1:1:function:f", Source: "s", ObservedAt: time.Unix(0, 0)}}
+	one := []findings.Finding{{ID: "x", Check: "LMB108", Severity: findings.Low, Title: "t", Resource: "arn:aws:lambda:us-east-1:1:function:f", Source: "s", ObservedAt: time.Unix(0, 0)}}
 	tests := map[string]struct {
 		pubErr      error
 		broken      bool
@@ -50,20 +36,20 @@ func TestDeliver(t *testing.T) {
 			t.Parallel()
 			var logs, metrics bytes.Buffer
 			ctx := zerolog.New(&logs).WithContext(context.Background())
-			pub := &memPublisher{err: tc.pubErr}
+			pub := &findingstest.Recorder{Err: tc.pubErr}
 			var w io.Writer = &metrics
 			if tc.broken {
-				w = brokenWriter{}
+				w = findingstest.BrokenWriter{}
 			}
-			err := Deliver(ctx, pub, w, "s", one, time.Unix(0, 0))
+			err := findings.Deliver(ctx, pub, w, "s", one, time.Unix(0, 0))
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || metrics.Len() != 0 {
 					t.Fatalf("err %v, metrics %q; want %q and no metrics", err, metrics.String(), tc.wantErr)
 				}
 				return
 			}
-			if err != nil || len(pub.got) != 1 {
-				t.Fatalf("err %v, published %d; want nil and 1", err, len(pub.got))
+			if err != nil || len(pub.Findings()) != 1 {
+				t.Fatalf("err %v, published %d; want nil and 1", err, len(pub.Findings()))
 			}
 			if tc.wantMetrics != strings.Contains(metrics.String(), `"FindingsTotal":1`) {
 				t.Errorf("metrics %q", metrics.String())

@@ -10,40 +10,21 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/findings/findingstest"
 )
-
-// bus is an in-memory findings.Announcer.
-type bus struct {
-	got []findings.Tracked
-	err error
-}
-
-func (b *bus) Announce(_ context.Context, ts []findings.Tracked) error {
-	if b.err != nil {
-		return b.err
-	}
-	b.got = append(b.got, ts...)
-	return nil
-}
-
-func (b *bus) take() []findings.Tracked {
-	got := b.got
-	b.got = nil
-	return got
-}
 
 // TestDeliverWithoutStore: every finding is announced NEW and counted, as
 // before the store existed, and no status metrics are written.
 func TestDeliverWithoutStore(t *testing.T) {
 	t.Parallel()
-	var b bus
+	var b findingstest.Recorder
 	var emf bytes.Buffer
 	fs := []findings.Finding{finding("IAM001", roleARN("a"), findings.Critical), finding("IAM006", roleARN("b"), findings.Medium)}
 	out, err := Delivery{Bus: &b, Metrics: &emf, Source: "s"}.Deliver(context.Background(), Scope{}, fs, day1)
-	if err != nil || out.Announced != 2 || out.State != nil || len(b.got) != 2 {
-		t.Fatalf("outcome %+v, %v; announced %v", out, err, b.got)
+	if err != nil || out.Announced != 2 || out.State != nil || len(b.Announced()) != 2 {
+		t.Fatalf("outcome %+v, %v; announced %v", out, err, b.Announced())
 	}
-	for _, e := range b.got {
+	for _, e := range b.Announced() {
 		if e.Status != findings.StatusNew || e.PreviousStatus != "" || e.Occurrences != 0 {
 			t.Errorf("event %+v, want NEW and nothing else", e)
 		}
@@ -59,7 +40,7 @@ func TestDeliverWithoutStore(t *testing.T) {
 func TestDeliverAnnouncesChangesOnly(t *testing.T) {
 	t.Parallel()
 	st := newStore(t)
-	var b bus
+	var b findingstest.Recorder
 	var emf bytes.Buffer
 	d := Delivery{Store: st, Bus: &b, Metrics: &emf, Source: "iam-wildcard-scanner"}
 	ctx := context.Background()
@@ -67,7 +48,7 @@ func TestDeliverAnnouncesChangesOnly(t *testing.T) {
 	pass := finding("IAM004", roleARN("pass"), findings.High)
 
 	out, err := d.Deliver(ctx, accountScope, []findings.Finding{wide, pass}, day(1))
-	got := b.take()
+	got := b.Take()
 	if err != nil || out.Announced != 2 || len(got) != 2 || out.State.New != 2 || out.State.Open["CRITICAL"] != 1 || out.State.Open["HIGH"] != 1 {
 		t.Fatalf("day 1: %+v, %v, %v", out, err, got)
 	}
@@ -79,7 +60,7 @@ func TestDeliverAnnouncesChangesOnly(t *testing.T) {
 
 	emf.Reset()
 	out, err = d.Deliver(ctx, accountScope, []findings.Finding{wide, pass}, day(2))
-	if err != nil || out.Announced != 0 || len(b.take()) != 0 || out.State.Open["CRITICAL"] != 1 {
+	if err != nil || out.Announced != 0 || len(b.Take()) != 0 || out.State.Open["CRITICAL"] != 1 {
 		t.Fatalf("day 2 (nothing changed): %+v, %v", out, err)
 	}
 	if !strings.Contains(emf.String(), `"FindingsTotal":2`) || !strings.Contains(emf.String(), `"NewFindings":0`) || !strings.Contains(emf.String(), `"OpenFindings":1`) {
@@ -87,7 +68,7 @@ func TestDeliverAnnouncesChangesOnly(t *testing.T) {
 	}
 
 	out, err = d.Deliver(ctx, accountScope, []findings.Finding{wide}, day(3))
-	got = b.take()
+	got = b.Take()
 	if err != nil || len(got) != 1 || out.State.Resolved != 1 || out.State.Open["HIGH"] != 0 {
 		t.Fatalf("day 3 (pass fixed): %+v, %v, %v", out, err, got)
 	}
@@ -100,7 +81,7 @@ func TestDeliverAnnouncesChangesOnly(t *testing.T) {
 	worse.Severity = findings.High
 	_, err = d.Deliver(ctx, Scope{Scanner: accountScope.Scanner, Account: account, Region: region, Targets: []string{roleARN("wide"), roleARN("pass")}},
 		[]findings.Finding{worse, pass}, day(4))
-	got = b.take()
+	got = b.Take()
 	if err != nil || len(got) != 2 {
 		t.Fatalf("day 4 (targeted): %v, %v", err, got)
 	}
@@ -123,7 +104,7 @@ func TestDeliverFailedAnnouncement(t *testing.T) {
 	st := newStore(t)
 	var logs, emf bytes.Buffer
 	ctx := zerolog.New(&logs).WithContext(context.Background())
-	d := Delivery{Store: st, Bus: &bus{err: errors.New("bus down")}, Metrics: &emf, Source: "s"}
+	d := Delivery{Store: st, Bus: &findingstest.Recorder{Err: errors.New("bus down")}, Metrics: &emf, Source: "s"}
 	f := finding("IAM001", roleARN("x"), findings.Critical)
 	_, err := d.Deliver(ctx, accountScope, []findings.Finding{f}, day(1))
 	if err == nil || !strings.Contains(err.Error(), "bus down") || emf.Len() != 0 || !strings.Contains(logs.String(), "NEW "+f.ID) {

@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/findings/findingstest"
 )
 
 // announced renders events as "STATUS<-PREVIOUS resource" for comparison.
@@ -44,7 +45,7 @@ func sameList(a, b []string) bool {
 func TestDeliverRetriesRefusedAnnouncements(t *testing.T) {
 	t.Parallel()
 	st := newStore(t)
-	var b bus
+	var b findingstest.Recorder
 	d := Delivery{Store: st, Bus: &b, Source: "iam-wildcard-scanner"}
 	ctx := context.Background()
 	wide := finding("IAM001", roleARN("wide"), findings.Critical)
@@ -80,15 +81,15 @@ func TestDeliverRetriesRefusedAnnouncements(t *testing.T) {
 		{"day 9, nothing changed", []findings.Finding{wide}, day(9), false, nil, 0},
 	}
 	for _, s := range steps {
-		b.err = nil
+		b.Err = nil
 		if s.busDown {
-			b.err = errors.New("bus down")
+			b.Err = errors.New("bus down")
 		}
 		out, err := d.Deliver(ctx, accountScope, s.seen, s.at)
 		if s.busDown != (err != nil) {
 			t.Fatalf("%s: error %v", s.name, err)
 		}
-		got := b.take()
+		got := b.Take()
 		if s.busDown {
 			continue
 		}
@@ -119,7 +120,7 @@ func TestDeliverRetriesRefusedAnnouncements(t *testing.T) {
 func TestRetriedEventCarriesDecidedFields(t *testing.T) {
 	t.Parallel()
 	st := newStore(t)
-	b := bus{err: errors.New("bus down")}
+	b := findingstest.Recorder{Err: errors.New("bus down")}
 	d := Delivery{Store: st, Bus: &b, Source: "s"}
 	ctx := context.Background()
 	high := finding("IAM001", roleARN("app"), findings.High)
@@ -128,20 +129,20 @@ func TestRetriedEventCarriesDecidedFields(t *testing.T) {
 	if _, err := d.Deliver(ctx, accountScope, []findings.Finding{high}, day(1)); err == nil {
 		t.Fatal("no error from a refused announcement")
 	}
-	b.err = nil
+	b.Err = nil
 	if _, err := d.Deliver(ctx, accountScope, []findings.Finding{high}, day(1)); err != nil {
 		t.Fatal(err)
 	}
-	b.take()
-	b.err = errors.New("bus down")
+	b.Take()
+	b.Err = errors.New("bus down")
 	if _, err := d.Deliver(ctx, accountScope, []findings.Finding{crit}, day(2)); err == nil {
 		t.Fatal("no error from a refused announcement")
 	}
-	b.err = nil
+	b.Err = nil
 	if _, err := d.Deliver(ctx, accountScope, []findings.Finding{high}, day(3)); err != nil {
 		t.Fatal(err)
 	}
-	got := b.take()
+	got := b.Take()
 	// Day 2's escalation is announced as decided; day 3's step back down
 	// is a change of its own.
 	if len(got) != 2 {
@@ -184,16 +185,16 @@ func TestOldAcknowledgementKeepsNewerChange(t *testing.T) {
 		t.Fatalf("after the old acknowledgement: pending %v, openScope %q", r.pending, r.openScope)
 	}
 
-	var b bus
+	var b findingstest.Recorder
 	out, err := Delivery{Store: st, Bus: &b}.Deliver(ctx, accountScope, nil, day(3))
-	if got := announced(b.take()); err != nil || !sameList(got, []string{"RESOLVED<-NEW " + f.Resource}) || out.Reannounced != 1 {
+	if got := announced(b.Take()); err != nil || !sameList(got, []string{"RESOLVED<-NEW " + f.Resource}) || out.Reannounced != 1 {
 		t.Fatalf("day 3: %q, %+v, %v", got, out, err)
 	}
 	if r := mustGet(t, st, f.ID); len(r.pending) != 0 || r.openScope != "" {
 		t.Fatalf("after day 3: pending %v, openScope %q", r.pending, r.openScope)
 	}
-	if _, err := (Delivery{Store: st, Bus: &b}).Deliver(ctx, accountScope, nil, day(4)); err != nil || len(b.got) != 0 {
-		t.Fatalf("day 4: %v, %+v", err, b.got)
+	if _, err := (Delivery{Store: st, Bus: &b}).Deliver(ctx, accountScope, nil, day(4)); err != nil || len(b.Announced()) != 0 {
+		t.Fatalf("day 4: %v, %+v", err, b.Announced())
 	}
 }
 
@@ -211,13 +212,13 @@ func TestClaimedChangesWaitForTheirRun(t *testing.T) {
 	if _, err := running.Reconcile(ctx, accountScope, []findings.Finding{f}, day(1)); err != nil {
 		t.Fatal(err)
 	}
-	var b bus
+	var b findingstest.Recorder
 	d := Delivery{Store: st, Bus: &b}
-	if _, err := d.Deliver(ctx, accountScope, []findings.Finding{f}, day(1).Add(time.Minute)); err != nil || len(b.got) != 0 {
-		t.Fatalf("within the claim: %v, %+v", err, b.got)
+	if _, err := d.Deliver(ctx, accountScope, []findings.Finding{f}, day(1).Add(time.Minute)); err != nil || len(b.Announced()) != 0 {
+		t.Fatalf("within the claim: %v, %+v", err, b.Announced())
 	}
 	out, err := d.Deliver(ctx, accountScope, []findings.Finding{f}, day(1).Add(DefaultClaimTimeout))
-	if got := announced(b.take()); err != nil || !sameList(got, []string{"NEW<- " + f.Resource}) || out.Reannounced != 1 {
+	if got := announced(b.Take()); err != nil || !sameList(got, []string{"NEW<- " + f.Resource}) || out.Reannounced != 1 {
 		t.Fatalf("after the claim: %q, %v", got, err)
 	}
 }
@@ -265,12 +266,12 @@ func (w writesOff) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput,
 
 // breakingBus accepts the events, then makes the table refuse writes.
 type breakingBus struct {
-	bus
+	findingstest.Recorder
 	off *atomic.Bool
 }
 
 func (b *breakingBus) Announce(ctx context.Context, ts []findings.Tracked) error {
-	err := b.bus.Announce(ctx, ts)
+	err := b.Recorder.Announce(ctx, ts)
 	b.off.Store(true)
 	return err
 }
@@ -293,15 +294,15 @@ func TestUnacknowledgedAnnouncementRepeats(t *testing.T) {
 		t.Fatalf("day 1: %+v, %v, logs %s", out, err, logs.String())
 	}
 	off.Store(false)
-	var again bus
+	var again findingstest.Recorder
 	d := Delivery{Store: st, Bus: &again}
-	if _, err := d.Deliver(ctx, accountScope, []findings.Finding{f}, day(1).Add(time.Minute)); err != nil || len(again.got) != 0 {
-		t.Fatalf("within the claim: %v, %+v", err, again.got)
+	if _, err := d.Deliver(ctx, accountScope, []findings.Finding{f}, day(1).Add(time.Minute)); err != nil || len(again.Announced()) != 0 {
+		t.Fatalf("within the claim: %v, %+v", err, again.Announced())
 	}
-	if _, err := d.Deliver(ctx, accountScope, []findings.Finding{f}, day(2)); err != nil || !sameList(announced(again.take()), []string{"NEW<- " + f.Resource}) {
+	if _, err := d.Deliver(ctx, accountScope, []findings.Finding{f}, day(2)); err != nil || !sameList(announced(again.Take()), []string{"NEW<- " + f.Resource}) {
 		t.Fatalf("day 2: %v", err)
 	}
-	if _, err := d.Deliver(ctx, accountScope, []findings.Finding{f}, day(3)); err != nil || len(again.got) != 0 {
-		t.Fatalf("day 3: %v, %+v", err, again.got)
+	if _, err := d.Deliver(ctx, accountScope, []findings.Finding{f}, day(3)); err != nil || len(again.Announced()) != 0 {
+		t.Fatalf("day 3: %v, %+v", err, again.Announced())
 	}
 }
