@@ -68,16 +68,10 @@ func TestEndToEndUnderRIE(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, wantPublished := range []int{2, 0} {
-		inv, err := fn.Invoke(ctx, ev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if inv.FunctionError != "" {
-			t.Fatalf("invocation %d failed: %s\n%s", i, inv.Payload, fn.Logs())
-		}
+		payload := fn.Succeed(t, ctx, ev, fmt.Sprintf("invocation %d", i))
 		var res functionResult
-		if err := json.Unmarshal(inv.Payload, &res); err != nil {
-			t.Fatalf("result %s: %v", inv.Payload, err)
+		if err := json.Unmarshal(payload, &res); err != nil {
+			t.Fatalf("result %s: %v", payload, err)
 		}
 		if res.Trigger != "eventbridge" || res.Records != 1 || res.Published != wantPublished {
 			t.Errorf("invocation %d: result %+v, want %d published", i, res, wantPublished)

@@ -107,24 +107,18 @@ func TestFunctionEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv, err := rie.Invoke(ctx, scheduled)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if inv.FunctionError != "" {
-		t.Fatalf("scheduled scan failed: %s\n%s", inv.Payload, rie.Logs())
-	}
+	payload := rie.Succeed(t, ctx, scheduled, "scheduled scan")
 	var resp struct {
 		Findings  int              `json:"findings"`
 		Summary   findings.Summary `json:"summary"`
 		Roles     int              `json:"roles"`
 		Functions int              `json:"functions"`
 	}
-	if err := json.Unmarshal(inv.Payload, &resp); err != nil {
-		t.Fatalf("response %s: %v", inv.Payload, err)
+	if err := json.Unmarshal(payload, &resp); err != nil {
+		t.Fatalf("response %s: %v", payload, err)
 	}
 	if resp.Findings != len(golden.Findings) || resp.Roles != golden.Roles || resp.Functions != golden.Functions {
-		t.Errorf("response %s, want %d findings, %d roles, %d functions", inv.Payload, len(golden.Findings), golden.Roles, golden.Functions)
+		t.Errorf("response %s, want %d findings, %d roles, %d functions", payload, len(golden.Findings), golden.Roles, golden.Functions)
 	}
 
 	batches := eb.Batches()
@@ -167,15 +161,9 @@ func TestFunctionEndToEnd(t *testing.T) {
 	// A CT007 finding on the bus asks for a scan of one role.
 	targeted := `{"version":"0","id":"e2e-1","detail-type":"Selfaudit Finding","source":"selfaudit","account":"012345678901","time":"2026-11-27T09:14:03Z","region":"us-east-1","resources":[],"detail":{"check":"CT007","resource":"arn:aws:iam::012345678901:role/OverprivilegedEC2"}}`
 	before := fi.Count("GetAccountAuthorizationDetails")
-	inv, err = rie.Invoke(ctx, []byte(targeted))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if inv.FunctionError != "" {
-		t.Fatalf("targeted scan failed: %s", inv.Payload)
-	}
-	if !strings.Contains(string(inv.Payload), `"scope":"role:OverprivilegedEC2"`) || !strings.Contains(string(inv.Payload), `"roles":1`) {
-		t.Errorf("targeted response %s", inv.Payload)
+	payload = rie.Succeed(t, ctx, []byte(targeted), "targeted scan")
+	if !strings.Contains(string(payload), `"scope":"role:OverprivilegedEC2"`) || !strings.Contains(string(payload), `"roles":1`) {
+		t.Errorf("targeted response %s", payload)
 	}
 	if fi.Count("GetAccountAuthorizationDetails") != before || fi.Count("GetRole") != 1 {
 		t.Errorf("targeted scan calls: %s", fi.String())
@@ -183,7 +171,7 @@ func TestFunctionEndToEnd(t *testing.T) {
 
 	// A role that does not exist: the invocation fails, so Lambda's
 	// Errors metric and the on-failure destination see it.
-	inv, err = rie.Invoke(ctx, []byte(`{"roleName":"no-such-role"}`))
+	inv, err := rie.Invoke(ctx, []byte(`{"roleName":"no-such-role"}`))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,16 +44,10 @@ func TestFindingStoreUnderRIE(t *testing.T) {
 	}
 	audit := func(day string) output {
 		t.Helper()
-		inv, err := rie.Invoke(ctx, payload)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if inv.FunctionError != "" {
-			t.Fatalf("%s: function failed: %s\n%s", day, inv.Payload, rie.Logs())
-		}
+		resp := rie.Succeed(t, ctx, payload, day)
 		var out output
-		if err := json.Unmarshal(inv.Payload, &out); err != nil || out.State == nil {
-			t.Fatalf("%s: %v: %s", day, err, inv.Payload)
+		if err := json.Unmarshal(resp, &out); err != nil || out.State == nil {
+			t.Fatalf("%s: %v: %s", day, err, resp)
 		}
 		return out
 	}

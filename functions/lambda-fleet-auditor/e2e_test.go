@@ -40,19 +40,13 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	inv, err := rie.Invoke(ctx, payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if inv.FunctionError != "" {
-		t.Fatalf("function failed: %s\n%s", inv.Payload, rie.Logs())
-	}
+	resp := rie.Succeed(t, ctx, payload, "audit")
 	var out struct {
 		Functions int `json:"functions"`
 		Findings  int `json:"findings"`
 	}
-	if err := json.Unmarshal(inv.Payload, &out); err != nil {
-		t.Fatalf("%v: %s", err, inv.Payload)
+	if err := json.Unmarshal(resp, &out); err != nil {
+		t.Fatalf("%v: %s", err, resp)
 	}
 	want := expectedFindings()
 	if out.Functions != len(awsfake.SampleEstateChecks) || out.Findings != want {

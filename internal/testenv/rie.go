@@ -123,6 +123,21 @@ func (r *RIE) Invoke(ctx context.Context, payload []byte) (Invocation, error) {
 	return inv, nil
 }
 
+// Succeed invokes the function with payload and fails the test, with the
+// function's output, unless the invocation succeeded; what names the
+// invocation in the message. It returns the function's response.
+func (r *RIE) Succeed(t testing.TB, ctx context.Context, payload []byte, what string) []byte {
+	t.Helper()
+	inv, err := r.Invoke(ctx, payload)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if inv.FunctionError != "" {
+		t.Fatalf("%s failed: %s\n%s", what, inv.Payload, r.Logs())
+	}
+	return inv.Payload
+}
+
 // isErrorPayload recognises the error object the Go runtime reports for a
 // returned error or a panic: {"errorMessage": ..., "errorType": ...}.
 func isErrorPayload(b []byte) bool {
