@@ -95,7 +95,7 @@ func TestFunctionUnderRIE(t *testing.T) {
 	if p, _ := testenv.DrainQueue(t, c, parking); len(p) != 5 {
 		t.Errorf("parking queue holds %d distinct bodies, want 5", len(p))
 	}
-	if !strings.Contains(rie.Logs(), `"outcome":"parked"`) || !strings.Contains(rie.Logs(), `"requestId"`) {
+	if !rie.Logged(`"outcome":"parked"`) || !rie.Logged(`"requestId"`) {
 		t.Errorf("function logs lack per-message lines:\n%s", rie.Logs())
 	}
 }

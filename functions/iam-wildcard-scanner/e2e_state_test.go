@@ -273,7 +273,7 @@ func TestFindingStoreEndToEnd(t *testing.T) {
 	if open := resp.State.Open; open["HIGH"]+open["CRITICAL"]+open["MEDIUM"]+open["LOW"]+open["INFO"] != resp.Findings {
 		t.Errorf("day 1: open gauge %v for %d findings", open, resp.Findings)
 	}
-	if !eventuallyLogged(rie, `"NewFindings":`+fmt.Sprint(resp.Findings)) || !eventuallyLogged(rie, `"OpenFindings":`) {
+	if !rie.Logged(`"NewFindings":`+fmt.Sprint(resp.Findings)) || !rie.Logged(`"OpenFindings":`) {
 		t.Errorf("day 1: no status metrics in the function's output")
 	}
 
@@ -296,7 +296,7 @@ func TestFindingStoreEndToEnd(t *testing.T) {
 			t.Fatalf("day 3, bus down: offered %+v, want only the RESOLVED of IAM004 on MyRole", e)
 		}
 	}
-	if !eventuallyLogged(rie, "the next run in the scope announces them") {
+	if !rie.Logged("the next run in the scope announces them") {
 		t.Errorf("day 3, bus down: the log does not say the changes are still to be announced")
 	}
 
@@ -319,7 +319,7 @@ func TestFindingStoreEndToEnd(t *testing.T) {
 	// fails, resolves MyOtherRole's IAM004 and nothing of MyRole's.
 	_, events = run("day 5", unread, scheduled, true)
 	only("day 5", events, findings.StatusResolved, "IAM004", myOtherRole)
-	if !eventuallyLogged(rie, `"unread":2`) {
+	if !rie.Logged(`"unread":2`) {
 		t.Errorf("day 5: the log does not count MyRole's two findings unread")
 	}
 
@@ -348,16 +348,3 @@ func TestFindingStoreEndToEnd(t *testing.T) {
 	}
 }
 
-// eventuallyLogged reports whether the function's output shows want within
-// a few seconds: the emulator relays the function's output on its own
-// time, so a line written before the invocation returned may arrive after.
-func eventuallyLogged(rie *testenv.RIE, want string) bool {
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if strings.Contains(rie.Logs(), want) {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-	}
-}

@@ -154,7 +154,7 @@ func TestFunctionEndToEnd(t *testing.T) {
 	if bad := eb.Rejected(); len(bad) > 0 {
 		t.Errorf("PutEvents requests refused (another target or content type, a limit broken): %v", bad)
 	}
-	if !strings.Contains(rie.Logs(), `"_aws"`) {
+	if !rie.Logged(`"_aws"`) {
 		t.Error("no Embedded Metric Format line in the function's output")
 	}
 

@@ -68,7 +68,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		checks = append(checks, f.Check)
 	}
 	sort.Strings(checks)
-	if !strings.Contains(strings.Join(checks, ","), "LMB101") || !strings.Contains(rie.Logs(), `"FindingsTotal":`+itoa(want)) {
+	if !strings.Contains(strings.Join(checks, ","), "LMB101") || !rie.Logged(`"FindingsTotal":`+itoa(want)) {
 		t.Errorf("checks %v; logs lack the EMF total:\n%s", checks, rie.Logs())
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -89,6 +90,28 @@ func StartRIE(t testing.TB, bootstrap string, env ...string) *RIE {
 
 // Logs is everything the function and the emulator printed so far.
 func (r *RIE) Logs() string { return r.log.String() }
+
+// LogsUntil waits up to five seconds for the output to satisfy ok and
+// returns it with whether it did. The emulator relays the function's output
+// on its own time, so a line written before an invocation returned may
+// arrive after it.
+func (r *RIE) LogsUntil(ok func(logs string) bool) (string, bool) {
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		logs := r.Logs()
+		if ok(logs) {
+			return logs, true
+		}
+		if time.Now().After(deadline) {
+			return logs, false
+		}
+	}
+}
+
+// Logged reports whether the output shows want within LogsUntil's wait.
+func (r *RIE) Logged(want string) bool {
+	_, ok := r.LogsUntil(func(logs string) bool { return strings.Contains(logs, want) })
+	return ok
+}
 
 // Invocation is the outcome of one invoke through the emulator.
 type Invocation struct {
