@@ -25,6 +25,10 @@ const (
 	// StatusSuppressed: seen, but a suppression matches it, so it is
 	// remembered and never announced.
 	StatusSuppressed Status = "SUPPRESSED"
+	// StatusBaseline: a report status only, never stored: the finding's id
+	// is in the baseline the command line was given (--baseline), so it is
+	// shown but does not fail the run.
+	StatusBaseline Status = "BASELINE"
 )
 
 // Statuses lists every status, in the order of a finding's life.
@@ -71,6 +75,21 @@ type Tracked struct {
 	FirstSeen   time.Time `json:"firstSeen,omitzero"`
 	LastSeen    time.Time `json:"lastSeen,omitzero"`
 	Occurrences int64     `json:"occurrences,omitempty"`
+	// Suppression is set when Status is SUPPRESSED: the accepted risk that
+	// matched, so a reader sees who accepted it, why and until when.
+	Suppression *Suppression `json:"suppression,omitempty"`
+}
+
+// Suppression is a reviewed, accepted risk as a report shows it.
+type Suppression struct {
+	// Reason is why the risk is accepted; never empty.
+	Reason string `json:"reason"`
+	// Expires is the first day (YYYY-MM-DD, UTC) on which the suppression
+	// no longer applies; empty when it does not end.
+	Expires string `json:"expires,omitempty"`
+	// Source says where the suppression is written: a file and line, a
+	// template resource's metadata, or an SSM parameter.
+	Source string `json:"source"`
 }
 
 // AsNew is how a publisher without memory announces findings: each one
