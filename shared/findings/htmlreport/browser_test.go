@@ -25,20 +25,23 @@ import (
 	"github.com/selfaudit/selfaudit/shared/findings"
 )
 
-// chromium finds Debian's Chromium (package chromium). Without it the
-// browser tests skip, unless SELFAUDIT_REQUIRE_BROWSER=1 (CI sets it, and
-// .ci/tools.sh installs the package), which makes its absence a failure.
+// chromium finds Debian's Chromium (package chromium), or the binary
+// SELFAUDIT_CHROMIUM names. Without it the browser tests skip, unless
+// SELFAUDIT_REQUIRE_BROWSER=1 (.ci/run sets it after installing the
+// package), which makes its absence a failure.
 func chromium(t *testing.T) string {
 	t.Helper()
-	for _, name := range []string{os.Getenv("SELFAUDIT_CHROMIUM"), "chromium", "/usr/bin/chromium"} {
-		if name == "" {
-			continue
-		}
+	candidates := []string{"chromium", "/usr/bin/chromium"}
+	if name := os.Getenv("SELFAUDIT_CHROMIUM"); name != "" {
+		candidates = []string{name}
+	}
+	for _, name := range candidates {
 		if path, err := exec.LookPath(name); err == nil {
 			return path
 		}
 	}
-	msg := "Chromium not found (install Debian's chromium package, or set SELFAUDIT_CHROMIUM to a Chromium binary): the HTML report is not tested in a browser"
+	msg := fmt.Sprintf("Chromium not found as %s (apt-get install chromium, or set SELFAUDIT_CHROMIUM to a Chromium binary): the HTML report is not tested in a browser",
+		strings.Join(candidates, " or "))
 	if os.Getenv("SELFAUDIT_REQUIRE_BROWSER") == "1" {
 		t.Fatal(msg + ", and SELFAUDIT_REQUIRE_BROWSER=1")
 	}
