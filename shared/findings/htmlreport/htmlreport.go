@@ -274,6 +274,13 @@ func newRow(t findings.Tracked, lookup lookupFunc) row {
 			rw.History = append(rw.History, fact{name, value})
 		}
 	}
+	if l := t.Location; l != nil && l.File != "" {
+		where := l.File
+		if l.Line > 0 {
+			where += ":" + strconv.Itoa(l.Line)
+		}
+		add("Location", where)
+	}
 	add("Previous status", string(t.PreviousStatus))
 	if t.PreviousSeverity != 0 {
 		add("Previous severity", t.PreviousSeverity.String())

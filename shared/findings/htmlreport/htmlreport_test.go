@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"html/template"
 	"math/rand/v2"
 	"os"
@@ -392,6 +393,39 @@ func TestEvidenceIsReadable(t *testing.T) {
 			t.Errorf("item %d = %+v, want %+v", i, got[i], want[i])
 		}
 	}
+}
+
+// TestLocation: a finding about a file says where in it.
+func TestLocation(t *testing.T) {
+	t.Parallel()
+	f := fixture(t)[0]
+	f.Location = &findings.Location{File: "template.yaml", Line: 42}
+	page := render(t, Report{Findings: []findings.Tracked{f}}, checks.Lookup)
+	if !strings.Contains(page, "<dt>Location</dt><dd>template.yaml:42</dd>") {
+		t.Error("page lacks the finding's file and line")
+	}
+}
+
+// BenchmarkWrite writes a page of 1,000 findings, the fixture's thirteen
+// repeated on as many resources.
+func BenchmarkWrite(b *testing.B) {
+	base := fixture(b)
+	r := Report{Title: "bench", Generated: generated}
+	for i := range 1000 {
+		f := base[i%len(base)]
+		f.Resource = fmt.Sprintf("%s-%d", f.Resource, i)
+		f.ID = findings.StableID(f.Check, f.Resource, "")
+		r.Findings = append(r.Findings, f)
+	}
+	var size int
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := Write(&buf, r); err != nil {
+			b.Fatal(err)
+		}
+		size = buf.Len()
+	}
+	b.ReportMetric(float64(size), "bytes/page")
 }
 
 // FuzzWrite: whatever text a finding carries, Write succeeds, never panics
