@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"html"
 	"html/template"
 	"math/rand/v2"
 	"os"
@@ -279,7 +280,7 @@ func TestPolicyNamesThePageAssets(t *testing.T) {
 	if csp == nil {
 		t.Fatal("no Content-Security-Policy meta element")
 	}
-	policy := strings.ReplaceAll(csp[1], "&#39;", "'")
+	policy := html.UnescapeString(csp[1])
 	for _, el := range []struct{ name, directive string }{{"style", "style-src"}, {"script", "script-src"}} {
 		m := regexp.MustCompile(`(?s)<` + el.name + `>(.*?)</` + el.name + `>`).FindStringSubmatch(page)
 		if m == nil {
