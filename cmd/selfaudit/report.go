@@ -248,7 +248,7 @@ func writeTrackedText(w io.Writer, r report) error {
 		}
 		extra := []findings.TextLine{{Label: "status", Value: status}}
 		if s := t.Suppression; s != nil {
-			extra = append(extra, findings.TextLine{Label: "suppressed", Value: describeSuppression(s)})
+			extra = append(extra, findings.TextLine{Label: "suppressed", Value: s.Reason}, findings.TextLine{Label: "accepted in", Value: acceptedIn(s)})
 		}
 		findings.WriteTextBlock(tw, t.Finding, t.Status != findings.StatusResolved, extra...)
 	}
@@ -258,14 +258,12 @@ func writeTrackedText(w io.Writer, r report) error {
 	return findings.WriteTextSummary(w, countingFindings(r.tracked), r.allNotes())
 }
 
-// describeSuppression is a suppression on one line: the reason, until
-// when, and where it is written.
-func describeSuppression(s *findings.Suppression) string {
-	until := ""
+// acceptedIn says where a suppression is written and until when.
+func acceptedIn(s *findings.Suppression) string {
 	if s.Expires != "" {
-		until = ", until " + s.Expires
+		return s.Source + ", until " + s.Expires
 	}
-	return fmt.Sprintf("%s (%s%s)", s.Reason, s.Source, until)
+	return s.Source
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
