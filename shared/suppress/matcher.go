@@ -97,10 +97,15 @@ func (m *Matcher) Match(f findings.Finding, today time.Time) Match {
 	return Match{Expired: &m.rules[firstExpired]}
 }
 
-// Suppressed is Match for the finding store (findingstore.Store.Suppressed):
-// whether a live suppression applies to f today.
-func (m *Matcher) Suppressed(today func() time.Time) func(findings.Finding) bool {
-	return func(f findings.Finding) bool { return m.Match(f, today()).Rule != nil }
+// Suppressor is Match as the finding store and the delivery of a function
+// ask it (findingstore.Store.Suppressed, findingstore.Delivery.Suppressed):
+// whether a live suppression applies to f on day today. A nil matcher
+// gives nil, which suppresses nothing.
+func (m *Matcher) Suppressor(today time.Time) func(findings.Finding) bool {
+	if m == nil {
+		return nil
+	}
+	return func(f findings.Finding) bool { return m.Match(f, today).Rule != nil }
 }
 
 // Unused lists the rules (one per Source) that matched no finding, among
@@ -133,19 +138,26 @@ func (m *Matcher) Unused() []Rule {
 // Notes are the sentences a run ends with: each suppression that expired
 // while findings still match it, and each that matched nothing.
 func (m *Matcher) Notes() []string {
+	notes := m.Expired()
+	for _, r := range m.Unused() {
+		notes = append(notes, UnusedNote(r))
+	}
+	return notes
+}
+
+// Expired are the notes about suppressions that expired while findings
+// still match them: those findings count again.
+func (m *Matcher) Expired() []string {
 	if m == nil {
 		return nil
 	}
 	var notes []string
 	m.mu.Lock()
+	defer m.mu.Unlock()
 	for i, r := range m.rules {
 		if n := m.expired[i]; n > 0 {
 			notes = append(notes, fmt.Sprintf("suppression %s (%s) expired on %s: %d %s it matched %s again", r.Source, r.Check, r.Expires, n, plural(n, "finding", "findings"), plural(n, "counts", "count")))
 		}
-	}
-	m.mu.Unlock()
-	for _, r := range m.Unused() {
-		notes = append(notes, UnusedNote(r))
 	}
 	return notes
 }

@@ -103,7 +103,7 @@ func TestMatcherConcurrent(t *testing.T) {
 	t.Parallel()
 	m := exampleMatcher(t, nil)
 	f := finding("IAM006", "arn:aws:iam::123456789012:role/legacy-vendor", nil)
-	suppressed := m.Suppressed(func() time.Time { return day("2027-01-01") })
+	suppressed := m.Suppressor(day("2027-01-01"))
 	var wg sync.WaitGroup
 	for range 16 {
 		wg.Add(1)
@@ -127,7 +127,7 @@ func TestNilMatcher(t *testing.T) {
 	if got := m.Match(finding("IAM001", "x", nil), day("2027-01-01")); got.Rule != nil || got.Expired != nil {
 		t.Errorf("nil matcher matched: %+v", got)
 	}
-	if m.Notes() != nil || m.Unused() != nil || m.Len() != 0 {
+	if m.Notes() != nil || m.Unused() != nil || m.Len() != 0 || m.Suppressor(day("2027-01-01")) != nil {
 		t.Error("nil matcher has notes")
 	}
 	if ts := m.Apply([]findings.Finding{finding("IAM001", "x", nil)}, findings.StatusOpen, day("2027-01-01")); ts[0].Status != findings.StatusOpen {
