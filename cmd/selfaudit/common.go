@@ -149,9 +149,3 @@ func parseFailOn(s string) (findings.Severity, error) {
 	}
 	return sev, nil
 }
-
-// emit writes the findings of a run without a state table, suppressions
-// or baseline, and returns the exit code for them.
-func emit(env *cliEnv, cmd string, format findings.Format, min findings.Severity, fs []findings.Finding, notes ...string) int {
-	return emitReport(env, report{cmd: cmd, format: format, min: min, tracked: findings.AsNew(fs), notes: notes})
-}

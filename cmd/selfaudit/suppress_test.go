@@ -274,6 +274,9 @@ func TestBaseline(t *testing.T) {
 		t.Errorf("text: exit %d\n%s", code, stdout)
 	}
 	code, stdout, _ = scanRun(t, "scan", "--baseline", base, "--format", "sarif", scanDir+"high-only.json", scanDir+"wildcard.yaml")
+	if code != exitFindings {
+		t.Errorf("sarif: exit %d", code)
+	}
 	var log struct {
 		Runs []struct {
 			Results []struct {
