@@ -137,7 +137,7 @@ func (pol *policy) addTemplates(paths []string) error {
 		if err != nil {
 			return err
 		}
-		rules, err := suppress.FromTemplate(f, suppress.Options{})
+		rules, err := suppress.FromTemplate(p, f, suppress.Options{})
 		if err != nil {
 			return err
 		}

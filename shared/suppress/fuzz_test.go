@@ -60,7 +60,7 @@ func FuzzFromTemplate(f *testing.F) {
 		if err != nil {
 			return
 		}
-		rules, err := FromTemplate(tf, testChecks)
+		rules, err := FromTemplate("t.yaml", tf, testChecks)
 		if err != nil {
 			var pe *Error
 			if !errors.As(err, &pe) || strings.Contains(err.Error(), "\n") {

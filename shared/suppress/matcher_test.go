@@ -151,7 +151,7 @@ func loadTemplate(t *testing.T, path string) *cfntemplate.File {
 func TestFromTemplate(t *testing.T) {
 	t.Parallel()
 	const file = "testdata/template.yaml"
-	rules, err := FromTemplate(loadTemplate(t, file), testChecks)
+	rules, err := FromTemplate(file, loadTemplate(t, file), testChecks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func TestFromTemplateProblems(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = FromTemplate(f, testChecks)
+			_, err = FromTemplate("t.yaml", f, testChecks)
 			if err == nil || !strings.HasPrefix(err.Error(), c.want) {
 				t.Errorf("err %v\nwant %s...", err, c.want)
 			}
@@ -269,7 +269,7 @@ func TestFromTemplateProblems(t *testing.T) {
 // matches it.
 func TestMappedRulesNeverUnused(t *testing.T) {
 	t.Parallel()
-	rules, err := FromTemplate(loadTemplate(t, "testdata/template.yaml"), testChecks)
+	rules, err := FromTemplate("testdata/template.yaml", loadTemplate(t, "testdata/template.yaml"), testChecks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,3 +293,5 @@ func TestMappingsNameKnownChecks(t *testing.T) {
 		}
 	}
 }
+
+var _ Template = (*cfntemplate.File)(nil)

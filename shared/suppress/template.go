@@ -5,9 +5,30 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/selfaudit/selfaudit/shared/cfntemplate"
 )
+
+// Template is the part of a parsed template FromTemplate reads;
+// *cfntemplate.File implements it. An interface rather than the type, so
+// that a function, which reads suppressions from a parameter and never a
+// template, does not link the template parser.
+type Template interface {
+	IsTemplate() bool
+	// Value is the document as maps, slices and strings.
+	Value() any
+	// Line is the line of the node at a JSON pointer.
+	Line(pointer string) int
+}
+
+// pointer joins tokens into a JSON pointer, escaping "~" and "/".
+func pointer(base string, tokens ...string) string {
+	var b strings.Builder
+	b.WriteString(base)
+	for _, t := range tokens {
+		b.WriteByte('/')
+		b.WriteString(escapePointer(t))
+	}
+	return b.String()
+}
 
 // Mapping says which selfaudit checks mean the same as a rule of another
 // tool, so that its suppression in a template's Metadata counts for them.
@@ -70,28 +91,40 @@ func lookupMapping(ms []Mapping, rule string) (Mapping, bool) {
 	return Mapping{}, false
 }
 
-// FromTemplate reads the suppressions in the Metadata of a template's
-// resources: selfaudit's own (check, reason, expires), and cfn_nag's and
-// checkov's for the rules CfnNagRules and CheckovRules map. Each applies
-// to the findings about its resource in this file. A file that is not a
-// template has none. Problems name the file and line, as Parse's do.
-func FromTemplate(f *cfntemplate.File, opts Options) ([]Rule, error) {
+// FromTemplate reads the suppressions in the Metadata of the resources of
+// the template named name: selfaudit's own (check, reason, expires), and
+// cfn_nag's and checkov's for the rules CfnNagRules and CheckovRules map.
+// Each applies to the findings about its resource in this file. A file
+// that is not a template has none. Rules come in file order; problems name
+// the file and line, as Parse's do.
+func FromTemplate(name string, f Template, opts Options) ([]Rule, error) {
 	if f == nil || !f.IsTemplate() {
 		return nil, nil
 	}
 	root, _ := f.Value().(map[string]any)
 	resources, _ := root["Resources"].(map[string]any)
-	t := &tmplParser{f: f, opts: opts}
-	for _, r := range f.Resources {
-		body, _ := resources[r.LogicalID].(map[string]any)
+	ids := make([]string, 0, len(resources))
+	for id := range resources {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		li, lj := f.Line(pointer("/Resources", ids[i])), f.Line(pointer("/Resources", ids[j]))
+		if li != lj {
+			return li < lj
+		}
+		return ids[i] < ids[j]
+	})
+	t := &tmplParser{name: name, f: f, opts: opts}
+	for _, id := range ids {
+		body, _ := resources[id].(map[string]any)
 		md, _ := body["Metadata"].(map[string]any)
 		if md == nil {
 			continue
 		}
-		base := cfntemplate.Pointer("/Resources", r.LogicalID, "Metadata")
-		t.own(r.LogicalID, base, md["selfaudit"])
-		t.mapped(r.LogicalID, base, "cfn_nag", "rules_to_suppress", "reason", md["cfn_nag"], CfnNagRules)
-		t.mapped(r.LogicalID, base, "checkov", "skip", "comment", md["checkov"], CheckovRules)
+		base := pointer("/Resources", id, "Metadata")
+		t.own(id, base, md["selfaudit"])
+		t.mapped(id, base, "cfn_nag", "rules_to_suppress", "reason", md["cfn_nag"], CfnNagRules)
+		t.mapped(id, base, "checkov", "skip", "comment", md["checkov"], CheckovRules)
 	}
 	if len(t.problems) > 0 {
 		sort.SliceStable(t.problems, func(i, j int) bool { return t.problems[i].Line < t.problems[j].Line })
@@ -101,7 +134,8 @@ func FromTemplate(f *cfntemplate.File, opts Options) ([]Rule, error) {
 }
 
 type tmplParser struct {
-	f        *cfntemplate.File
+	name     string
+	f        Template
 	opts     Options
 	ids      []string
 	rules    []Rule
@@ -109,7 +143,7 @@ type tmplParser struct {
 }
 
 func (t *tmplParser) fail(ptr, format string, a ...any) {
-	t.problems = append(t.problems, Problem{File: t.f.Name, Line: t.f.Line(ptr), Msg: fmt.Sprintf(format, a...)})
+	t.problems = append(t.problems, Problem{File: t.name, Line: t.f.Line(ptr), Msg: fmt.Sprintf(format, a...)})
 }
 
 // list returns the entries at m[key] (a list of mappings), failing on any
@@ -129,14 +163,14 @@ func (t *tmplParser) list(m any, ptr, what, key string) []map[string]any {
 	}
 	items, ok := raw.([]any)
 	if !ok {
-		t.fail(cfntemplate.Pointer(ptr, key), "%s.%s must be a list", what, key)
+		t.fail(pointer(ptr, key), "%s.%s must be a list", what, key)
 		return nil
 	}
 	out := make([]map[string]any, len(items))
 	for i, it := range items {
 		e, ok := it.(map[string]any)
 		if !ok {
-			t.fail(cfntemplate.Pointer(ptr, key, fmt.Sprint(i)), "%s.%s entry %d must be a mapping", what, key, i+1)
+			t.fail(pointer(ptr, key, fmt.Sprint(i)), "%s.%s entry %d must be a mapping", what, key, i+1)
 			continue
 		}
 		out[i] = e
@@ -146,11 +180,11 @@ func (t *tmplParser) list(m any, ptr, what, key string) []map[string]any {
 
 // own reads Metadata.selfaudit.suppress.
 func (t *tmplParser) own(id, base string, md any) {
-	ptr := cfntemplate.Pointer(base, "selfaudit")
+	ptr := pointer(base, "selfaudit")
 	if mm, ok := md.(map[string]any); ok {
 		for k := range mm {
 			if k != "suppress" {
-				t.fail(cfntemplate.Pointer(ptr, k), "Metadata.selfaudit of %s: unknown key %q (want suppress)", id, k)
+				t.fail(pointer(ptr, k), "Metadata.selfaudit of %s: unknown key %q (want suppress)", id, k)
 			}
 		}
 	}
@@ -158,12 +192,12 @@ func (t *tmplParser) own(id, base string, md any) {
 		if e == nil {
 			continue
 		}
-		at := cfntemplate.Pointer(ptr, "suppress", fmt.Sprint(i))
+		at := pointer(ptr, "suppress", fmt.Sprint(i))
 		what := fmt.Sprintf("Metadata.selfaudit.suppress entry %d of %s", i+1, id)
 		bad := false
 		for k := range e {
 			if k != "check" && k != "reason" && k != "expires" {
-				t.fail(cfntemplate.Pointer(at, k), "%s: unknown key %q (want check, reason, expires)", what, k)
+				t.fail(pointer(at, k), "%s: unknown key %q (want check, reason, expires)", what, k)
 				bad = true
 			}
 		}
@@ -172,19 +206,19 @@ func (t *tmplParser) own(id, base string, md any) {
 		expires, hasExpires := e["expires"].(string)
 		check, reason, expires = strings.TrimSpace(check), strings.TrimSpace(reason), strings.TrimSpace(expires)
 		if msg := checkProblem(check, t.opts, &t.ids); msg != "" {
-			t.fail(cfntemplate.Pointer(at, "check"), "%s: %s", what, msg)
+			t.fail(pointer(at, "check"), "%s: %s", what, msg)
 			bad = true
 		}
 		if reason == "" {
-			t.fail(cfntemplate.Pointer(at, "reason"), "%s: reason is required: say why the risk is accepted", what)
+			t.fail(pointer(at, "reason"), "%s: reason is required: say why the risk is accepted", what)
 			bad = true
 		}
-		r := Rule{Check: check, Resource: "*", Reason: reason, Template: t.f.Name, LogicalID: id,
-			Source: fmt.Sprintf("%s:%d (Metadata.selfaudit of %s)", t.f.Name, t.f.Line(at), id)}
+		r := Rule{Check: check, Resource: "*", Reason: reason, Template: t.name, LogicalID: id,
+			Source: fmt.Sprintf("%s:%d (Metadata.selfaudit of %s)", t.name, t.f.Line(at), id)}
 		if hasExpires || e["expires"] != nil {
 			d, err := time.Parse(DateLayout, expires)
 			if err != nil || d.Format(DateLayout) != expires {
-				t.fail(cfntemplate.Pointer(at, "expires"), "%s: expires %q is not a date YYYY-MM-DD", what, expires)
+				t.fail(pointer(at, "expires"), "%s: expires %q is not a date YYYY-MM-DD", what, expires)
 				bad = true
 			}
 			r.Expires, r.expires = expires, d
@@ -198,7 +232,7 @@ func (t *tmplParser) own(id, base string, md any) {
 // mapped reads another tool's suppressions, keeping those of the rules ms
 // maps; the others are that tool's business.
 func (t *tmplParser) mapped(id, base, tool, key, reasonKey string, md any, ms []Mapping) {
-	ptr := cfntemplate.Pointer(base, tool)
+	ptr := pointer(base, tool)
 	for i, e := range t.list(md, ptr, "Metadata."+tool+" of "+id, key) {
 		if e == nil {
 			continue
@@ -208,15 +242,15 @@ func (t *tmplParser) mapped(id, base, tool, key, reasonKey string, md any, ms []
 		if !ok {
 			continue
 		}
-		at := cfntemplate.Pointer(ptr, key, fmt.Sprint(i))
+		at := pointer(ptr, key, fmt.Sprint(i))
 		reason, _ := e[reasonKey].(string)
 		if reason = strings.TrimSpace(reason); reason == "" {
 			t.fail(at, "Metadata.%s.%s entry %d of %s: %s suppresses %s but has no %s: say why the risk is accepted", tool, key, i+1, id, m.Rule, strings.Join(m.Checks, ", "), reasonKey)
 			continue
 		}
 		for _, c := range m.Checks {
-			t.rules = append(t.rules, Rule{Check: c, Resource: "*", Reason: reason, Template: t.f.Name, LogicalID: id, Part: m.Part, Tool: tool,
-				Source: fmt.Sprintf("%s:%d (Metadata.%s %s of %s)", t.f.Name, t.f.Line(at), tool, m.Rule, id)})
+			t.rules = append(t.rules, Rule{Check: c, Resource: "*", Reason: reason, Template: t.name, LogicalID: id, Part: m.Part, Tool: tool,
+				Source: fmt.Sprintf("%s:%d (Metadata.%s %s of %s)", t.name, t.f.Line(at), tool, m.Rule, id)})
 		}
 	}
 }
