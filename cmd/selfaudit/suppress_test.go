@@ -348,3 +348,40 @@ func TestSuppressionsWithState(t *testing.T) {
 		t.Errorf("state baseline: exit %d, report %+v", code, rep)
 	}
 }
+
+// TestTrailAndAuditSuppressions: CloudTrail findings are suppressed by the
+// account their resource names; audit reads ./selfaudit.yaml by default.
+func TestTrailAndAuditSuppressions(t *testing.T) {
+	cfg, err := filepath.Abs(suppressDir + "trail.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := testenv.ModuleRoot(t)
+	_, stdout, stderr := scanRun(t, "trail", "--config", cfg, "--format", "json", filepath.Join(root, "events", "cloudtrail"))
+	statuses := map[string]findings.Status{}
+	for _, f := range parseTracked(t, stdout).Findings {
+		statuses[f.Check] = f.Status
+	}
+	if statuses["CT006"] != findings.StatusSuppressed || statuses["CT003"] != findings.StatusNew || stderr != "" {
+		t.Errorf("trail statuses %v, stderr %q", statuses, stderr)
+	}
+
+	dir := t.TempDir()
+	for _, p := range []string{"template.yaml", "events"} {
+		if err := os.Symlink(filepath.Join(root, p), filepath.Join(dir, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "selfaudit.yaml"), src, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	code, stdout, stderr := scanRun(t, "audit")
+	if code != exitOK || !strings.Contains(stdout, "SEC-9: the quarterly break-glass drill") || !strings.Contains(stdout, "accepted in:  selfaudit.yaml:2") {
+		t.Errorf("audit: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
