@@ -14,8 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/selfaudit/selfaudit/internal/testenv"
+	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/findingstore"
+	"github.com/selfaudit/selfaudit/shared/suppress"
 )
 
 // trackedJSON is the JSON of a report with statuses.
@@ -383,5 +385,18 @@ func TestTrailAndAuditSuppressions(t *testing.T) {
 	code, stdout, stderr := scanRun(t, "audit")
 	if code != exitOK || !strings.Contains(stdout, "SEC-9: the quarterly break-glass drill") || !strings.Contains(stdout, "accepted in:  selfaudit.yaml:2") {
 		t.Errorf("audit: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+// TestMappedChecksAreRegistered: every check the cfn_nag and checkov
+// mappings name is one the command line knows.
+func TestMappedChecksAreRegistered(t *testing.T) {
+	t.Parallel()
+	for _, m := range append(append([]suppress.Mapping{}, suppress.CfnNagRules...), suppress.CheckovRules...) {
+		for _, id := range m.Checks {
+			if _, ok := checks.Lookup(id); !ok {
+				t.Errorf("%s maps to %s, which is not registered", m.Rule, id)
+			}
+		}
 	}
 }
