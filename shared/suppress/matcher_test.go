@@ -295,3 +295,13 @@ func TestMappingsNameKnownChecks(t *testing.T) {
 }
 
 var _ Template = (*cfntemplate.File)(nil)
+
+// TestRuleBuiltByHand: a rule made without Parse still ends on its date.
+func TestRuleBuiltByHand(t *testing.T) {
+	t.Parallel()
+	m := NewMatcher([]Rule{{Check: "IAM006", Resource: "*", Reason: "r", Expires: "2027-03-31", Source: "code"}}, nil)
+	f := finding("IAM006", "x", nil)
+	if m.Match(f, day("2027-03-30")).Rule == nil || m.Match(f, day("2027-03-31")).Expired == nil {
+		t.Error("a rule built by hand does not end on its date")
+	}
+}

@@ -56,11 +56,20 @@ const (
 
 // expired reports whether the rule no longer applies on day today.
 func (r *Rule) expired(today time.Time) bool {
-	if r.expires.IsZero() {
+	end := r.expires
+	if end.IsZero() && r.Expires != "" {
+		// A rule built by hand rather than parsed; a bad date ends it
+		// at once rather than never.
+		var err error
+		if end, err = time.Parse(DateLayout, r.Expires); err != nil {
+			return true
+		}
+	}
+	if end.IsZero() {
 		return false
 	}
 	y, m, d := today.UTC().Date()
-	return !time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Before(r.expires)
+	return !time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Before(end)
 }
 
 // matches reports whether the rule is about f, whatever its end date.
