@@ -50,7 +50,19 @@
 // cfn_nag and checkov entries count for the rules that mean the same as
 // selfaudit checks (CfnNagRules, CheckovRules), so a team that migrates
 // keeps the exceptions it already reviewed; entries for other rules are
-// theirs and ignored.
+// theirs and ignored. FromTemplate reads a parsed template through the
+// narrow Template interface (*cfntemplate.File implements it), so that the
+// functions, which never read a template, do not link the parser.
+//
+// # Matching
+//
+// Matcher answers, for a finding and a day, the suppression that applies
+// (the first live rule that matches its check, resource and account; the
+// account comes from the resource ARN or the evidence), or the expired one
+// that would have. It remembers which rules matched, so a run can note the
+// suppressions that expired and those that matched nothing; a rule mapped
+// from cfn_nag or checkov is never called unused, since that tool may be
+// what needs it.
 //
 // # Functions
 //
