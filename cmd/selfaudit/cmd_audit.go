@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/rules"
 	"github.com/selfaudit/selfaudit/shared/findings"
@@ -31,14 +32,20 @@ const auditTrail = "events/cloudtrail"
 // runAudit is the newcomer's demo: it prints real findings and exits 0
 // whatever they are, 2 only when the input cannot be read.
 func runAudit(ctx context.Context, env *cliEnv, args []string) int {
-	fset := newFlagSet(env, "audit", "[--format text|json]")
+	fset := newFlagSet(env, "audit", "[--format text|json] [--config FILE] [--baseline FILE] [--strict-suppressions]")
 	format := fset.String("format", "text", "output format: text or json")
+	var pf policyFlags
+	pf.register(fset)
 	if done, code := parseFlags(env, fset, args); done {
 		return code
 	}
 	f, err := findings.ParseFormat(*format)
 	if err != nil || f == findings.FormatSARIF {
 		return usageError(env, "audit", "--format must be text or json")
+	}
+	pol, err := pf.load(checks.EngineIAM, checks.EngineCloudTrail)
+	if err != nil {
+		return usageError(env, "audit", "%s", oneLine(err))
 	}
 	var found []findings.Finding
 	var notes []string
@@ -47,6 +54,9 @@ func runAudit(ctx context.Context, env *cliEnv, args []string) int {
 	} else {
 		rep, err := (&iamscan.FileScanner{}).ScanPaths([]string{auditTemplate})
 		if err != nil {
+			return usageError(env, "audit", "%s", oneLine(err))
+		}
+		if err := pol.addTemplates(rep.Scanned); err != nil {
 			return usageError(env, "audit", "%s", oneLine(err))
 		}
 		found = rep.Findings
@@ -64,6 +74,8 @@ func runAudit(ctx context.Context, env *cliEnv, args []string) int {
 		notes = append(notes, stats.Notes...)
 		notes = append(notes, fmt.Sprintf("analysed %s: %d files, %d records (%d malformed, %d not CloudTrail)", auditTrail, stats.Files, stats.Records, stats.Malformed, stats.Unknown))
 	}
-	emit(env, "audit", f, 0, found, notes...)
+	if code := emitRun(env, "audit", f, 0, false, pol, found, nil, notes...); code == exitUsage {
+		return code
+	}
 	return exitOK
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/iamscan"
 )
 
@@ -18,7 +19,7 @@ func init() {
 }
 
 func runIAM(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "iam", "[--format text|json|sarif] [--fail-on LEVEL] [--all-roles] [--state-table NAME [--new-only]]")
+	fs := newFlagSet(env, "iam", "[--format text|json|sarif] [--fail-on LEVEL] [--all-roles] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]]")
 	var ff findingFlags
 	ff.register(fs, "text, json or sarif", "the scope is the account (from sts:GetCallerIdentity) and region, and a finding no longer seen is listed RESOLVED unless its role or function could not be read")
 	allRoles := fs.Bool("all-roles", false, "judge every role, not only those Lambda can assume")
@@ -28,6 +29,10 @@ func runIAM(ctx context.Context, env *cliEnv, args []string) int {
 	}
 	if fs.NArg() > 0 {
 		return usageError(env, "iam", "unexpected argument %q", fs.Arg(0))
+	}
+	pol, err := ff.policyFlags.load(checks.EngineIAM)
+	if err != nil {
+		return usageError(env, "iam", "%s", oneLine(err))
 	}
 	cfg, err := loadAWS(ctx)
 	if err != nil {
@@ -47,13 +52,13 @@ func runIAM(ctx context.Context, env *cliEnv, args []string) int {
 	notes := append([]string{fmt.Sprintf("judged %d roles, %d managed policies, %d function policies", res.Roles, res.Policies, res.Functions)}, res.Notes...)
 	var code int
 	if ff.enabled() {
-		rec, err := withState(ctx, cfg, ff.table, iamscan.StoreScope(iamscan.Target{Scope: iamscan.ScopeAccount}, iamscan.Place{Partition: who.partition, Account: who.account, Region: cfg.Region}, *allRoles, res), res.Findings)
+		rec, err := withState(ctx, cfg, ff.table, iamscan.StoreScope(iamscan.Target{Scope: iamscan.ScopeAccount}, iamscan.Place{Partition: who.partition, Account: who.account, Region: cfg.Region}, *allRoles, res), res.Findings, pol)
 		if err != nil {
 			return usageError(env, "iam", "%s", oneLine(err))
 		}
-		code = emitState(env, "iam", format, min, ff.newOnly, rec, notes...)
+		code = emitRun(env, "iam", format, min, ff.newOnly, pol, res.Findings, &rec, notes...)
 	} else {
-		code = emit(env, "iam", format, min, res.Findings, notes...)
+		code = emitRun(env, "iam", format, min, false, pol, res.Findings, nil, notes...)
 	}
 	if len(res.Errors) > 0 {
 		// An incomplete scan cannot report "clean": the findings above

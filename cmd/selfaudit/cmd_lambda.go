@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/fleet"
 )
 
@@ -20,7 +21,7 @@ func init() {
 }
 
 func runLambda(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "lambda", "[--format text|json|sarif] [--fail-on LEVEL] [--lookback-days 14] [--error-rate 0.05] [--reports auto|insights|events|off] [--state-table NAME [--new-only]]")
+	fs := newFlagSet(env, "lambda", "[--format text|json|sarif] [--fail-on LEVEL] [--lookback-days 14] [--error-rate 0.05] [--reports auto|insights|events|off] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]]")
 	var ff findingFlags
 	ff.register(fs, "text, json or sarif", "the scope is the account (from sts:GetCallerIdentity) and region, and a finding no longer seen is listed RESOLVED unless the REPORT lines of its function were not read")
 	days := fs.Int("lookback-days", 14, "days of metrics and REPORT lines to judge (1-63)")
@@ -42,6 +43,10 @@ func runLambda(ctx context.Context, env *cliEnv, args []string) int {
 	rs, err := fleet.ParseReportSource(*reports)
 	if err != nil {
 		return usageError(env, "lambda", "--reports: %v", err)
+	}
+	pol, err := ff.policyFlags.load(checks.EngineFleet)
+	if err != nil {
+		return usageError(env, "lambda", "%s", oneLine(err))
 	}
 	awsCfg, err := loadAWS(ctx)
 	if err != nil {
@@ -68,11 +73,11 @@ func runLambda(ctx context.Context, env *cliEnv, args []string) int {
 	}
 	notes := append([]string{fmt.Sprintf("audited %d functions in %s", res.Functions, awsCfg.Region)}, res.Notes...)
 	if !ff.enabled() {
-		return emit(env, "lambda", format, min, res.Findings, notes...)
+		return emitRun(env, "lambda", format, min, false, pol, res.Findings, nil, notes...)
 	}
-	rec, err := withState(ctx, awsCfg, ff.table, res.StoreScope(who.account, awsCfg.Region), res.Findings)
+	rec, err := withState(ctx, awsCfg, ff.table, res.StoreScope(who.account, awsCfg.Region), res.Findings, pol)
 	if err != nil {
 		return usageError(env, "lambda", "%s", oneLine(err))
 	}
-	return emitState(env, "lambda", format, min, ff.newOnly, rec, notes...)
+	return emitRun(env, "lambda", format, min, ff.newOnly, pol, res.Findings, &rec, notes...)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/iamscan"
 )
@@ -18,7 +19,7 @@ func init() {
 }
 
 func runScan(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "scan", "[--format text|json|sarif] [--fail-on LEVEL] [--state-table NAME [--new-only]] PATH...")
+	fs := newFlagSet(env, "scan", "[--format text|json|sarif] [--fail-on LEVEL] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]] PATH...")
 	var ff findingFlags
 	ff.register(fs, "text, json or sarif", "the scope is the files scanned, and a finding gone from one of them is listed RESOLVED")
 	format, min, done, exitCode := ff.parse(env, fs, args)
@@ -28,9 +29,17 @@ func runScan(ctx context.Context, env *cliEnv, args []string) int {
 	if fs.NArg() == 0 {
 		return usageError(env, "scan", "no PATH given (templates, policy files or folders)")
 	}
+	pol, err := ff.policyFlags.load(checks.EngineIAM)
+	if err != nil {
+		return usageError(env, "scan", "%s", oneLine(err))
+	}
 	s := &iamscan.FileScanner{}
 	rep, err := s.ScanPaths(fs.Args())
 	if err != nil {
+		return usageError(env, "scan", "%s", oneLine(err))
+	}
+	// A template's resources may carry suppressions of their own.
+	if err := pol.addTemplates(rep.Scanned); err != nil {
 		return usageError(env, "scan", "%s", oneLine(err))
 	}
 	notes := rep.Notes
@@ -38,7 +47,7 @@ func runScan(ctx context.Context, env *cliEnv, args []string) int {
 		notes = append(notes, fmt.Sprintf("no template or policy found in %s", strings.Join(fs.Args(), ", ")))
 	}
 	if !ff.enabled() {
-		return emit(env, "scan", format, min, rep.Findings, notes...)
+		return emitRun(env, "scan", format, min, false, pol, rep.Findings, nil, notes...)
 	}
 	// The scope of a template scan is the files it read: a finding of
 	// one of them that is gone is resolved; other files' findings stay.
@@ -46,17 +55,17 @@ func runScan(ctx context.Context, env *cliEnv, args []string) int {
 	if len(scope.Targets) == 0 {
 		// No file read, nothing to record or resolve (an empty Targets
 		// would mean every file ever scanned).
-		return emitState(env, "scan", format, min, ff.newOnly, reconciled{}, notes...)
+		return emitRun(env, "scan", format, min, ff.newOnly, pol, nil, &reconciled{}, notes...)
 	}
 	cfg, err := loadAWS(ctx)
 	if err != nil {
 		return usageError(env, "scan", "%v", err)
 	}
-	rec, err := withState(ctx, cfg, ff.table, scope, rep.Findings)
+	rec, err := withState(ctx, cfg, ff.table, scope, rep.Findings, pol)
 	if err != nil {
 		return usageError(env, "scan", "%s", oneLine(err))
 	}
-	return emitState(env, "scan", format, min, ff.newOnly, rec, notes...)
+	return emitRun(env, "scan", format, min, ff.newOnly, pol, rep.Findings, &rec, notes...)
 }
 
 // oneLine keeps an error to the single line promised in

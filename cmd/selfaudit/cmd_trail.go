@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/selfaudit/selfaudit/shared/awsconfig/chain"
+	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/baseline"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/rules"
@@ -49,11 +50,13 @@ func runTrail(ctx context.Context, env *cliEnv, args []string) int {
 }
 
 func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDeps) int {
-	fs := newFlagSet(env, "trail", "[--format text|json] [--fail-on LEVEL] [--table NAME] [--state-table NAME [--new-only]] (PATH... | --lookup --since 1h)")
+	fs := newFlagSet(env, "trail", "[--format text|json] [--fail-on LEVEL] [--table NAME] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]] (PATH... | --lookup --since 1h)")
 	var rf reportFlags
 	rf.register(fs, "text or json")
 	var sf stateFlags
 	sf.register(fs, "CloudTrail findings are events, so one read again is OPEN and none is ever RESOLVED")
+	var pf policyFlags
+	pf.register(fs)
 	lookup := fs.Bool("lookup", false, "read recent management events from the account with LookupEvents instead of files")
 	since := fs.Duration("since", time.Hour, "with --lookup: how far back to read")
 	table := fs.String("table", "", "DynamoDB baseline table: enables CT009 and CT010 (and updates the baselines)")
@@ -72,6 +75,10 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 	}
 	if err := sf.parse(); err != nil {
 		return usageError(env, "trail", "%v", err)
+	}
+	pol, err := pf.load(checks.EngineCloudTrail)
+	if err != nil {
+		return usageError(env, "trail", "%s", oneLine(err))
 	}
 	paths := fs.Args()
 	switch {
@@ -129,19 +136,19 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 		fmt.Fprintf(env.stderr, "selfaudit trail: %d records from %d files, %d findings\n", stats.Records, stats.Files, len(out))
 	}
 	if !sf.enabled() {
-		return emit(env, "trail", format, min, out, stats.Notes...)
+		return emitRun(env, "trail", format, min, false, pol, out, nil, stats.Notes...)
 	}
 	notes := append(append([]string{}, stats.Notes...), "CloudTrail findings are events: the findings table remembers them but never resolves one that is not seen again; one read again (the same file, an overlapping --lookup window) is OPEN")
 	if len(out) == 0 {
-		return emitState(env, "trail", format, min, sf.newOnly, reconciled{}, notes...)
+		return emitRun(env, "trail", format, min, sf.newOnly, pol, nil, &reconciled{}, notes...)
 	}
 	awsCfg, err := loadAWS(ctx)
 	if err != nil {
 		return usageError(env, "trail", "%v", err)
 	}
-	rec, err := withEventState(ctx, awsCfg, sf.table, out)
+	rec, err := withEventState(ctx, awsCfg, sf.table, out, pol)
 	if err != nil {
 		return usageError(env, "trail", "%s", oneLine(err))
 	}
-	return emitState(env, "trail", format, min, sf.newOnly, rec, notes...)
+	return emitRun(env, "trail", format, min, sf.newOnly, pol, out, &rec, notes...)
 }

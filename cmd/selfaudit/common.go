@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
-	"github.com/selfaudit/selfaudit/shared/findings/sarif"
 )
 
 // newFlagSet returns a flag set that reports errors instead of exiting, so
@@ -106,10 +105,12 @@ func (r *reportFlags) parse() (findings.Format, findings.Severity, error) {
 }
 
 // findingFlags are the flags of every command that reports findings:
-// --format and --fail-on, --state-table and --new-only.
+// --format and --fail-on, --state-table and --new-only, --config,
+// --baseline and --strict-suppressions.
 type findingFlags struct {
 	reportFlags
 	stateFlags
+	policyFlags
 }
 
 // register adds the flags to fs: formats lists the output formats the
@@ -117,6 +118,7 @@ type findingFlags struct {
 func (f *findingFlags) register(fs *flag.FlagSet, formats, stateScope string) {
 	f.reportFlags.register(fs, formats)
 	f.stateFlags.register(fs, stateScope)
+	f.policyFlags.register(fs)
 }
 
 // parse parses args and validates the flags; done says the command ends
@@ -146,23 +148,4 @@ func parseFailOn(s string) (findings.Severity, error) {
 		return 0, fmt.Errorf("--fail-on: %w", err)
 	}
 	return sev, nil
-}
-
-// emit writes findings and returns the exit code for them.
-func emit(env *cliEnv, cmd string, format findings.Format, min findings.Severity, fs []findings.Finding, notes ...string) int {
-	findings.Sort(fs)
-	var err error
-	if format == findings.FormatSARIF {
-		err = sarif.Write(env.stdout, fs)
-	} else {
-		err = findings.Write(env.stdout, format, fs, notes...)
-	}
-	if err != nil {
-		fmt.Fprintf(env.stderr, "selfaudit %s: write output: %v\n", cmd, err)
-		return exitUsage
-	}
-	if findings.AtOrAbove(fs, min) {
-		return exitFindings
-	}
-	return exitOK
 }

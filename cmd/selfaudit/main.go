@@ -52,6 +52,22 @@
 // with --new-only it counts only NEW and REOPENED ones, so a pipeline gates
 // on what a change introduced; --new-only without --state-table is a usage
 // error.
+//
+// # Suppressions and baselines
+//
+// scan, iam, trail, lambda and audit read suppressions (package
+// shared/suppress) from --config FILE, or ./selfaudit.yaml when it exists,
+// and scan also from the Metadata of each template resource (selfaudit's
+// own, and cfn_nag's and checkov's for the rules that mean the same). A
+// suppressed finding is listed SUPPRESSED with its suppression; with
+// --state-table it is recorded SUPPRESSED. --baseline FILE, an earlier
+// --format json output of either shape, lists the findings whose id it
+// holds BASELINE. Neither ever counts for --fail-on. Notes name the
+// suppressions that expired or matched nothing; --strict-suppressions
+// makes the latter an error (exit 2, after the report). Every format is
+// written from one list of findings.Tracked (report.go), so a run with
+// statuses from a state table, a suppression file or a baseline reads
+// alike in text, JSON and SARIF, and one without any is the plain report.
 package main
 
 import (

@@ -111,32 +111,16 @@ type reconciled struct {
 	notes    []string
 }
 
-// counts returns how many findings the run lists in each status.
-func (r reconciled) counts() map[findings.Status]int {
-	c := map[findings.Status]int{
-		findings.StatusNew: 0, findings.StatusReopened: 0,
-		findings.StatusOpen: 0, findings.StatusResolved: 0,
-	}
-	for _, t := range r.standing {
-		c[t.Status]++
-	}
-	c[findings.StatusResolved] += len(r.resolved)
-	return c
-}
-
-// lead is the first line of text output.
-func (r reconciled) lead() string {
-	c := r.counts()
-	return fmt.Sprintf("%d new, %d reopened, %d open, %d resolved", c[findings.StatusNew], c[findings.StatusReopened], c[findings.StatusOpen], c[findings.StatusResolved])
-}
-
 // withState opens (or creates) the findings table and reconciles the run's
-// findings over scope now.
-func withState(ctx context.Context, cfg aws.Config, table string, scope findingstore.Scope, fs []findings.Finding) (reconciled, error) {
+// findings over scope now; the findings pol suppresses are recorded
+// SUPPRESSED.
+func withState(ctx context.Context, cfg aws.Config, table string, scope findingstore.Scope, fs []findings.Finding, pol *policy) (reconciled, error) {
 	st, created, err := openStore(ctx, cfg, table)
 	if err != nil {
 		return reconciled{}, err
 	}
+	pol.decide(fs)
+	st.Suppressed = pol.suppressed
 	rec, err := reconcile(ctx, st, scope, fs, time.Now().UTC(), false)
 	if err != nil {
 		return reconciled{}, err
@@ -210,11 +194,13 @@ func unreadNotes(unread []findingstore.Unread) []string {
 // from the store and is reported OPEN: seen before, not new, and so not
 // counted by --new-only. One the table does not know is NEW. The closing
 // is bookkeeping and lists nothing as resolved.
-func withEventState(ctx context.Context, cfg aws.Config, table string, fs []findings.Finding) (reconciled, error) {
+func withEventState(ctx context.Context, cfg aws.Config, table string, fs []findings.Finding, pol *policy) (reconciled, error) {
 	st, created, err := openStore(ctx, cfg, table)
 	if err != nil {
 		return reconciled{}, err
 	}
+	pol.decide(fs)
+	st.Suppressed = pol.suppressed
 	now := time.Now().UTC()
 	record := eventScope(fs)
 	record.Unreadable = []findingstore.Gap{{Prefix: true, Reason: "CloudTrail findings are events: not seeing one again does not resolve it"}}
@@ -228,7 +214,7 @@ func withEventState(ctx context.Context, cfg aws.Config, table string, fs []find
 		return reconciled{}, fmt.Errorf("findings table %s: close recorded events: %w", table, err)
 	}
 	for i := range rec.standing {
-		if rec.standing[i].Status != findings.StatusNew {
+		if st := rec.standing[i].Status; st != findings.StatusNew && st != findings.StatusSuppressed {
 			rec.standing[i].Status = findings.StatusOpen
 		}
 	}

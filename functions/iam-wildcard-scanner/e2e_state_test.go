@@ -347,4 +347,3 @@ func TestFindingStoreEndToEnd(t *testing.T) {
 		t.Errorf("PutEvents requests refused: %v", bad)
 	}
 }
-

@@ -14,6 +14,7 @@ import (
 	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/iamscan"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
+	"github.com/selfaudit/selfaudit/shared/suppress"
 )
 
 // scanner is the scan the handler drives; *iamscan.Scanner implements it.
@@ -32,6 +33,9 @@ type handler struct {
 	// store remembers findings between runs, so that only changes are
 	// announced; nil announces every finding NEW.
 	store *findingstore.Store
+	// suppressions are the accepted risks of SUPPRESSIONS_PARAMETER; nil
+	// has none.
+	suppressions *suppress.Loader
 	// allRoles is the scanner's setting, which names its scope in the
 	// store.
 	allRoles bool
@@ -57,6 +61,9 @@ type Response struct {
 	// were because their part could not be read. Both need the store.
 	State  *findings.StatusMetrics `json:"state,omitempty"`
 	Unread int                     `json:"unread,omitempty"`
+	// Suppressed is the number of findings a suppression accepts: never
+	// announced, recorded SUPPRESSED with a store.
+	Suppressed int `json:"suppressed,omitempty"`
 }
 
 // Handle runs one invocation. It publishes what was found even when part of
@@ -65,6 +72,12 @@ type Response struct {
 func (h *handler) Handle(ctx context.Context, raw json.RawMessage) (*Response, error) {
 	log := zerolog.Ctx(ctx)
 	t, err := iamscan.ParseEvent(raw)
+	if err != nil {
+		return nil, err
+	}
+	// Read before the scan: without its suppressions a run would
+	// announce what was accepted.
+	sup, err := h.suppressions.Matcher(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -93,10 +106,14 @@ func (h *handler) Handle(ctx context.Context, raw json.RawMessage) (*Response, e
 		now = h.now
 	}
 	var errs []error
-	d := findingstore.Delivery{Store: h.store, Bus: h.publisher, Metrics: h.metrics, Source: iamscan.SourceLive}
-	out, err := d.Deliver(ctx, iamscan.StoreScope(t, place, h.allRoles, res), res.Findings, now())
+	at := now()
+	d := findingstore.Delivery{Store: h.store, Bus: h.publisher, Metrics: h.metrics, Source: iamscan.SourceLive, Suppressed: sup.Suppressor(at)}
+	out, err := d.Deliver(ctx, iamscan.StoreScope(t, place, h.allRoles, res), res.Findings, at)
 	if err != nil {
 		errs = append(errs, err)
+	}
+	if expired := sup.Expired(); len(expired) > 0 {
+		log.Warn().Strs("suppressions", expired).Msg("suppressions expired: their findings count again")
 	}
 	if err := res.Err(); err != nil {
 		errs = append(errs, err)
@@ -105,11 +122,11 @@ func (h *handler) Handle(ctx context.Context, raw json.RawMessage) (*Response, e
 	resp := &Response{
 		Scope: scope, Findings: len(res.Findings), Summary: findings.Summarize(res.Findings),
 		Roles: res.Roles, Functions: res.Functions, Policies: res.Policies, Errors: len(res.Errors),
-		Announced: out.Announced, State: out.State, Unread: len(out.Unread),
+		Announced: out.Announced, State: out.State, Unread: len(out.Unread), Suppressed: out.Suppressed,
 	}
 	log.Info().Str("scope", scope).Int("findings", resp.Findings).Int("roles", resp.Roles).
 		Int("functions", resp.Functions).Int("errors", resp.Errors).Int("announced", resp.Announced).
-		Int("unread", resp.Unread).Strs("notes", res.Notes).Msg("scan done")
+		Int("unread", resp.Unread).Int("suppressed", resp.Suppressed).Strs("notes", res.Notes).Msg("scan done")
 	if len(errs) > 0 {
 		return resp, fmt.Errorf("iam scan of %s: %w", scope, errors.Join(errs...))
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/selfaudit/selfaudit/shared/iamscan"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
 	"github.com/selfaudit/selfaudit/shared/lambdamain/env"
+	"github.com/selfaudit/selfaudit/shared/suppress"
 )
 
 func main() { lambdamain.Start("iam-wildcard-scanner", setup) }
@@ -20,11 +21,12 @@ func main() { lambdamain.Start("iam-wildcard-scanner", setup) }
 func setup(rt *lambdamain.Runtime) (lambdamain.Handler[json.RawMessage, *Response], error) {
 	allRoles, pub, busErr := findings.ConfigWithBus(rt.AWS, rt.Getenv, scanAllRoles)
 	store, storeErr := findingstore.FromEnv(rt.AWS, rt.Getenv)
-	if err := errors.Join(busErr, storeErr); err != nil {
+	sup, supErr := suppress.FromEnv(rt.AWS, rt.Getenv)
+	if err := errors.Join(busErr, storeErr, supErr); err != nil {
 		return nil, err // every bad variable at once
 	}
 	scanner := &iamscan.Scanner{IAM: iam.NewFromConfig(rt.AWS), Lambda: lambdasvc.NewFromConfig(rt.AWS), AllRoles: allRoles}
-	return (&handler{scanner: scanner, publisher: pub, store: store, allRoles: allRoles, metrics: rt.Metrics}).Handle, nil
+	return (&handler{scanner: scanner, publisher: pub, store: store, suppressions: sup, allRoles: allRoles, metrics: rt.Metrics}).Handle, nil
 }
 
 // scanAllRoles reads SCAN_ALL_ROLES: judge every role, not only those

@@ -14,6 +14,7 @@ import (
 	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/fleet"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
+	"github.com/selfaudit/selfaudit/shared/suppress"
 )
 
 // auditor is the engine as the handler sees it; *fleet.Auditor implements
@@ -28,8 +29,11 @@ type handler struct {
 	publisher findings.Announcer
 	// store remembers findings between runs, so that only changes are
 	// announced; nil announces every finding NEW.
-	store   *findingstore.Store
-	metrics io.Writer // EMF lines; stdout in Lambda
+	store *findingstore.Store
+	// suppressions are the accepted risks of SUPPRESSIONS_PARAMETER; nil
+	// has none.
+	suppressions *suppress.Loader
+	metrics      io.Writer // EMF lines; stdout in Lambda
 }
 
 // Output is the invocation's result, for `aws lambda invoke` and the
@@ -47,6 +51,9 @@ type Output struct {
 	// could not be read. Both need the store.
 	State  *findings.StatusMetrics `json:"state,omitempty"`
 	Unread int                     `json:"unread,omitempty"`
+	// Suppressed is the number of findings a suppression accepts: never
+	// announced, recorded SUPPRESSED with a store.
+	Suppressed int `json:"suppressed,omitempty"`
 }
 
 // Handle runs one audit. The event is the scheduled EventBridge event; its
@@ -63,18 +70,28 @@ func (h *handler) Handle(ctx context.Context, ev events.CloudWatchEvent) (Output
 		}
 		place = a
 	}
+	// Read before the audit: without its suppressions a run would
+	// announce what was accepted.
+	sup, err := h.suppressions.Matcher(ctx)
+	if err != nil {
+		return Output{}, err
+	}
 	res, err := h.auditor.Run(ctx)
 	if err != nil {
 		return Output{}, fmt.Errorf("audit lambda fleet: %w", err)
 	}
-	d := findingstore.Delivery{Store: h.store, Bus: h.publisher, Metrics: h.metrics, Source: fleet.DefaultSource}
-	delivered, err := d.Deliver(ctx, res.StoreScope(place.AccountID, place.Region), res.Findings, time.Now())
+	now := time.Now()
+	d := findingstore.Delivery{Store: h.store, Bus: h.publisher, Metrics: h.metrics, Source: fleet.DefaultSource, Suppressed: sup.Suppressor(now)}
+	delivered, err := d.Deliver(ctx, res.StoreScope(place.AccountID, place.Region), res.Findings, now)
 	if err != nil {
 		return Output{}, err
 	}
+	if expired := sup.Expired(); len(expired) > 0 {
+		zerolog.Ctx(ctx).Warn().Strs("suppressions", expired).Msg("suppressions expired: their findings count again")
+	}
 	out := Output{Functions: res.Functions, Findings: len(res.Findings), Summary: findings.Summarize(res.Findings), Notes: res.Notes,
-		Announced: delivered.Announced, State: delivered.State, Unread: len(delivered.Unread)}
+		Announced: delivered.Announced, State: delivered.State, Unread: len(delivered.Unread), Suppressed: delivered.Suppressed}
 	zerolog.Ctx(ctx).Info().Str("trigger", ev.DetailType).Int("functions", out.Functions).Int("findings", out.Findings).
-		Int("announced", out.Announced).Int("unread", out.Unread).Strs("notes", res.Notes).Dur("took", time.Since(start)).Msg("fleet audit done")
+		Int("announced", out.Announced).Int("unread", out.Unread).Int("suppressed", out.Suppressed).Strs("notes", res.Notes).Dur("took", time.Since(start)).Msg("fleet audit done")
 	return out, nil
 }

@@ -57,6 +57,7 @@ func TestSetupConfiguration(t *testing.T) {
 	}{
 		"good":              {env: map[string]string{"FINDINGS_BUS_NAME": "b"}},
 		"with a table":      {env: map[string]string{"FINDINGS_BUS_NAME": "b", "FINDINGS_TABLE_NAME": "selfaudit-findings"}},
+		"with suppressions": {env: map[string]string{"FINDINGS_BUS_NAME": "b", "SUPPRESSIONS_PARAMETER": "/selfaudit/s/suppressions"}},
 		"bad table":         {env: map[string]string{"FINDINGS_BUS_NAME": "b", "FINDINGS_TABLE_NAME": "a b"}, wantErr: "FINDINGS_TABLE_NAME"},
 		"no bus":            {env: map[string]string{}, wantErr: "FINDINGS_BUS_NAME is not set"},
 		"bad error rate":    {env: map[string]string{"FINDINGS_BUS_NAME": "b", "ERROR_RATE_THRESHOLD": "lots"}, wantErr: "ERROR_RATE_THRESHOLD"},

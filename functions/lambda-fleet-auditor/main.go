@@ -12,6 +12,7 @@ import (
 	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/fleet"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
+	"github.com/selfaudit/selfaudit/shared/suppress"
 )
 
 func main() { lambdamain.Start(fleet.DefaultSource, setup) }
@@ -21,9 +22,10 @@ func main() { lambdamain.Start(fleet.DefaultSource, setup) }
 func setup(rt *lambdamain.Runtime) (lambdamain.Handler[events.CloudWatchEvent, Output], error) {
 	cfg, pub, busErr := findings.ConfigWithBus(rt.AWS, rt.Getenv, fleet.ConfigFromEnv)
 	store, storeErr := findingstore.FromEnv(rt.AWS, rt.Getenv)
-	if err := errors.Join(busErr, storeErr); err != nil {
+	sup, supErr := suppress.FromEnv(rt.AWS, rt.Getenv)
+	if err := errors.Join(busErr, storeErr, supErr); err != nil {
 		return nil, err // every bad variable at once
 	}
 	auditor := fleet.New(awslambda.NewFromConfig(rt.AWS), cloudwatch.NewFromConfig(rt.AWS), cloudwatchlogs.NewFromConfig(rt.AWS), cfg)
-	return (&handler{auditor: auditor, publisher: pub, store: store, metrics: rt.Metrics}).Handle, nil
+	return (&handler{auditor: auditor, publisher: pub, store: store, suppressions: sup, metrics: rt.Metrics}).Handle, nil
 }

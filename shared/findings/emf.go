@@ -98,6 +98,20 @@ func WriteStatusEMF(w io.Writer, source string, m StatusMetrics, now time.Time) 
 		map[string]any{"Source": source, MetricNew: m.New, MetricReopened: m.Reopened, MetricResolved: m.Resolved, MetricSeverityChanged: m.SeverityChanged}))
 }
 
+// MetricSuppressed counts the findings a run saw that a suppression
+// accepts: never announced, and left out of Findings and FindingsTotal, so
+// that an alarm on those does not fire for an accepted risk, yet counted,
+// so that accepted risks do not disappear from view.
+const MetricSuppressed = "SuppressedFindings"
+
+// WriteSuppressedEMF writes the number of suppressed findings of a run, per
+// Source and over every source, zero included: a run with suppressions
+// configured writes it every time.
+func WriteSuppressedEMF(w io.Writer, source string, n int, now time.Time) error {
+	return json.NewEncoder(w).Encode(emfLine(now.UnixMilli(), [][]string{{"Source"}, {}}, []string{MetricSuppressed},
+		map[string]any{"Source": source, MetricSuppressed: n}))
+}
+
 // emfLine is one Embedded Metric Format line: fields (the dimension values
 // and the metric values, by name) with the _aws block that tells
 // CloudWatch which of them are metrics (counts, in MetricNamespace) and

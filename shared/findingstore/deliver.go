@@ -82,6 +82,12 @@ type Delivery struct {
 	Metrics io.Writer
 	// Source is the metrics' Source dimension.
 	Source string
+	// Suppressed reports whether a suppression accepts a finding; nil
+	// accepts none. A suppressed finding is never announced: the store
+	// records it SUPPRESSED (Store.Suppressed), a run without one leaves
+	// it out. The metrics count it apart (findings.MetricSuppressed), not
+	// in Findings and FindingsTotal.
+	Suppressed func(findings.Finding) bool
 }
 
 // Outcome is what a delivery did.
@@ -97,6 +103,9 @@ type Outcome struct {
 	// Unread lists the standing findings left as they were because the
 	// run could not read their part of the scope.
 	Unread []Unread
+	// Suppressed is the number of the run's findings a suppression
+	// accepts.
+	Suppressed int
 }
 
 // Deliver announces a run's findings and writes its metrics.
@@ -121,15 +130,19 @@ type Outcome struct {
 // logged, on the logger in ctx, since metrics must never cost findings.
 func (d Delivery) Deliver(ctx context.Context, scope Scope, fs []findings.Finding, now time.Time) (Outcome, error) {
 	log := zerolog.Ctx(ctx)
+	counted, suppressed := d.split(fs)
 	if d.Store == nil {
-		if err := d.Bus.Announce(ctx, findings.AsNew(fs)); err != nil {
+		if err := d.Bus.Announce(ctx, findings.AsNew(counted)); err != nil {
 			return Outcome{}, err
 		}
-		d.writeMetrics(ctx, fs, nil, now)
-		return Outcome{Announced: len(fs)}, nil
+		d.writeMetrics(ctx, counted, suppressed, nil, now)
+		return Outcome{Announced: len(counted), Suppressed: suppressed}, nil
 	}
 	st := *d.Store
 	st.Outbox = true
+	if d.Suppressed != nil {
+		st.Suppressed = d.Suppressed
+	}
 	res, recErr := st.Reconcile(ctx, scope, fs, now)
 	byID := make(map[string]findings.Finding, len(fs))
 	for _, f := range fs {
@@ -161,7 +174,7 @@ func (d Delivery) Deliver(ctx context.Context, scope Scope, fs []findings.Findin
 	if recErr == nil && len(scope.Targets) == 0 {
 		state.Open = res.Open()
 	}
-	out := Outcome{State: state, Unread: res.Unread}
+	out := Outcome{State: state, Unread: res.Unread, Suppressed: suppressed}
 	if len(res.Pending) > 0 {
 		again := make([]string, len(res.Pending))
 		for i, c := range res.Pending {
@@ -194,20 +207,41 @@ func (d Delivery) Deliver(ctx context.Context, scope Scope, fs []findings.Findin
 	}
 	out.Announced = len(events)
 	out.Reannounced = len(res.Pending)
-	d.writeMetrics(ctx, fs, state, now)
+	d.writeMetrics(ctx, counted, suppressed, state, now)
 	if recErr != nil {
 		return out, fmt.Errorf("reconcile findings of %s: %w", scope.Key(), recErr)
 	}
 	return out, nil
 }
 
-// writeMetrics writes the finding metrics and, for a run with a store, its
-// StatusMetrics, warning when the writer fails.
-func (d Delivery) writeMetrics(ctx context.Context, fs []findings.Finding, state *findings.StatusMetrics, now time.Time) {
+// split parts the run's findings into those that count and the number a
+// suppression accepts.
+func (d Delivery) split(fs []findings.Finding) (counted []findings.Finding, suppressed int) {
+	if d.Suppressed == nil {
+		return fs, 0
+	}
+	counted = make([]findings.Finding, 0, len(fs))
+	for _, f := range fs {
+		if d.Suppressed(f) {
+			suppressed++
+			continue
+		}
+		counted = append(counted, f)
+	}
+	return counted, suppressed
+}
+
+// writeMetrics writes the finding metrics of the findings that count, the
+// number suppressed when suppressions are configured and, for a run with
+// a store, its StatusMetrics, warning when the writer fails.
+func (d Delivery) writeMetrics(ctx context.Context, fs []findings.Finding, suppressed int, state *findings.StatusMetrics, now time.Time) {
 	if d.Metrics == nil {
 		return
 	}
 	err := findings.WriteEMF(d.Metrics, d.Source, fs, now)
+	if err == nil && d.Suppressed != nil {
+		err = findings.WriteSuppressedEMF(d.Metrics, d.Source, suppressed, now)
+	}
 	if err == nil && state != nil {
 		err = findings.WriteStatusEMF(d.Metrics, d.Source, *state, now)
 	}

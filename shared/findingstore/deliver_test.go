@@ -111,3 +111,48 @@ func TestDeliverFailedAnnouncement(t *testing.T) {
 		t.Errorf("err %v, metrics %q, logs %s", err, emf.String(), logs.String())
 	}
 }
+
+// TestDeliverSuppressed: a suppressed finding is never announced, with a
+// store or without; the store records it SUPPRESSED (and REOPENED once the
+// suppression is gone), and the metrics count it apart from the findings.
+func TestDeliverSuppressed(t *testing.T) {
+	t.Parallel()
+	wide := finding("IAM001", roleARN("wide"), findings.Critical)
+	vendor := finding("IAM006", roleARN("vendor"), findings.Medium)
+	isVendor := func(f findings.Finding) bool { return f.ID == vendor.ID }
+	fs := []findings.Finding{wide, vendor}
+	ctx := context.Background()
+
+	var b findingstest.Recorder
+	var emf bytes.Buffer
+	out, err := Delivery{Bus: &b, Metrics: &emf, Source: "s", Suppressed: isVendor}.Deliver(ctx, Scope{}, fs, day1)
+	if err != nil || out.Announced != 1 || out.Suppressed != 1 || len(b.Announced()) != 1 || b.Announced()[0].ID != wide.ID {
+		t.Fatalf("without a store: %+v, %v, %v", out, err, b.Announced())
+	}
+	if m := emf.String(); !strings.Contains(m, `"FindingsTotal":1`) || !strings.Contains(m, `"`+findings.MetricSuppressed+`":1`) {
+		t.Errorf("metrics %s", m)
+	}
+
+	st := newStore(t)
+	b.Take()
+	emf.Reset()
+	d := Delivery{Store: st, Bus: &b, Metrics: &emf, Source: "s", Suppressed: isVendor}
+	out, err = d.Deliver(ctx, accountScope, fs, day(1))
+	got := b.Take()
+	if err != nil || out.Announced != 1 || out.Suppressed != 1 || len(got) != 1 || got[0].ID != wide.ID || out.State.Open["MEDIUM"] != 0 {
+		t.Fatalf("with a store: %+v, %v, %v", out, err, got)
+	}
+	if m := emf.String(); !strings.Contains(m, `"FindingsTotal":1`) || !strings.Contains(m, `"`+findings.MetricSuppressed+`":1`) || !strings.Contains(m, `"NewFindings":1`) {
+		t.Errorf("metrics %s", m)
+	}
+	rec, found, err := st.get(ctx, vendor.ID)
+	if err != nil || !found || rec.Status != findings.StatusSuppressed {
+		t.Fatalf("stored %+v %v %v, want SUPPRESSED", rec, found, err)
+	}
+	d.Suppressed = nil
+	_, err = d.Deliver(ctx, accountScope, fs, day(2))
+	got = b.Take()
+	if err != nil || len(got) != 1 || got[0].ID != vendor.ID || got[0].Status != findings.StatusReopened {
+		t.Errorf("suppression gone: %v, %+v", err, got)
+	}
+}

@@ -44,6 +44,12 @@ func Write(w io.Writer, fs []findings.Finding) error {
 type Annotation struct {
 	BaselineState string
 	Properties    map[string]any
+	// Suppression, when set, marks the result suppressed: one SARIF
+	// suppression of kind "external" (the accepted risk is written apart
+	// from the code-scanning tool's own store) whose justification is
+	// the reason, with the end date and where it is written as
+	// properties. Code-scanning services show such a result as dismissed.
+	Suppression *findings.Suppression
 }
 
 // WriteAnnotated writes the log Write writes, with annotate's answer for
@@ -87,6 +93,14 @@ func WriteAnnotated(w io.Writer, fs []findings.Finding, annotate func(findings.F
 		a := annotate(f)
 		if a.BaselineState != "" {
 			res.WithBaselineState(a.BaselineState)
+		}
+		if sp := a.Suppression; sp != nil {
+			pb := gosarif.NewPropertyBag()
+			pb.Add("source", sp.Source)
+			if sp.Expires != "" {
+				pb.Add("expires", sp.Expires)
+			}
+			res.AddSuppression(gosarif.NewSuppression().WithKind("external").WithStatus("accepted").WithJustification(sp.Reason).WithProperties(pb))
 		}
 		if len(a.Properties) > 0 {
 			pb := gosarif.NewPropertyBag()

@@ -164,3 +164,47 @@ func TestWriteAnnotated(t *testing.T) {
 		t.Errorf("plain result: baselineState %v, properties %s", rs[1].BaselineState, rs[1].Properties)
 	}
 }
+
+// TestWriteSuppressed: a suppressed finding's result carries one SARIF
+// suppression, kind external, status accepted, the reason as
+// justification (the values SARIF 2.1.0 allows for kind and status), the
+// end date and the source as properties; other results carry none.
+func TestWriteSuppressed(t *testing.T) {
+	t.Parallel()
+	f := findings.Finding{ID: "a", Check: "IAM002", Severity: findings.High, Title: "t", Resource: "arn:aws:iam::123456789012:role/r",
+		Source: "test", ObservedAt: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)}
+	g := f
+	g.ID = "b"
+	sup := &findings.Suppression{Reason: "SEC-42: vendor", Expires: "2027-03-31", Source: "selfaudit.yaml:3"}
+	var out bytes.Buffer
+	err := WriteAnnotated(&out, []findings.Finding{f, g}, func(x findings.Finding) Annotation {
+		if x.ID == "a" {
+			return Annotation{Suppression: sup}
+		}
+		return Annotation{}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				Suppressions []struct {
+					Kind, Status, Justification string
+					Properties                  map[string]string
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	rs := log.Runs[0].Results
+	if len(rs) != 2 || len(rs[0].Suppressions) != 1 || len(rs[1].Suppressions) != 0 {
+		t.Fatalf("results %+v", rs)
+	}
+	s := rs[0].Suppressions[0]
+	if s.Kind != "external" || s.Status != "accepted" || s.Justification != sup.Reason || s.Properties["expires"] != sup.Expires || s.Properties["source"] != sup.Source {
+		t.Errorf("suppression %+v", s)
+	}
+}
