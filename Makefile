@@ -77,10 +77,11 @@ lint: ## gofmt, go vet and staticcheck (pinned)
 	go vet ./...
 	$(TOOLS)/bin/staticcheck ./...
 
-docs: ## regenerate docs/checks.md from the check registry
+docs: ## regenerate docs/checks.md and the ASFF writer's copy of the check registry
 	@mkdir -p docs
 	go run ./cmd/selfaudit checks --format markdown > docs/checks.md.tmp
 	mv docs/checks.md.tmp docs/checks.md
+	go test -count=1 -run '^TestCatalogIsCurrent$$' ./shared/findings/asff/ -args -update
 
 validate: ## template and pipeline invariants, and sam validate --lint where SAM is installed
 	go test -count=1 -run 'Template|Pipeline' ./shared/stackcheck/...
