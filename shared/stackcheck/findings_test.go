@@ -187,6 +187,7 @@ func TestTemplateFindingStore(t *testing.T) {
 		"CloudTrailAnomalyChecker": false,
 		"DlqReplayer":              false,
 		"PreTrafficHook":           false,
+		"SecurityHubExporter":      false,
 	}
 	fns := tpl.OfType("AWS::Serverless::Function")
 	if len(fns) != len(users) {
