@@ -206,6 +206,21 @@ func (e *Exporter) importChunk(ctx context.Context, chunk []item, res *ImportRes
 		for _, ff := range out.FailedFindings {
 			failed[aws.ToString(ff.Id)] = ff
 		}
+		matched := 0
+		for _, it := range pending {
+			if _, bad := failed[it.finding.ID]; bad {
+				matched++
+			}
+		}
+		if n := max(len(out.FailedFindings), int(aws.ToInt32(out.FailedCount))); matched < n {
+			// A failure that names no finding of the call cannot be
+			// placed: send the whole call again rather than count a
+			// failed finding as imported.
+			for _, it := range pending {
+				reasons[it.key] = fmt.Sprintf("Security Hub reported %d failures for %d findings it named", n, matched)
+			}
+			continue
+		}
 		var retry []item
 		for _, it := range pending {
 			ff, bad := failed[it.finding.ID]
@@ -222,11 +237,6 @@ func (e *Exporter) importChunk(ctx context.Context, chunk []item, res *ImportRes
 			if Retryable(code) {
 				retry = append(retry, it)
 			}
-		}
-		if len(out.FailedFindings) > 0 && len(failed) == 0 {
-			// Failures without an Id cannot be matched: send them all
-			// again rather than count them imported.
-			retry = pending
 		}
 		pending = retry
 	}

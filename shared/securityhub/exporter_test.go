@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sh "github.com/aws/aws-sdk-go-v2/service/securityhub"
+	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
 	"github.com/selfaudit/selfaudit/internal/awsfake"
 	"github.com/selfaudit/selfaudit/shared/awsconfig"
@@ -258,4 +259,44 @@ func TestParseEvent(t *testing.T) {
 			t.Errorf("ParseEvent(%.50q) = %v, want an error containing %q", body, err, want)
 		}
 	}
+}
+
+// anonymousFailure answers its first call with a failure that names no
+// finding, then accepts everything.
+type anonymousFailure struct{ calls int }
+
+func (a *anonymousFailure) BatchImportFindings(_ context.Context, in *sh.BatchImportFindingsInput, _ ...func(*sh.Options)) (*sh.BatchImportFindingsOutput, error) {
+	a.calls++
+	if a.calls == 1 {
+		return &sh.BatchImportFindingsOutput{FailedCount: aws.Int32(1), SuccessCount: aws.Int32(int32(len(in.Findings) - 1)),
+			FailedFindings: []shtypes.ImportFindingsError{{ErrorCode: aws.String("InternalFailure"), ErrorMessage: aws.String("?")}}}, nil
+	}
+	return &sh.BatchImportFindingsOutput{FailedCount: aws.Int32(0), SuccessCount: aws.Int32(int32(len(in.Findings)))}, nil
+}
+
+// TestExportUnplacedFailure: a failure that names no finding of the call
+// sends the whole call again instead of counting every finding imported.
+func TestExportUnplacedFailure(t *testing.T) {
+	t.Parallel()
+	c := &anonymousFailure{}
+	exp := &securityhub.Exporter{Client: c, BaseDelay: time.Millisecond}
+	rep := exp.Export(context.Background(), messages(finding(1, findings.StatusNew), finding(2, findings.StatusNew)))
+	if c.calls != 2 || rep.Imported != 2 || len(rep.Failed) != 0 {
+		t.Fatalf("calls %d, report %+v", c.calls, rep)
+	}
+	// When it never clears, every finding of the call is reported.
+	exp.Attempts = 2
+	var always alwaysAnonymous
+	exp.Client = &always
+	rep = exp.Export(context.Background(), messages(finding(1, findings.StatusNew), finding(2, findings.StatusNew)))
+	if rep.Imported != 0 || len(rep.Failed) != 2 || always != 2 {
+		t.Fatalf("calls %d, report %+v", always, rep)
+	}
+}
+
+type alwaysAnonymous int
+
+func (a *alwaysAnonymous) BatchImportFindings(_ context.Context, in *sh.BatchImportFindingsInput, _ ...func(*sh.Options)) (*sh.BatchImportFindingsOutput, error) {
+	*a++
+	return &sh.BatchImportFindingsOutput{FailedCount: aws.Int32(1)}, nil
 }
