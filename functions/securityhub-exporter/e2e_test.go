@@ -141,6 +141,18 @@ func TestFunctionUnderRIE(t *testing.T) {
 		}
 	})
 
+	// The pre-traffic hook's smoke case (template.yaml,
+	// SecurityHubExporterSmokeEvents): an empty batch, no call.
+	t.Run("empty batch", func(t *testing.T) {
+		calls := hub.Calls().Count("BatchImportFindings")
+		if out := rie.Succeed(t, ctx, []byte(`{"Records":[]}`), "empty batch"); !strings.Contains(string(out), "batchItemFailures") {
+			t.Errorf("response %s lacks the smoke case's expected fragment", out)
+		}
+		if hub.Calls().Count("BatchImportFindings") != calls {
+			t.Error("an empty batch called Security Hub")
+		}
+	})
+
 	t.Run("direct event", func(t *testing.T) {
 		rie.Succeed(t, ctx, sample(t, "finding-event.json"), "direct event")
 		inv, err := rie.Invoke(ctx, []byte(`{"detail-type":"Scheduled Event","source":"aws.events","detail":{}}`))
