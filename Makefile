@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-FUNCTIONS := cloudtrail-anomaly-checker iam-wildcard-scanner dlq-replayer lambda-fleet-auditor pre-traffic-hook
+FUNCTIONS := cloudtrail-anomaly-checker iam-wildcard-scanner dlq-replayer lambda-fleet-auditor pre-traffic-hook securityhub-exporter
 GOFLAGS_LAMBDA := -trimpath -tags lambda.norpc -ldflags "-s -w"
 BIN := bin
 TOOLS := $(CURDIR)/.tools
@@ -36,6 +36,7 @@ $(eval $(call sam_target,IamWildcardScanner,iam-wildcard-scanner))
 $(eval $(call sam_target,DlqReplayer,dlq-replayer))
 $(eval $(call sam_target,LambdaFleetAuditor,lambda-fleet-auditor))
 $(eval $(call sam_target,PreTrafficHook,pre-traffic-hook))
+$(eval $(call sam_target,SecurityHubExporter,securityhub-exporter))
 
 selfaudit: ## the command-line tool as bin/selfaudit for this machine
 	@mkdir -p $(BIN)
@@ -77,10 +78,11 @@ lint: ## gofmt, go vet and staticcheck (pinned)
 	go vet ./...
 	$(TOOLS)/bin/staticcheck ./...
 
-docs: ## regenerate docs/checks.md from the check registry
+docs: ## regenerate docs/checks.md and the ASFF writer's copy of the check registry
 	@mkdir -p docs
 	go run ./cmd/selfaudit checks --format markdown > docs/checks.md.tmp
 	mv docs/checks.md.tmp docs/checks.md
+	go test -count=1 -run '^TestCatalogIsCurrent$$' ./shared/findings/asff/ -args -update
 
 validate: ## template and pipeline invariants, and sam validate --lint where SAM is installed
 	go test -count=1 -run 'Template|Pipeline' ./shared/stackcheck/...

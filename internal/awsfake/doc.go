@@ -33,6 +33,14 @@
 //     call arrived, to test rate limits.
 //   - STS: GetCallerIdentity in the Query protocol.
 //   - SSM: GetParameter (String parameters) in AWS JSON 1.1.
+//   - Security Hub: BatchImportFindings in REST JSON (POST
+//     /findings/import). Refuses a call of no finding, more than 100 or
+//     more than 6 MB (InvalidInputException); lists in FailedFindings each
+//     finding that lacks a required attribute, breaks a string or list
+//     limit (Title 256, Description 1,024, ...), weighs more than 240 KB or
+//     is not for the default product of the fake's account and Region;
+//     holds the others by Id. FailFinding fails chosen findings inside a
+//     200 answer.
 //
 // Every fake counts its calls per operation with a CallCounter, which
 // keeps the SDK's retries of a call (IsSDKRetry) apart so that call-count

@@ -18,16 +18,17 @@ func FuzzRequests(f *testing.F) {
 	f.Add("POST", "/", "", `{"Entries":[{"Detail":"{}"}]}`, "AWSEvents.PutEvents")
 	f.Add("POST", "/", "", `Action=GetRole&RoleName=a`, "")
 	f.Add("POST", "/", "", `{"deploymentId":"d-1"}`, "CodeDeploy_20141006.GetDeployment")
+	f.Add("POST", "/findings/import", "", `{"Findings":[{"Id":"1","Resources":[{}],"Types":[7]}]}`, "")
 	estate := SampleEstate()
 	lam := NewLambda(estate)
 	lam.Invoke = func(_ context.Context, req InvokeRequest) InvokeResult { return InvokeResult{Payload: req.Payload} }
-	fakes := []Fake{lam, NewEventBridge(), NewCodeDeploy(), NewLogs(estate), NewCloudWatch(estate), NewSSM(), NewSTS(), NewCloudTrail(), &IAM{pages: [][]byte{[]byte("<x/>")}}}
+	fakes := []Fake{lam, NewEventBridge(), NewCodeDeploy(), NewLogs(estate), NewCloudWatch(estate), NewSSM(), NewSTS(), NewCloudTrail(), NewSecurityHub(), &IAM{pages: [][]byte{[]byte("<x/>")}}}
 	f.Fuzz(func(t *testing.T, method, path, query, body, header string) {
 		if method != "GET" {
 			method = "POST"
 		}
 		for _, fk := range fakes {
-			for _, ct := range []string{"application/x-amz-json-1.1", "application/x-www-form-urlencoded"} {
+			for _, ct := range []string{"application/x-amz-json-1.1", "application/x-www-form-urlencoded", "application/json"} {
 				r, err := http.NewRequest(method, "http://fake"+path+"?"+query, strings.NewReader(body))
 				if err != nil || !strings.HasPrefix(r.URL.Path, "/") {
 					return

@@ -192,10 +192,12 @@ func CheckDashboard(t *Template) []string {
 			add("%s: widget %q takes region %s, not the stack's ${AWS::Region}", id, m.Widget, m.Region)
 		}
 	}
-	graphed := func(ns, name, dim, value, stat string) bool {
+	graphed := func(ns, name, dim string, values []string, stat string) bool {
 		for _, m := range metrics {
-			if m.Namespace == ns && m.Name == name && m.Dimensions[dim] == value && (stat == "" || m.Stat == stat) {
-				return true
+			for _, value := range values {
+				if m.Namespace == ns && m.Name == name && m.Dimensions[dim] == value && (stat == "" || m.Stat == stat) {
+					return true
+				}
 			}
 		}
 		return false
@@ -209,7 +211,7 @@ func CheckDashboard(t *Template) []string {
 		sort.Strings(names)
 		for _, name := range names {
 			stat := LambdaDashboardMetrics[name]
-			if !graphed("AWS/Lambda", name, "FunctionName", "<"+fn+">", stat) {
+			if !graphed("AWS/Lambda", name, "FunctionName", dashboardNames(res[fn], fn, "", "FunctionName"), stat) {
 				what := name
 				if stat != "" {
 					what += " " + stat
@@ -219,7 +221,7 @@ func CheckDashboard(t *Template) []string {
 		}
 	}
 	for _, q := range t.OfType("AWS::SQS::Queue") {
-		if !graphed("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", "<"+q+".QueueName>", "") {
+		if !graphed("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", dashboardNames(res[q], q, ".QueueName", "QueueName"), "") {
 			add("%s: no widget graphs the visible messages of %s", id, q)
 		}
 	}
@@ -234,6 +236,25 @@ func CheckDashboard(t *Template) []string {
 	}
 	sort.Strings(problems)
 	return problems
+}
+
+// dashboardNames are the dimension values under which the dashboard may
+// graph resource id: its Ref or attribute (<Id> or <Id.QueueName> once
+// SubPlaceholders has run), or the fixed name its property nameProp gives
+// it as an Fn::Sub string. A conditional resource can only be graphed by
+// such a name, since the dashboard may not refer to a resource that is not
+// created.
+func dashboardNames(r map[string]any, id, attr, nameProp string) []string {
+	out := []string{"<" + id + attr + ">"}
+	switch n := get(r, "Properties", nameProp).(type) {
+	case string:
+		out = append(out, n)
+	case map[string]any:
+		if sub, ok := n["Fn::Sub"].(string); ok {
+			out = append(out, strings.Trim(SubPlaceholders(`"`+sub+`"`), `"`))
+		}
+	}
+	return out
 }
 
 // DashboardOf returns the parsed metrics of the template's one dashboard,

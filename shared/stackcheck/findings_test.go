@@ -187,6 +187,7 @@ func TestTemplateFindingStore(t *testing.T) {
 		"CloudTrailAnomalyChecker": false,
 		"DlqReplayer":              false,
 		"PreTrafficHook":           false,
+		"SecurityHubExporter":      false,
 	}
 	fns := tpl.OfType("AWS::Serverless::Function")
 	if len(fns) != len(users) {
@@ -346,13 +347,19 @@ func TestFindingChecksCatchBreakage(t *testing.T) {
 			new:  "",
 			want: "no widget graphs Duration p99 of DlqReplayer",
 		},
-		"duration not p99":      {old: `"stat": "p99",`, new: `"stat": "Average",`, want: "no widget graphs Duration p99 of CloudTrailAnomalyChecker"},
-		"queue without a graph": {old: `"${ParkingQueue.QueueName}"`, new: `"${ReplayerDLQ.QueueName}"`, want: "visible messages of ParkingQueue"},
-		"new queue":             {old: "  RuleTargetDLQPolicy:\n", new: "  ExtraQueue:\n    Type: AWS::SQS::Queue\n\n  RuleTargetDLQPolicy:\n", want: "visible messages of ExtraQueue"},
-		"body not json":         {old: `"periodOverride": "auto",`, new: `"periodOverride": "auto",,`, want: "not JSON"},
-		"fixed region":          {old: `"region": "${AWS::Region}",`, new: `"region": "us-east-1",`, want: "takes region us-east-1"},
-		"no dashboard link":     {old: "#dashboards/dashboard/${OperationsDashboard}", new: "", want: "no console URL of OperationsDashboard"},
-		"dashboard unnamed":     {old: `DashboardName: !Sub "${AWS::StackName}-${AWS::Region}"`, new: `DashboardName: selfaudit`, want: "not named after the stack"},
+		"conditional function without a graph": {
+			old:  `["AWS/Lambda", "Invocations", "FunctionName", "${AWS::StackName}-securityhub-exporter", {"label": "securityhub-exporter"}]`,
+			new:  `["AWS/Lambda", "Invocations", "FunctionName", "${AWS::StackName}-other", {"label": "securityhub-exporter"}]`,
+			want: "no widget graphs Invocations of SecurityHubExporter",
+		},
+		"conditional queue without a graph": {old: `"${AWS::StackName}-securityhub-export-dlq"`, new: `"${AWS::StackName}-other"`, want: "visible messages of SecurityHubExportDLQ"},
+		"duration not p99":                  {old: `"stat": "p99",`, new: `"stat": "Average",`, want: "no widget graphs Duration p99 of CloudTrailAnomalyChecker"},
+		"queue without a graph":             {old: `"${ParkingQueue.QueueName}"`, new: `"${ReplayerDLQ.QueueName}"`, want: "visible messages of ParkingQueue"},
+		"new queue":                         {old: "  RuleTargetDLQPolicy:\n", new: "  ExtraQueue:\n    Type: AWS::SQS::Queue\n\n  RuleTargetDLQPolicy:\n", want: "visible messages of ExtraQueue"},
+		"body not json":                     {old: `"periodOverride": "auto",`, new: `"periodOverride": "auto",,`, want: "not JSON"},
+		"fixed region":                      {old: `"region": "${AWS::Region}",`, new: `"region": "us-east-1",`, want: "takes region us-east-1"},
+		"no dashboard link":                 {old: "#dashboards/dashboard/${OperationsDashboard}", new: "", want: "no console URL of OperationsDashboard"},
+		"dashboard unnamed":                 {old: `DashboardName: !Sub "${AWS::StackName}-${AWS::Region}"`, new: `DashboardName: selfaudit`, want: "not named after the stack"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -1,8 +1,9 @@
 // Package stackcheck holds selfaudit's own SAM template, pipeline template
 // and buildspec to the operations rules the stack recommends to others:
 // every function built by the Makefile, traced, alarmed, graphed on the
-// stack's dashboard, with a place for failed events, shipped through the
-// pre-traffic hook; the finding store reachable with least privilege; and
+// stack's dashboard, with a place for failed events (an SQS trigger reports
+// batch item failures from a queue with a dead-letter queue), shipped
+// through the pre-traffic hook; the finding store reachable with least privilege; and
 // every change to production passing a person's approval of a change set
 // made by a deploy role that can create what the stack declares.
 //
@@ -271,6 +272,7 @@ func CheckApp(t *Template, root string) []string {
 				}
 			}
 		}
+		problems = append(problems, checkSQSEvents(t, id, p, g)...)
 		if scheduled {
 			zero := false
 			for _, a := range alarmOn(id, "Invocations") {
@@ -346,6 +348,63 @@ func CheckApp(t *Template, root string) []string {
 	problems = append(problems, CheckDashboard(t)...)
 	sort.Strings(problems)
 	return problems
+}
+
+// checkSQSEvents holds a function's SQS triggers to the rules that keep
+// every message: the function reports batch item failures (so one bad
+// message does not send the whole batch round again, nor hide in it), the
+// queue hands messages that keep failing to a dead-letter queue, and it
+// hides a message in flight at least as long as the function may run.
+// fn is the function's logical ID, p its properties, globals the template's
+// Globals.Function.
+func checkSQSEvents(t *Template, fn string, p, globals map[string]any) []string {
+	var problems []string
+	res := t.Resources()
+	timeout := number(p["Timeout"])
+	if timeout == 0 {
+		timeout = number(globals["Timeout"])
+	}
+	for name, ev := range asMap(p["Events"]) {
+		if get(ev, "Type") != "SQS" {
+			continue
+		}
+		ep := asMap(get(ev, "Properties"))
+		reports := false
+		for _, rt := range asList(ep["FunctionResponseTypes"]) {
+			reports = reports || rt == "ReportBatchItemFailures"
+		}
+		if !reports {
+			problems = append(problems, fmt.Sprintf("%s: SQS event %s does not report batch item failures (FunctionResponseTypes: [ReportBatchItemFailures])", fn, name))
+		}
+		for _, q := range t.OfType("AWS::SQS::Queue") {
+			if !refersTo(ep["Queue"], q) {
+				continue
+			}
+			qp := asMap(res[q]["Properties"])
+			if get(qp, "RedrivePolicy", "deadLetterTargetArn") == nil {
+				problems = append(problems, fmt.Sprintf("%s: queue %s of SQS event %s has no RedrivePolicy to a dead-letter queue", fn, q, name))
+			}
+			if v := number(qp["VisibilityTimeout"]); v < timeout {
+				problems = append(problems, fmt.Sprintf("%s: queue %s hides a message %v s, less than the function's timeout of %v s", fn, q, v, timeout))
+			}
+		}
+	}
+	return problems
+}
+
+// number reads a template number, written as a number or a string.
+func number(v any) float64 {
+	switch n := v.(type) {
+	case int:
+		return float64(n)
+	case float64:
+		return n
+	case string:
+		var f float64
+		_, _ = fmt.Sscan(n, &f)
+		return f
+	}
+	return 0
 }
 
 // CheckPipeline returns every way the pipeline template fails to put a

@@ -51,8 +51,8 @@ func TestTemplateInvariants(t *testing.T) {
 	for _, p := range CheckApp(tpl, root) {
 		t.Error(p)
 	}
-	if n := len(tpl.OfType("AWS::Serverless::Function")); n != 5 {
-		t.Errorf("%d functions, want 5", n)
+	if n := len(tpl.OfType("AWS::Serverless::Function")); n != 6 {
+		t.Errorf("%d functions, want 6", n)
 	}
 }
 
@@ -91,12 +91,15 @@ func TestChecksCatchBreakage(t *testing.T) {
 		old, new    string
 		wantProblem string
 	}{
-		"tracing off":       {old: "Tracing: Active", new: "Tracing: PassThrough", wantProblem: "Tracing"},
-		"no hook":           {old: "FunctionName: !Sub \"CodeDeployHook_${AWS::StackName}\"", new: "", wantProblem: "no pre-traffic hook"},
-		"dlq removed":       {old: "      DeadLetterQueue:\n        Type: SQS\n        TargetArn: !GetAtt IamScannerDLQ.Arn\n", new: "", wantProblem: "IamWildcardScanner: no DeadLetterQueue"},
-		"no canary":         {old: "Canary10Percent5Minutes", new: "Linear10PercentEvery1Minute", wantProblem: "Canary10Percent5Minutes"},
-		"approval moved":    {pipeline: true, old: "              RunOrder: 2\n              ActionTypeId: {Category: Approval", new: "              RunOrder: 4\n              ActionTypeId: {Category: Approval", wantProblem: "does not sit between"},
-		"no approval topic": {pipeline: true, old: "                NotificationArn: !Ref ApprovalTopic\n", new: "", wantProblem: "notifies nobody"},
+		"tracing off":                 {old: "Tracing: Active", new: "Tracing: PassThrough", wantProblem: "Tracing"},
+		"no hook":                     {old: "FunctionName: !Sub \"CodeDeployHook_${AWS::StackName}\"", new: "", wantProblem: "no pre-traffic hook"},
+		"dlq removed":                 {old: "      DeadLetterQueue:\n        Type: SQS\n        TargetArn: !GetAtt IamScannerDLQ.Arn\n", new: "", wantProblem: "IamWildcardScanner: no DeadLetterQueue"},
+		"batch failures not reported": {old: "FunctionResponseTypes: [ReportBatchItemFailures]", new: "FunctionResponseTypes: []", wantProblem: "does not report batch item failures"},
+		"queue without redrive":       {old: "      RedrivePolicy:\n        deadLetterTargetArn: !GetAtt SecurityHubExportDLQ.Arn\n        maxReceiveCount: 5\n", new: "", wantProblem: "SecurityHubExportQueue of SQS event Findings has no RedrivePolicy"},
+		"visibility below timeout":    {old: "VisibilityTimeout: 360", new: "VisibilityTimeout: 30", wantProblem: "hides a message 30 s, less than the function's timeout of 60 s"},
+		"no canary":                   {old: "Canary10Percent5Minutes", new: "Linear10PercentEvery1Minute", wantProblem: "Canary10Percent5Minutes"},
+		"approval moved":              {pipeline: true, old: "              RunOrder: 2\n              ActionTypeId: {Category: Approval", new: "              RunOrder: 4\n              ActionTypeId: {Category: Approval", wantProblem: "does not sit between"},
+		"no approval topic":           {pipeline: true, old: "                NotificationArn: !Ref ApprovalTopic\n", new: "", wantProblem: "notifies nobody"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -38,6 +38,7 @@ var setups = map[string]func(t *testing.T, event []byte) local{
 	"cloudtrail-anomaly-checker": cloudTrailChecker,
 	"pre-traffic-hook":           preTrafficHook,
 	"iam-wildcard-scanner":       iamScanner,
+	"securityhub-exporter":       securityHubExporter,
 }
 
 func TestInvoke(t *testing.T) {
