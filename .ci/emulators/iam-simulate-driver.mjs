@@ -76,6 +76,9 @@ function run(c) {
     },
     serviceSettings: { s3: {} }
   });
+  if (process.env.IAM_SIMULATE_DEBUG) {
+    process.stderr.write(JSON.stringify(result, (k, v) => (k === 'statement' ? undefined : v), 1) + '\n');
+  }
   return result.result;
 }
 
