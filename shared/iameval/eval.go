@@ -187,8 +187,25 @@ func (a *analysis) allowed() bool { return len(a.allows) > 0 }
 // statement whose elements or conditions cannot be read simply does not
 // match (see the package doc for the order of the steps and the rules
 // where AWS's documentation and the reference simulator disagree).
-func Evaluate(req Request, set PolicySet) Result {
+func Evaluate(req Request, set PolicySet) Result { return evaluate(req, set, quirks{}) }
+
+// quirks switch on the reference simulator's behaviour where it departs
+// from AWS's documentation, so that the differential tests can tell a
+// documented difference (the reference agrees once the quirk is on) from
+// a bug. Evaluate never sets them.
+type quirks struct {
+	// sessionCapsAll: a session policy caps every grant, also one a
+	// resource policy makes to the session's own ARN.
+	sessionCapsAll bool
+	// variableResourceType: a policy variable before the first "/" or ":"
+	// of an ARN's resource part is taken as part of a literal resource
+	// type (so ${aws:PrincipalTag/q} never matches a queue name).
+	variableResourceType bool
+}
+
+func evaluate(req Request, set PolicySet, q quirks) Result {
 	e := newEvaluator(req, set.Boundary != nil)
+	e.quirks = q
 	identity := e.analyze(set.Identity, kindIdentity)
 	var session, boundary, resource *analysis
 	if set.Session != nil {
@@ -286,6 +303,9 @@ func Evaluate(req Request, set PolicySet) Result {
 	// session policy permissions don't limit them" (access_policies.html,
 	// "Session policies").
 	if session != nil && !session.allowed() {
+		if q.sessionCapsAll {
+			return Result{Reason: "the session policy does not allow the request"}
+		}
 		bySession := filter(direct, func(h hit) bool { return h.match == exactMatch && e.isSession })
 		if !e.sameAccount || len(bySession) == 0 {
 			return Result{Reason: "the session policy does not allow the request"}
@@ -387,6 +407,7 @@ type evaluator struct {
 	resource    arnParts
 	resourceARN bool
 	hasBoundary bool
+	quirks      quirks
 
 	principal        arnParts
 	principalAccount string

@@ -256,7 +256,7 @@ func (g *gen) resources() any {
 	for range 1 + g.intn(2) {
 		r := g.req.Resource
 		p, _ := splitARN(r)
-		typ := resourceType(p)
+		typ := resourceType(p, false)
 		id := p.resource[len(typ):]
 		base := "arn:" + p.partition + ":" + p.service + ":" + p.region + ":" + p.account + ":" + typ
 		var s string

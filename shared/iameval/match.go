@@ -138,7 +138,7 @@ func (e *evaluator) resourceMatches(pattern string, kind policyKind, deny, not b
 		!foldMatch(p.region, r.region) || !foldMatch(p.account, r.account) {
 		return false, !short
 	}
-	product := resourceType(p)
+	product := resourceType(p, e.quirks.variableResourceType)
 	if !strings.HasPrefix(r.resource, product) {
 		return false, !short
 	}
@@ -158,13 +158,19 @@ func foldMatch(pattern, s string) bool {
 
 // resourceType returns the literal resource-type prefix of a policy ARN's
 // resource part: up to and including its first "/" or ":" ("function:",
-// "role/"). S3 ARNs (no region, no account) have none.
-func resourceType(p arnParts) string {
+// "role/"). S3 ARNs (no region, no account) have none, and neither has a
+// resource part that opens with a policy variable, whose value is the
+// whole name (arn:aws:sqs:*:*:${aws:PrincipalTag/queue}) unless
+// variableInType asks for the reference simulator's reading.
+func resourceType(p arnParts, variableInType bool) string {
 	if p.service == "s3" && p.region == "" && p.account == "" {
 		return ""
 	}
 	i := strings.IndexAny(p.resource, "/:")
 	if i < 0 {
+		return ""
+	}
+	if !variableInType && strings.Contains(p.resource[:i], "${") {
 		return ""
 	}
 	return p.resource[:i+1]
