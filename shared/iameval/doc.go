@@ -11,15 +11,18 @@
 // and the pages it links; file names below are on that site):
 //
 //  1. An explicit Deny that matches in any policy decides
-//     (reference_policies_evaluation-logic_policy-eval-denyallow.html).
+//     (reference_policies_evaluation-logic_policy-eval-denyallow.html),
+//     except an SCP's for a service principal (see 2).
 //     A resource policy's Deny applies when its Principal names the caller,
 //     its session's role or its account; a Deny with NotPrincipal applies
 //     to every principal that has a permissions boundary
 //     (access_policies_boundaries.html).
-//  2. Every level of RCPs, then of SCPs, must have an Allow that matches.
-//  3. A service principal (sns.amazonaws.com) is allowed by the resource
-//     policy alone; an anonymous caller only by a resource policy open to
-//     Principal "*".
+//  2. Every level of RCPs must have an Allow that matches. A service
+//     principal (sns.amazonaws.com) is then allowed by the resource policy
+//     alone: SCPs govern the organization's IAM users and roles
+//     (orgs_manage_policies_scps.html), not services. An anonymous caller
+//     is allowed only by a resource policy open to Principal "*".
+//  3. Every level of SCPs must have an Allow that matches.
 //  4. A session policy must allow, except for a grant a resource policy
 //     makes to the session's own ARN (access_policies.html, "Session
 //     policies").

@@ -201,6 +201,8 @@ type quirks struct {
 	// of an ARN's resource part is taken as part of a literal resource
 	// type (so ${aws:PrincipalTag/q} never matches a queue name).
 	variableResourceType bool
+	// scpOnServices: SCPs must allow a service principal's request too.
+	scpOnServices bool
 }
 
 func evaluate(req Request, set PolicySet, q quirks) Result {
@@ -244,8 +246,10 @@ func evaluate(req Request, set PolicySet, q quirks) Result {
 		add(identity)
 		add(session)
 		add(boundary)
-		for _, a := range scps {
-			add(a)
+		if !e.service || e.quirks.scpOnServices {
+			for _, a := range scps {
+				add(a)
+			}
 		}
 	}
 	add(resource)
@@ -279,16 +283,24 @@ func evaluate(req Request, set PolicySet, q quirks) Result {
 		}
 		return Result{Decision: Allowed, Statements: append(open, grants...)}
 	}
+	direct := filter(resource.allows, func(h hit) bool { return h.match.direct() })
+
+	// 3. A service principal is allowed by the resource policy alone. SCPs
+	// do not restrict it: they govern the IAM users and roles of the
+	// accounts in the organization (orgs_manage_policies_scps.html, "SCPs
+	// don't affect ... resource-based policies ... service-linked roles").
+	if e.service && !e.quirks.scpOnServices {
+		if len(resource.allows) == 0 {
+			return Result{Reason: "a service principal needs a resource policy that allows it"}
+		}
+		return Result{Decision: Allowed, Statements: append(decidersOf(resource.allows), grants...)}
+	}
 	for i, a := range scps {
 		if !a.allowed() {
 			return Result{Reason: fmt.Sprintf("no service control policy at level %d allows the request", i)}
 		}
 		grants = append(grants, decidersOf(a.allows)...)
 	}
-
-	direct := filter(resource.allows, func(h hit) bool { return h.match.direct() })
-
-	// 3. A service principal is allowed by the resource policy alone.
 	if e.service {
 		if len(resource.allows) == 0 {
 			return Result{Reason: "a service principal needs a resource policy that allows it"}

@@ -131,6 +131,9 @@ func newCase(seed uint64, id int) genCase {
 	if g.chance(0.45) || g.p.service {
 		c.Res = g.policy(kindResource, 1+g.intn(3))
 	}
+	if g.p.service && g.chance(0.3) {
+		c.SCPs = g.levels(kindSCP)
+	}
 	if !g.p.service {
 		if g.chance(0.25) {
 			c.Bound = g.policy(kindBoundary, 1+g.intn(2))

@@ -138,6 +138,7 @@ func knownDifference(req Request, set PolicySet, reference Decision) string {
 	}{
 		{"a session policy caps a grant to the session", quirks{sessionCapsAll: true}},
 		{"a variable opening the resource name", quirks{variableResourceType: true}},
+		{"SCPs on a service principal", quirks{scpOnServices: true}},
 	} {
 		if evaluate(req, set, d.q).Decision == reference {
 			return d.name
@@ -274,6 +275,18 @@ var documentedDifferences = []struct {
 			Request: genRequest{Principal: roleA, Action: "sqs:SendMessage", Resource: queueA, ResourceAccount: "111111111111",
 				Context: map[string][]string{"aws:PrincipalTag/queue": {"orders"}}},
 			Ident: []namedDoc{{"identity", json.RawMessage(stmt(`{"Effect":"Allow","Action":"sqs:*","Resource":"arn:aws:sqs:*:*:${aws:PrincipalTag/queue}"}`))}},
+		},
+		ours: Allowed, reference: ImplicitlyDenied,
+	},
+	{
+		// orgs_manage_policies_scps.html: SCPs restrict the IAM users and
+		// roles of member accounts; a service principal acting on a
+		// resource through its resource policy is not one of them.
+		name: "SCPs do not restrict a service principal",
+		c: genCase{
+			Request: genRequest{Principal: "sns.amazonaws.com", Action: "sqs:SendMessage", Resource: queueA, ResourceAccount: "111111111111"},
+			Res:     json.RawMessage(stmt(`{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"sqs:SendMessage","Resource":"*"}`)),
+			SCPs:    [][]namedDoc{{{"scp", json.RawMessage(stmt(`{"Effect":"Allow","Action":"s3:*","Resource":"*"}`))}}},
 		},
 		ours: Allowed, reference: ImplicitlyDenied,
 	},

@@ -149,6 +149,15 @@ func TemplateRolePolicies(f *cfntemplate.File, logicalID, account string) (*Role
 		return nil, nil
 	}
 	base := f.Name + "#/Resources/" + logicalID + "/Properties/"
+	// A list behind Fn::If holds what one deployment or another grants:
+	// their union would be neither, so it is left out with a note.
+	for _, k := range []string{"Policies", "ManagedPolicyArns"} {
+		if v, ok := props[k]; ok && role.Type == "AWS::IAM::Role" {
+			if _, isList := v.([]any); !isList {
+				out.Notes = append(out.Notes, fmt.Sprintf("%s%s: not a list (a condition decides it at deploy time): not included", base, k))
+			}
+		}
+	}
 	if role.Type == "AWS::IAM::Role" {
 		pols, _ := props["Policies"].([]any)
 		for i, p := range pols {
