@@ -435,7 +435,9 @@ func newEvaluator(req Request, hasBoundary bool) *evaluator {
 	e := &evaluator{req: req, hasBoundary: hasBoundary, ctx: make(map[string][]string, len(req.Context))}
 	for k, v := range req.Context {
 		if len(v) > 0 {
-			e.ctx[strings.ToLower(k)] = v
+			// Keys that differ only in case are one key.
+			lk := strings.ToLower(k)
+			e.ctx[lk] = append(e.ctx[lk][:len(e.ctx[lk]):len(e.ctx[lk])], v...)
 		}
 	}
 	e.action = strings.ToLower(strings.TrimSpace(req.Action))

@@ -362,6 +362,11 @@ func (g *gen) condition() map[string]any {
 	c := map[string]any{}
 	for range 1 + g.intn(3) {
 		op, key, vals := g.conditionEntry()
+		if g.chance(0.1) {
+			// Condition key names ignore case.
+			key = strings.ToUpper(key[:1]) + key[1:]
+			key = strings.Replace(key, "aws:", "AWS:", 1)
+		}
 		if g.chance(0.2) && !strings.Contains(op, ":") && op != "Null" {
 			op += "IfExists"
 		}
@@ -394,7 +399,7 @@ func (g *gen) conditionEntry() (op, key string, vals []string) {
 		op = pick(g, []string{"StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike"})
 		key = pick(g, []string{"aws:PrincipalTag/team", "aws:username", "aws:RequestTag/env", "aws:PrincipalTag/absent"})
 		vals = g.values([]string{"blue", "Blue", "red", "bl*", "?ed", "alice", "${aws:username}", "${aws:PrincipalTag/team}",
-			"${aws:PrincipalTag/absent, 'blue'}", "prod", "PROD", "${*}", "a${?}", "*", "ord${aws:missing}", "${aws:RequestTag/env}"})
+			"${aws:PrincipalTag/absent, 'blue'}", "${AWS:UserName}", "prod", "PROD", "${*}", "a${?}", "*", "ord${aws:missing}", "${aws:RequestTag/env}"})
 	case 2:
 		op = pick(g, []string{"NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals"})
 		key = "aws:MultiFactorAuthAge"
