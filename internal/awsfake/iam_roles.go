@@ -35,7 +35,8 @@ type cliDetails struct {
 
 // LoadDetails makes the server answer GetRole, ListRolePolicies,
 // GetRolePolicy, ListAttachedRolePolicies, GetPolicy and GetPolicyVersion
-// from the AWS CLI JSON of the same account the pages hold.
+// from the AWS CLI JSON of the same account the pages hold. GetRole carries
+// a role's PermissionsBoundary when the JSON gives one.
 func (s *IAM) LoadDetails(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
