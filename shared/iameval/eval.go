@@ -260,8 +260,8 @@ func evaluate(req Request, set PolicySet, q quirks) Result {
 		return Result{Decision: ExplicitlyDenied, Statements: denies}
 	}
 
-	// 2. Organizations: every level of RCPs must allow (they govern the
-	// resource), and of SCPs (they govern the principal).
+	// 2. Every level of RCPs must allow: they govern the resource, whoever
+	// calls.
 	var grants []Decider
 	for i, a := range rcps {
 		if !a.allowed() {
@@ -289,11 +289,14 @@ func evaluate(req Request, set PolicySet, q quirks) Result {
 	// do not restrict it: they govern the IAM users and roles of the
 	// accounts in the organization (orgs_manage_policies_scps.html, "SCPs
 	// don't affect ... resource-based policies ... service-linked roles").
-	if e.service && !e.quirks.scpOnServices {
+	byService := func() Result {
 		if len(resource.allows) == 0 {
 			return Result{Reason: "a service principal needs a resource policy that allows it"}
 		}
 		return Result{Decision: Allowed, Statements: append(decidersOf(resource.allows), grants...)}
+	}
+	if e.service && !e.quirks.scpOnServices {
+		return byService()
 	}
 	for i, a := range scps {
 		if !a.allowed() {
@@ -302,15 +305,12 @@ func evaluate(req Request, set PolicySet, q quirks) Result {
 		grants = append(grants, decidersOf(a.allows)...)
 	}
 	if e.service {
-		if len(resource.allows) == 0 {
-			return Result{Reason: "a service principal needs a resource policy that allows it"}
-		}
-		return Result{Decision: Allowed, Statements: append(decidersOf(resource.allows), grants...)}
+		return byService()
 	}
 
 	// 4. A session policy caps what the identity policies grant. A
 	// resource policy that names the session itself (its assumed-role or
-	// federated-user ARN) is not capped: "the permissions from the
+	// federated-user ARN, or Principal "*") is not capped: "the permissions from the
 	// resource-based policy are added after the session is created. The
 	// session policy permissions don't limit them" (access_policies.html,
 	// "Session policies").
