@@ -122,7 +122,13 @@ func newCase(seed uint64, id int) genCase {
 		action = strings.ToUpper(svc) + ":" + strings.ToLower(name)
 	}
 	g.req = genRequest{Principal: g.p.arn, Action: action, Resource: g.act.resource(owner), ResourceAccount: owner, Context: g.context()}
+	star := g.chance(0.04)
 	c := genCase{ID: id, Request: g.req}
+	if star {
+		// A request on every resource, as for actions without resource
+		// types; statements are still generated from the ARN.
+		c.Request.Resource = "*"
+	}
 	if !g.p.service || g.chance(0.3) {
 		for i := range 1 + g.intn(3) {
 			c.Ident = append(c.Ident, namedDoc{fmt.Sprintf("identity-%d", i), g.policy(kindIdentity, 1+g.intn(3))})

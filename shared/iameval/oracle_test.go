@@ -180,6 +180,9 @@ func features(c genCase) []string {
 			out = append(out, f.name)
 		}
 	}
+	if c.Request.Resource == "*" {
+		out = append(out, "request on every resource")
+	}
 	if c.Res != nil {
 		if c.Request.ResourceAccount == accountOf(c.Request.Principal) {
 			out = append(out, "resource policy, same account")
