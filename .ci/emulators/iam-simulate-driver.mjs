@@ -20,6 +20,8 @@
 // that runUnsafeSimulation does not pass on. A context key with one value
 // is sent as a string (single-valued), with several as an array
 // (multivalued), which is how shared/iameval reads Request.Context.
+// IAM_SIMULATE_DEBUG=1 writes the reference's whole analysis of each case
+// to stderr, to see why it decided as it did.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
