@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the pinned local stand-ins for AWS into .tools/ (ignored by git):
-# aws-lambda-rie from the Go module proxy, fauxqs and dynalite from npm with
-# the committed lockfile. Idempotent: does nothing when the pinned versions
-# are already there.
+# aws-lambda-rie from the Go module proxy, fauxqs, dynalite and
+# @cloud-copilot/iam-simulate (the reference evaluator of shared/iameval's
+# differential tests) from npm with the committed lockfile. Idempotent: does
+# nothing when the pinned versions are already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,8 +21,9 @@ if [ "$(cat "$TOOLS/bin/.rie-version" 2>/dev/null)" != "$RIE_VERSION" ]; then
 fi
 
 if ! cmp -s .ci/emulators/package-lock.json "$TOOLS/emulators/package-lock.json" \
-   || [ ! -x "$TOOLS/emulators/node_modules/.bin/dynalite" ]; then
-  echo "tools: installing fauxqs and dynalite from the lockfile" >&2
+   || [ ! -x "$TOOLS/emulators/node_modules/.bin/dynalite" ] \
+   || [ ! -f "$TOOLS/emulators/node_modules/@cloud-copilot/iam-simulate/package.json" ]; then
+  echo "tools: installing fauxqs, dynalite and iam-simulate from the lockfile" >&2
   cp .ci/emulators/package.json .ci/emulators/package-lock.json "$TOOLS/emulators/"
   (cd "$TOOLS/emulators" && npm ci --no-audit --no-fund --loglevel=error)
 fi

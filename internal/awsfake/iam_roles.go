@@ -21,6 +21,7 @@ type cliDetails struct {
 			PolicyDocument any
 		}
 		AttachedManagedPolicies []struct{ PolicyName, PolicyArn string }
+		PermissionsBoundary     *struct{ PermissionsBoundaryType, PermissionsBoundaryArn string }
 	}
 	Policies []struct {
 		PolicyName, PolicyId, Arn, Path, DefaultVersionId string
@@ -34,7 +35,8 @@ type cliDetails struct {
 
 // LoadDetails makes the server answer GetRole, ListRolePolicies,
 // GetRolePolicy, ListAttachedRolePolicies, GetPolicy and GetPolicyVersion
-// from the AWS CLI JSON of the same account the pages hold.
+// from the AWS CLI JSON of the same account the pages hold. GetRole carries
+// a role's PermissionsBoundary when the JSON gives one.
 func (s *IAM) LoadDetails(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -70,8 +72,12 @@ func (s *IAM) serveRoleAPI(w http.ResponseWriter, action string, form url.Values
 		r := s.details.RoleDetailList[idx]
 		switch action {
 		case "GetRole":
-			body = fmt.Sprintf("<Role><Path>%s</Path><RoleName>%s</RoleName><RoleId>%s</RoleId><Arn>%s</Arn><CreateDate>2019-08-16T17:27:59Z</CreateDate><AssumeRolePolicyDocument>%s</AssumeRolePolicyDocument></Role>",
-				r.Path, r.RoleName, r.RoleId, r.Arn, iamwire.EncodeDocument(r.AssumeRolePolicyDocument))
+			var boundary string
+			if b := r.PermissionsBoundary; b != nil {
+				boundary = fmt.Sprintf("<PermissionsBoundary><PermissionsBoundaryType>PermissionsBoundaryPolicy</PermissionsBoundaryType><PermissionsBoundaryArn>%s</PermissionsBoundaryArn></PermissionsBoundary>", xmlEscape(b.PermissionsBoundaryArn))
+			}
+			body = fmt.Sprintf("<Role><Path>%s</Path><RoleName>%s</RoleName><RoleId>%s</RoleId><Arn>%s</Arn><CreateDate>2019-08-16T17:27:59Z</CreateDate><AssumeRolePolicyDocument>%s</AssumeRolePolicyDocument>%s</Role>",
+				r.Path, r.RoleName, r.RoleId, r.Arn, iamwire.EncodeDocument(r.AssumeRolePolicyDocument), boundary)
 		case "ListRolePolicies":
 			var m strings.Builder
 			for _, p := range r.RolePolicyList {

@@ -32,6 +32,8 @@ type RoleDetail struct {
 	Trust    any
 	Inline   []InlinePolicy
 	Attached []AttachedPolicy
+	// Boundary is the ARN of the role's permissions boundary, "" for none.
+	Boundary string
 }
 
 // InlinePolicy is a role's embedded policy.

@@ -127,6 +127,9 @@ func (s *Scanner) ReadAccount(ctx context.Context) (*AccountDetails, error) {
 
 func roleFromSDK(r iamtypes.RoleDetail) (RoleDetail, error) {
 	rd := RoleDetail{ARN: aws.ToString(r.Arn), Name: aws.ToString(r.RoleName)}
+	if r.PermissionsBoundary != nil {
+		rd.Boundary = aws.ToString(r.PermissionsBoundary.PermissionsBoundaryArn)
+	}
 	if r.AssumeRolePolicyDocument != nil {
 		d, err := DecodeDocument(*r.AssumeRolePolicyDocument)
 		if err != nil {
@@ -299,6 +302,9 @@ func (s *Scanner) readRole(ctx context.Context, name string) (RoleDetail, *Accou
 		return RoleDetail{}, nil, fmt.Errorf("GetRole %s: %w", name, err)
 	}
 	rd := RoleDetail{ARN: aws.ToString(out.Role.Arn), Name: name}
+	if out.Role.PermissionsBoundary != nil {
+		rd.Boundary = aws.ToString(out.Role.PermissionsBoundary.PermissionsBoundaryArn)
+	}
 	if out.Role.AssumeRolePolicyDocument != nil {
 		if rd.Trust, err = DecodeDocument(*out.Role.AssumeRolePolicyDocument); err != nil {
 			return rd, nil, fmt.Errorf("trust policy of role %s: %w", name, err)
