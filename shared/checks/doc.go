@@ -7,8 +7,10 @@
 // code that matches them, with Register. A check carries what people read
 // (title, description, remediation), what it is worth (a default severity),
 // where to learn more (an AWS documentation page and, where one really
-// matches, an AWS Security Hub control) and what it runs on (a template, the
-// live account, CloudTrail events, the Lambda fleet or a deployment).
+// matches, an AWS Security Hub control), what it runs on (a template, the
+// live account, CloudTrail events, the Lambda fleet or a deployment) and,
+// for the checks that detect an attacker's moves, the MITRE ATT&CK
+// technique IDs they map to (every CloudTrail check lists its own).
 // Findings take their severity, title and remediation from here, so the
 // wording lives in one place, and the command line's `selfaudit checks`,
 // docs/checks.md and the SARIF rule list are all built from All.
