@@ -103,48 +103,6 @@ var CT001 = register(&Rule{
 	},
 })
 
-// CT003 reports a resource-policy statement that lets anyone invoke a
-// function. A service principal with SourceArn is the normal way to wire
-// an S3 bucket or a rule to a function and is not reported here.
-var CT003 = register(&Rule{
-	Check: checks.Check{
-		ID:          "CT003",
-		Severity:    findings.Critical,
-		Title:       "Lambda permission added for principal *",
-		Description: "AddPermission gave principal \"*\" the right to call a function: anyone with AWS credentials may now invoke or manage it, unless a SourceArn, SourceAccount or PrincipalOrgID condition narrows it.",
-		Remediation: "Remove the statement (lambda remove-permission --statement-id ...) unless the function is meant to be public; grant the specific service or account principal instead, with SourceArn or SourceAccount.",
-		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html"}, SecurityHub: []string{"Lambda.1"}},
-	},
-	Match: func(c *Config, r *record.Record) []Hit {
-		if r.EventSource != "lambda.amazonaws.com" || r.Failed() || r.Action() != "AddPermission" {
-			return nil
-		}
-		p := params(r)
-		principal := strings.TrimSpace(strField(p, "principal"))
-		if principal != "*" {
-			return nil
-		}
-		h := Hit{Resource: FunctionARN(r), Evidence: map[string]any{
-			"permissionPrincipal": principal, "action": strField(p, "action"), "statementId": strField(p, "statementId"),
-		}}
-		var conds []string
-		for _, k := range []string{"sourceArn", "sourceAccount", "principalOrgID"} {
-			if v := strField(p, k); v != "" {
-				h.Evidence[k] = v
-				conds = append(conds, k)
-			}
-		}
-		if a := strField(p, "functionUrlAuthType"); a != "" {
-			h.Evidence["functionUrlAuthType"] = a
-		}
-		if len(conds) > 0 {
-			h.Severity = findings.Critical.Lower()
-			h.Title = "Lambda permission added for principal * (restricted by " + strings.Join(conds, ", ") + ")"
-		}
-		return []Hit{h}
-	},
-})
-
 // CT008 reports the removal of a function's dead-letter queue or on-failure
 // destination: failed asynchronous events are then dropped silently.
 var CT008 = register(&Rule{
