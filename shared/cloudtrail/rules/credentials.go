@@ -61,11 +61,11 @@ var CT013 = register(&Rule{
 			}
 		case "iam.amazonaws.com":
 			if what, ok := federationAPIs[r.Action()]; ok {
-				return identityProvider(r, what)
+				return identityProvider(c, r, what)
 			}
 		case "rolesanywhere.amazonaws.com":
 			if what, ok := rolesAnywhereAPIs[r.Action()]; ok {
-				return rolesAnywhere(r, what)
+				return rolesAnywhere(c, r, what)
 			}
 		}
 		return nil
@@ -105,9 +105,11 @@ func allowsEverything(doc string) bool {
 
 // identityProvider is a SAML or OIDC provider created or changed. AWS IAM
 // Identity Center manages its own SAML provider (AWSSSO_..._DO_NOT_DELETE)
-// through its service role; that is the platform working.
-func identityProvider(r *record.Record, what string) []Hit {
-	if actedByService(r) {
+// through its service role; that is the platform working. One deployed by
+// the pipeline is reported one step lower, as CT007 does, not dropped: a
+// template can add a backdoor provider as well as a console can.
+func identityProvider(c *Config, r *record.Record, what string) []Hit {
+	if r.UserIdentity.InvokedBy == "sso.amazonaws.com" {
 		return nil
 	}
 	p := params(r)
@@ -131,10 +133,24 @@ func identityProvider(r *record.Record, what string) []Hit {
 	if u := pstr(p, "url", "Url"); u != "" {
 		ev["url"] = u
 	}
-	return []Hit{{Resource: res, Title: strings.ToUpper(what[:1]) + what[1:], Evidence: ev}}
+	return []Hit{pipelineLowered(c, r, Hit{Resource: res, Title: strings.ToUpper(what[:1]) + what[1:], Evidence: ev})}
 }
 
-func rolesAnywhere(r *record.Record, what string) []Hit {
+// pipelineLowered lowers a hit one step (from the check's default) when
+// the pipeline made the call, and says so in the evidence.
+func pipelineLowered(c *Config, r *record.Record, h Hit) Hit {
+	if c.ByPipeline(r) {
+		sev := h.Severity
+		if sev == 0 {
+			sev = findings.High // CT013's default
+		}
+		h.Severity = sev.Lower()
+		h.Evidence["byPipeline"] = true
+	}
+	return h
+}
+
+func rolesAnywhere(c *Config, r *record.Record, what string) []Hit {
 	resp := response(r)
 	res := ""
 	for _, k := range []string{"trustAnchor", "profile"} {
@@ -161,5 +177,5 @@ func rolesAnywhere(r *record.Record, what string) []Hit {
 	if roles := pget(p, "roleArns"); roles != nil {
 		ev["roleArns"] = roles
 	}
-	return []Hit{{Resource: res, Title: what, Evidence: ev}}
+	return []Hit{pipelineLowered(c, r, Hit{Resource: res, Title: what, Evidence: ev})}
 }

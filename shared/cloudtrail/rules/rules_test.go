@@ -35,6 +35,8 @@ type labelledCase struct {
 func testConfig() Config {
 	c := DefaultConfig()
 	c.PipelinePrincipals = []string{"arn:aws:iam::111122223333:role/selfaudit-deploy"}
+	c.TrustedAccounts = []string{"444455556666"}
+	c.Admins = AdminUserSet{"arn:aws:iam::123456789012:user/ops-admin": true}
 	return c
 }
 
