@@ -466,3 +466,45 @@ func member(raw []byte, key string) string {
 	})
 	return out
 }
+
+// orgAPIs are the Organizations calls CT012 judges.
+var orgAPIs = []string{"LeaveOrganization", "RemoveAccountFromOrganization", "DetachPolicy", "DisablePolicyType"}
+
+// WatchedAPIs lists, by event source, the calls that the checks of
+// specific APIs judge (CT003, CT004, CT012, CT013, CT014), sorted, so that
+// whatever routes events to the checker (the stack's EventBridge rules)
+// can be held to the same list. The checks that judge every call of a
+// service (Lambda, IAM: CT001, CT002, CT007...) are not listed.
+func WatchedAPIs() map[string][]string {
+	out := map[string][]string{}
+	add := func(src string, names ...string) {
+		for _, n := range names {
+			if !slices.Contains(out[src], n) {
+				out[src] = append(out[src], n)
+			}
+		}
+	}
+	for src, m := range publicAPIs {
+		for n := range m {
+			add(src, n)
+		}
+	}
+	for src, m := range loggingAPIs {
+		for n := range m {
+			add(src, n)
+		}
+	}
+	add("organizations.amazonaws.com", orgAPIs...)
+	add("sts.amazonaws.com", "GetFederationToken")
+	for n := range federationAPIs {
+		add("iam.amazonaws.com", n)
+	}
+	for n := range rolesAnywhereAPIs {
+		add("rolesanywhere.amazonaws.com", n)
+	}
+	add("signin.amazonaws.com", "ConsoleLogin")
+	for _, l := range out {
+		slices.Sort(l)
+	}
+	return out
+}
