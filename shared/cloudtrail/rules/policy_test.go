@@ -2,9 +2,14 @@ package rules
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
 )
 
 func TestJudgePolicy(t *testing.T) {
@@ -75,6 +80,61 @@ func FuzzJudgePolicy(f *testing.F) {
 			bytes.Contains(low, []byte("%")) || bytes.Contains(low, []byte("notprincipal")) || bytes.Contains(low, []byte(`\u`))
 		if e1.Public() && !canSpellWildcard {
 			t.Fatalf("public verdict %+v for a document without a wildcard principal: %q", e1, doc)
+		}
+	})
+}
+
+// FuzzWatchedAPIs runs every check on records of every watched call with
+// fuzzed request parameters, response elements and additional data: the
+// rules read deeply nested, service-specific shapes, and whatever a
+// record holds they must return valid findings or notes, never panic.
+func FuzzWatchedAPIs(f *testing.F) {
+	var calls [][2]string
+	for src, names := range WatchedAPIs() {
+		for _, n := range names {
+			calls = append(calls, [2]string{src, n})
+		}
+	}
+	slices.SortFunc(calls, func(a, b [2]string) int { return strings.Compare(a[0]+a[1], b[0]+b[1]) })
+	for _, file := range []string{"public.jsonl", "logging.jsonl", "org.jsonl", "credentials.jsonl", "signin.jsonl"} {
+		for _, tc := range loadCases(f, "testdata/"+file) {
+			r, err := record.Parse(tc.Record)
+			if err != nil {
+				f.Fatal(err)
+			}
+			i := slices.Index(calls, [2]string{r.EventSource, r.Action()})
+			f.Add(uint16(max(i, 0)), []byte(r.RequestParameters), []byte(r.ResponseElements), []byte(r.AdditionalEventData), r.ErrorCode != "")
+		}
+	}
+	cfg := testConfig()
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, which uint16, req, resp, add []byte, failed bool) {
+		call := calls[int(which)%len(calls)]
+		rec := map[string]any{
+			"eventVersion": "1.09", "eventTime": "2026-11-21T10:00:00Z", "eventSource": call[0], "eventName": call[1],
+			"awsRegion": "eu-west-1", "recipientAccountId": "111122223333", "eventID": "e-1",
+			"userIdentity": map[string]any{"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/bob", "accountId": "111122223333", "userName": "bob"},
+		}
+		for k, v := range map[string][]byte{"requestParameters": req, "responseElements": resp, "additionalEventData": add} {
+			if json.Valid(v) {
+				rec[k] = json.RawMessage(v)
+			}
+		}
+		if failed {
+			rec["errorCode"] = "AccessDenied"
+		}
+		raw, err := json.Marshal(rec)
+		if err != nil {
+			t.Skip()
+		}
+		r, err := record.Parse(raw)
+		if err != nil {
+			t.Skip()
+		}
+		for _, fd := range Evaluate(&cfg, r, "fuzz", now) {
+			if err := fd.Validate(); err != nil {
+				t.Fatalf("invalid finding for %s %s: %v", call[0], call[1], err)
+			}
 		}
 	})
 }

@@ -40,7 +40,7 @@ func testConfig() Config {
 	return c
 }
 
-func loadCases(t *testing.T, file string) []labelledCase {
+func loadCases(t testing.TB, file string) []labelledCase {
 	t.Helper()
 	f, err := os.Open(file)
 	if err != nil {
