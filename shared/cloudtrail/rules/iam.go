@@ -121,14 +121,18 @@ var CT007 = register(&Rule{
 })
 
 // ownUser reports whether an IAM call on user target acts on the caller:
-// no target (the API then acts on the caller), the caller's user name, or
-// the last part of the caller's ARN (an assumed-role session named after
-// the person, as IAM Identity Center and most federations name them).
+// no target (the API then acts on the caller), or an IAM user caller of
+// that name. A role session is never the user, even one whose session
+// name is the user's name: the caller of AssumeRole chooses that name, and
+// an Identity Center user "alice" is not the IAM user alice either.
 func ownUser(r *record.Record, target string) bool {
 	if target == "" {
 		return true
 	}
 	u := &r.UserIdentity
+	if u.Type != "IAMUser" {
+		return false
+	}
 	return target == u.UserName || strings.HasSuffix(u.ARN, "/"+target)
 }
 
