@@ -120,11 +120,46 @@ func guardDuty(_ *Config, r *record.Record) []Hit {
 		if v, ok := pget(p, "enable", "Enable").(bool); ok && !v {
 			return logHit(r, res, findings.High, "GuardDuty detector", "disabled")
 		}
+		if off := guardDutyProtectionsOff(p); len(off) > 0 {
+			h := logHit(r, res, findings.Medium, "GuardDuty protection", "disabled")
+			h[0].Evidence["protections"] = off
+			return h
+		}
 		return nil
 	case "DeletePublishingDestination":
 		return logHit(r, res, findings.High, "GuardDuty findings", "publishing destination removed")
 	}
 	return logHit(r, res, findings.High, "GuardDuty", "disassociated from the administrator account")
+}
+
+// guardDutyProtectionsOff lists the protection plans an UpdateDetector
+// call turns off: features with status DISABLED (the current API) or data
+// sources with enable false (the older one).
+func guardDutyProtectionsOff(p map[string]any) []string {
+	var off []string
+	features, _ := pget(p, "features", "Features").([]any)
+	for _, f := range features {
+		m, _ := f.(map[string]any)
+		if strings.EqualFold(pstr(m, "status", "Status"), "DISABLED") {
+			off = append(off, pstr(m, "name", "Name"))
+		}
+	}
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		for k, v := range m {
+			switch x := v.(type) {
+			case map[string]any:
+				walk(prefix+k+".", x)
+			case bool:
+				if strings.EqualFold(k, "enable") && !x {
+					off = append(off, strings.TrimSuffix(prefix, "."))
+				}
+			}
+		}
+	}
+	walk("", pmap(p, "dataSources", "DataSources"))
+	slices.Sort(off)
+	return off
 }
 
 func securityHub(_ *Config, r *record.Record) []Hit {
