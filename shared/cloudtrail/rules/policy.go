@@ -15,8 +15,12 @@ import (
 // otherwise open principal to known callers, networks or sources: a
 // resource policy for "*" with one of them, tested as iampolicy's
 // NarrowingKeys requires (a positive operator, no ...IfExists, a value
-// other than "*"), is not public. Keys that narrow something else (the
-// region, the calling service, a tag, TLS) leave it public.
+// other than "*"), is not public. Keys that narrow something else leave it
+// public: the region (aws:RequestedRegion), the calling service
+// (aws:CalledVia, kms:ViaService), TLS (aws:SecureTransport), a tag, the
+// resource's own account, a function URL's auth type, or the subscriber of
+// a topic (sns:Endpoint); aws:PrincipalIsAWSService is a Bool, which
+// NarrowingKeys does not count.
 var publicNarrowingKeys = map[string]bool{
 	"aws:sourcearn": true, "aws:sourceaccount": true, "aws:sourceowner": true,
 	"aws:sourceorgid": true, "aws:sourceorgpaths": true,
@@ -25,18 +29,9 @@ var publicNarrowingKeys = map[string]bool{
 	"aws:principalservicename": true,
 	"aws:sourcevpc":            true, "aws:sourcevpce": true, "aws:sourcevpcarn": true,
 	"aws:sourceip": true, "aws:vpcsourceip": true,
-	"kms:calleraccount":          true,
-	"s3:dataaccesspointaccount":  true,
-	"s3:dataaccesspointarn":      true,
-	"lambda:eventsourcetoken":    true,
-	"sns:endpoint":               false, // narrows the subscriber, not the caller
-	"aws:principalisawsservice":  false, // a Bool: see NarrowingKeys
-	"aws:resourceaccount":        false,
-	"aws:requestedregion":        false,
-	"aws:securetransport":        false,
-	"aws:calledvia":              false,
-	"kms:viaservice":             false,
-	"lambda:functionurlauthtype": false,
+	"kms:calleraccount":         true,
+	"s3:dataaccesspointaccount": true, "s3:dataaccesspointarn": true,
+	"lambda:eventsourcetoken": true,
 }
 
 // Exposure is what a resource policy written in an event says about who

@@ -3,6 +3,7 @@ package rules
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -169,7 +170,7 @@ func policyHits(r *record.Record, resource, kind string, policy any) []Hit {
 	}
 	e, err := JudgePolicy(doc)
 	if err != nil {
-		if err == errNoPolicy {
+		if errors.Is(err, errNoPolicy) {
 			return nil
 		}
 		return []Hit{{Resource: resource, Note: fmt.Sprintf("CT003: the %s policy written by %s (event %s) on %s could not be read and was not judged: %v",
