@@ -1,6 +1,7 @@
 package cloudtrail
 
 import (
+	"encoding/json"
 	"os"
 	"slices"
 	"strings"
@@ -35,10 +36,11 @@ func TestStackRoutesWatchedAPIs(t *testing.T) {
 					Type       string `yaml:"Type"`
 					Properties struct {
 						Pattern struct {
-							Source []string `yaml:"source"`
-							Detail struct {
-								EventName []string `yaml:"eventName"`
-							} `yaml:"detail"`
+							Source     []string `yaml:"source" json:"source"`
+							DetailType []string `yaml:"detail-type" json:"detail-type"`
+							Detail     struct {
+								EventName []string `yaml:"eventName" json:"eventName"`
+							} `yaml:"detail" json:"detail"`
 						} `yaml:"Pattern"`
 					} `yaml:"Properties"`
 				} `yaml:"Events"`
@@ -62,6 +64,11 @@ func TestStackRoutesWatchedAPIs(t *testing.T) {
 	}
 	whole := fn.Properties.Events["ApiCalls"].Properties.Pattern
 	named := fn.Properties.Events["WatchedApiCalls"].Properties.Pattern
+	// EventBridge refuses a pattern over 2,048 characters unless the
+	// account's quota was raised; a longer list needs a second rule.
+	if b, err := json.Marshal(named); err != nil || len(b) > 2048 {
+		t.Errorf("WatchedApiCalls pattern is %d characters (%v); EventBridge's default limit is 2048", len(b), err)
+	}
 	for src, names := range rules.WatchedAPIs() {
 		eb := "aws." + strings.TrimSuffix(src, ".amazonaws.com")
 		if slices.Contains(whole.Source, eb) {
