@@ -48,7 +48,7 @@ var CT007 = register(&Rule{
 		ID:          "CT007",
 		Severity:    findings.Medium,
 		Title:       "IAM privilege change",
-		Description: "An IAM call changed who can do what: a policy attached or put, a trust policy opened (CRITICAL to any principal, HIGH to an account outside the organisation and not in TRUSTED_ACCOUNTS), an access key or a console password created for another user (HIGH), a permissions boundary removed. A user changing their own password is not a privilege change. Findings name the changed principal, so the IAM scanner rescans it within minutes.",
+		Description: "An IAM call changed who can do what: a policy attached or put, a trust policy opened (CRITICAL to any principal, HIGH to an account outside the organisation and not in TRUSTED_ACCOUNTS), an access key or a console password created for another user (HIGH), a permissions boundary removed. An IAM user changing its own password is not a privilege change. Findings name the changed principal, so the IAM scanner rescans it within minutes.",
 		Remediation: "Confirm the change was intended and reviewed; make IAM changes through the template, remove administrator policies, open trust policies and access keys nobody asked for, and keep permissions boundaries in place.",
 		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html", "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html"}, SecurityHub: []string{"CloudWatch.4"}},
 		Techniques:  []string{"T1098", "T1098.001", "T1098.003", "T1136.003"},
