@@ -61,6 +61,7 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 	since := fs.Duration("since", time.Hour, "with --lookup: how far back to read")
 	table := fs.String("table", "", "DynamoDB baseline table: enables CT009 and CT010 (and updates the baselines)")
 	pipeline := fs.String("pipeline", "", "comma-separated ARNs (with * wildcards) of the deploy roles counted as the pipeline for CT001/CT002")
+	trusted := fs.String("trusted-accounts", "", "comma-separated account IDs (the organisation's, partners') a role's trust policy may name without CT007 reporting it as opened outside the organisation")
 	burst := fs.Int("burst", 0, "CT005: access errors from one principal within --burst-window that make a burst (default 10)")
 	burstWindow := fs.Duration("burst-window", 0, "CT005 window (default 5m)")
 	if done, code := parseFlags(env, fs, args); done {
@@ -93,6 +94,11 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 	for _, p := range strings.Split(*pipeline, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			cfg.PipelinePrincipals = append(cfg.PipelinePrincipals, p)
+		}
+	}
+	for _, a := range strings.Split(*trusted, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			cfg.TrustedAccounts = append(cfg.TrustedAccounts, a)
 		}
 	}
 	if *burst > 0 {

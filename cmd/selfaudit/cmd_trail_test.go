@@ -35,7 +35,7 @@ func TestTrailCommand(t *testing.T) {
 		wantStderr string
 	}{
 		"samples text fail on high": {args: []string{samples}, wantCode: exitFindings,
-			wantOut: []string{"CT003", "CT004", "CT005", "CT006", "CT007", "CT008", "CT011", "note: CT009 and CT010 skipped"}},
+			wantOut: []string{"CT003", "CT004", "CT005", "CT006", "CT007", "CT008", "CT011", "CT013", "CT014", "SQS queue made public", "GuardDuty detector disabled", `"attack":["T1537"`, "note: CT009 and CT010 skipped"}},
 		"samples fail on none": {args: []string{"--fail-on", "none", samples}, wantCode: exitOK},
 		"clean file":           {args: []string{clean}, wantCode: exitOK, wantOut: []string{"0 findings"}},
 		"missing file":         {args: []string{filepath.Join(dir, "nope.json")}, wantCode: exitUsage, wantStderr: "nope.json"},

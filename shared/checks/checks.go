@@ -85,6 +85,20 @@ type Check struct {
 	References  References `json:"references"`
 	// Inputs are what the check runs on.
 	Inputs []Input `json:"inputs"`
+	// Techniques are the MITRE ATT&CK (Enterprise, cloud) technique IDs the
+	// check detects, such as "T1562.008" (Disable or Modify Cloud Logs), so
+	// that a security team can map its coverage. Every CloudTrail check
+	// lists at least one; the posture checks may list none.
+	Techniques []string `json:"techniques,omitempty"`
+}
+
+// TechniqueURL is the MITRE ATT&CK page of a technique ID: "T1562.008" is
+// https://attack.mitre.org/techniques/T1562/008/.
+func TechniqueURL(id string) string {
+	if !techniquePattern.MatchString(id) {
+		return ""
+	}
+	return "https://attack.mitre.org/techniques/" + strings.Replace(id, ".", "/", 1) + "/"
 }
 
 // HelpURI is the first documentation page, for tools that show one link.
@@ -109,6 +123,8 @@ func SecurityHubURL(control string) string {
 var (
 	idPattern          = regexp.MustCompile(`^[A-Z]{2,4}[0-9]{3}$`)
 	securityHubPattern = regexp.MustCompile(`^[A-Za-z0-9]+\.[0-9]+$`)
+	// techniquePattern is an ATT&CK technique or sub-technique ID.
+	techniquePattern = regexp.MustCompile(`^T[0-9]{4}(\.[0-9]{3})?$`)
 )
 
 // docsPrefix is where every documentation reference must point: the
@@ -147,6 +163,14 @@ func (c Check) Validate() error {
 	for _, sh := range c.References.SecurityHub {
 		if !securityHubPattern.MatchString(sh) {
 			return bad("Security Hub control %q: want Service.N, such as Lambda.1", sh)
+		}
+	}
+	for i, tq := range c.Techniques {
+		if !techniquePattern.MatchString(tq) {
+			return bad("ATT&CK technique %q: want T and four digits, optionally a dot and three more, such as T1562.008", tq)
+		}
+		if slices.Contains(c.Techniques[:i], tq) {
+			return bad("ATT&CK technique %q listed twice", tq)
 		}
 	}
 	seen := map[Input]bool{}

@@ -25,27 +25,31 @@ func TestValidate(t *testing.T) {
 		mutate  func(c *Check)
 		wantErr string // "" for valid
 	}{
-		"complete":                   {mutate: func(*Check) {}},
-		"INFO without remediation":   {mutate: func(c *Check) { c.Severity, c.Remediation = findings.Info, "" }},
-		"several inputs":             {mutate: func(c *Check) { c.Inputs = []Input{InputTemplate, InputAccount} }},
-		"empty ID":                   {mutate: func(c *Check) { c.ID = "" }, wantErr: "check ID"},
-		"lower-case ID":              {mutate: func(c *Check) { c.ID = "tst001" }, wantErr: "check ID"},
-		"ID without three digits":    {mutate: func(c *Check) { c.ID = "TST01" }, wantErr: "check ID"},
-		"ID with a suffix":           {mutate: func(c *Check) { c.ID = "TST001a" }, wantErr: "check ID"},
-		"unknown engine":             {mutate: func(c *Check) { c.Engine = "s3" }, wantErr: "unknown engine"},
-		"no engine":                  {mutate: func(c *Check) { c.Engine = "" }, wantErr: "unknown engine"},
-		"no severity":                {mutate: func(c *Check) { c.Severity = 0 }, wantErr: "invalid severity"},
-		"severity out of range":      {mutate: func(c *Check) { c.Severity = findings.Critical + 1 }, wantErr: "invalid severity"},
-		"blank title":                {mutate: func(c *Check) { c.Title = " " }, wantErr: "empty title"},
-		"no description":             {mutate: func(c *Check) { c.Description = "" }, wantErr: "empty description"},
-		"no remediation above INFO":  {mutate: func(c *Check) { c.Remediation = "" }, wantErr: "empty remediation"},
-		"no documentation":           {mutate: func(c *Check) { c.References.Docs = nil }, wantErr: "no documentation"},
-		"documentation elsewhere":    {mutate: func(c *Check) { c.References.Docs = []string{"https://example.com/x"} }, wantErr: "not an AWS documentation page"},
-		"documentation with a space": {mutate: func(c *Check) { c.References.Docs = []string{"https://docs.aws.amazon.com/a b"} }, wantErr: "not an AWS documentation page"},
-		"bad Security Hub ID":        {mutate: func(c *Check) { c.References.SecurityHub = []string{"Lambda-1"} }, wantErr: "Security Hub control"},
-		"no inputs":                  {mutate: func(c *Check) { c.Inputs = nil }, wantErr: "no inputs"},
-		"unknown input":              {mutate: func(c *Check) { c.Inputs = []Input{"s3"} }, wantErr: "unknown input"},
-		"input twice":                {mutate: func(c *Check) { c.Inputs = []Input{InputFleet, InputFleet} }, wantErr: "listed twice"},
+		"complete":                           {mutate: func(*Check) {}},
+		"INFO without remediation":           {mutate: func(c *Check) { c.Severity, c.Remediation = findings.Info, "" }},
+		"several inputs":                     {mutate: func(c *Check) { c.Inputs = []Input{InputTemplate, InputAccount} }},
+		"empty ID":                           {mutate: func(c *Check) { c.ID = "" }, wantErr: "check ID"},
+		"lower-case ID":                      {mutate: func(c *Check) { c.ID = "tst001" }, wantErr: "check ID"},
+		"ID without three digits":            {mutate: func(c *Check) { c.ID = "TST01" }, wantErr: "check ID"},
+		"ID with a suffix":                   {mutate: func(c *Check) { c.ID = "TST001a" }, wantErr: "check ID"},
+		"unknown engine":                     {mutate: func(c *Check) { c.Engine = "s3" }, wantErr: "unknown engine"},
+		"no engine":                          {mutate: func(c *Check) { c.Engine = "" }, wantErr: "unknown engine"},
+		"no severity":                        {mutate: func(c *Check) { c.Severity = 0 }, wantErr: "invalid severity"},
+		"severity out of range":              {mutate: func(c *Check) { c.Severity = findings.Critical + 1 }, wantErr: "invalid severity"},
+		"blank title":                        {mutate: func(c *Check) { c.Title = " " }, wantErr: "empty title"},
+		"no description":                     {mutate: func(c *Check) { c.Description = "" }, wantErr: "empty description"},
+		"no remediation above INFO":          {mutate: func(c *Check) { c.Remediation = "" }, wantErr: "empty remediation"},
+		"no documentation":                   {mutate: func(c *Check) { c.References.Docs = nil }, wantErr: "no documentation"},
+		"documentation elsewhere":            {mutate: func(c *Check) { c.References.Docs = []string{"https://example.com/x"} }, wantErr: "not an AWS documentation page"},
+		"documentation with a space":         {mutate: func(c *Check) { c.References.Docs = []string{"https://docs.aws.amazon.com/a b"} }, wantErr: "not an AWS documentation page"},
+		"bad Security Hub ID":                {mutate: func(c *Check) { c.References.SecurityHub = []string{"Lambda-1"} }, wantErr: "Security Hub control"},
+		"no inputs":                          {mutate: func(c *Check) { c.Inputs = nil }, wantErr: "no inputs"},
+		"unknown input":                      {mutate: func(c *Check) { c.Inputs = []Input{"s3"} }, wantErr: "unknown input"},
+		"input twice":                        {mutate: func(c *Check) { c.Inputs = []Input{InputFleet, InputFleet} }, wantErr: "listed twice"},
+		"ATT&CK techniques":                  {mutate: func(c *Check) { c.Techniques = []string{"T1562.008", "T1078"} }},
+		"ATT&CK tactic, not technique":       {mutate: func(c *Check) { c.Techniques = []string{"TA0005"} }, wantErr: "ATT&CK technique"},
+		"ATT&CK sub-technique of two digits": {mutate: func(c *Check) { c.Techniques = []string{"T1562.08"} }, wantErr: "ATT&CK technique"},
+		"ATT&CK technique twice":             {mutate: func(c *Check) { c.Techniques = []string{"T1078", "T1078"} }, wantErr: "listed twice"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -145,10 +149,26 @@ func TestSecurityHubURL(t *testing.T) {
 	}
 }
 
+func TestTechniqueURL(t *testing.T) {
+	t.Parallel()
+	tests := map[string]string{
+		"T1562.008": "https://attack.mitre.org/techniques/T1562/008/",
+		"T1078":     "https://attack.mitre.org/techniques/T1078/",
+		"TA0005":    "",
+		"t1078":     "",
+	}
+	for in, want := range tests {
+		if got := TechniqueURL(in); got != want {
+			t.Errorf("TechniqueURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestRenderers(t *testing.T) {
 	t.Parallel()
 	info := valid()
 	info.ID, info.Engine, info.Severity, info.Remediation = "TST002", EngineHook, findings.Info, ""
+	info.Techniques = []string{"T1562.008", "T1078"}
 	info.Title = "title with * and | in it"
 	cs := []Check{valid(), info}
 	tests := map[string]struct {
@@ -156,13 +176,15 @@ func TestRenderers(t *testing.T) {
 		want  []string
 	}{
 		"text": {func(b *bytes.Buffer, cs []Check) error { return WriteText(b, cs) },
-			[]string{"ID", "TST001", "fleet", "MEDIUM", "TST002", "2 checks"}},
+			[]string{"ID", "ATT&CK", "TST001", "fleet", "MEDIUM", "TST002", "T1562.008,T1078", "2 checks"}},
 		"markdown": {func(b *bytes.Buffer, cs []Check) error { return WriteMarkdown(b, cs) },
 			[]string{"# Checks", "## Lambda fleet operations checklist (`fleet`)", "| [TST001](#tst001) | MEDIUM |",
 				"### TST002", `title with \* and \| in it`, "Remediation: none; this check records a verdict.",
-				"[Lambda.1](https://docs.aws.amazon.com/securityhub/latest/userguide/lambda-controls.html#lambda-1)", "Runs on: fleet."}},
+				"[Lambda.1](https://docs.aws.amazon.com/securityhub/latest/userguide/lambda-controls.html#lambda-1)", "Runs on: fleet.",
+				"| ID | Severity | Title | Inputs | ATT&CK |", "| T1562.008, T1078 |",
+				"MITRE ATT&CK: [T1562.008](https://attack.mitre.org/techniques/T1562/008/), [T1078](https://attack.mitre.org/techniques/T1078/)"}},
 		"json": {func(b *bytes.Buffer, cs []Check) error { return WriteJSON(b, cs) },
-			[]string{`"id": "TST001"`, `"severity": "MEDIUM"`, `"securityHub": [`, `"inputs": [`}},
+			[]string{`"id": "TST001"`, `"severity": "MEDIUM"`, `"securityHub": [`, `"inputs": [`, `"techniques": [`}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -1,14 +1,16 @@
 // Package checks is the one registry of every check selfaudit runs: the IAM
 // policy checks (IAM001 to IAM008, LMB001 to LMB003), the CloudTrail checks
-// (CT001 to CT011), the fleet checklist (LMB101 onward) and the pre-traffic
+// (CT001 to CT014), the fleet checklist (LMB101 onward) and the pre-traffic
 // hook's checks (HOOK000 onward). See docs/architecture.md, "Check registry".
 //
 // Each engine registers its checks at package initialisation, beside the
 // code that matches them, with Register. A check carries what people read
 // (title, description, remediation), what it is worth (a default severity),
 // where to learn more (an AWS documentation page and, where one really
-// matches, an AWS Security Hub control) and what it runs on (a template, the
-// live account, CloudTrail events, the Lambda fleet or a deployment).
+// matches, an AWS Security Hub control), what it runs on (a template, the
+// live account, CloudTrail events, the Lambda fleet or a deployment) and,
+// for the checks that detect an attacker's moves, the MITRE ATT&CK
+// technique IDs they map to (every CloudTrail check lists its own).
 // Findings take their severity, title and remediation from here, so the
 // wording lives in one place, and the command line's `selfaudit checks`,
 // docs/checks.md and the SARIF rule list are all built from All.

@@ -56,6 +56,7 @@ func clone(c Check) Check {
 	c.Inputs = slices.Clone(c.Inputs)
 	c.References.Docs = slices.Clone(c.References.Docs)
 	c.References.SecurityHub = slices.Clone(c.References.SecurityHub)
+	c.Techniques = slices.Clone(c.Techniques)
 	return c
 }
 

@@ -23,13 +23,18 @@ func (e Engine) Title() string {
 	return string(e)
 }
 
-// WriteText lists checks one a line: ID, engine, severity, inputs and title,
-// in aligned columns for a terminal.
+// WriteText lists checks one a line: ID, engine, severity, inputs, MITRE
+// ATT&CK techniques ("-" for none) and title, in aligned columns for a
+// terminal.
 func WriteText(w io.Writer, cs []Check) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tENGINE\tSEVERITY\tINPUTS\tTITLE")
+	fmt.Fprintln(tw, "ID\tENGINE\tSEVERITY\tINPUTS\tATT&CK\tTITLE")
 	for _, c := range cs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Engine, c.Severity, joinInputs(c.Inputs), c.Title)
+		attack := strings.Join(c.Techniques, ",")
+		if attack == "" {
+			attack = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Engine, c.Severity, joinInputs(c.Inputs), attack, c.Title)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -50,8 +55,9 @@ func WriteJSON(w io.Writer, cs []Check) error {
 }
 
 // WriteMarkdown writes the reference page docs/checks.md: a table per
-// engine, then every check with its description, remediation, references
-// and inputs.
+// engine, then every check with its description, remediation, references,
+// MITRE ATT&CK techniques and inputs. An engine whose checks list
+// techniques gets an ATT&CK column in its table.
 func WriteMarkdown(w io.Writer, cs []Check) error {
 	var b strings.Builder
 	b.WriteString("# Checks\n\n")
@@ -70,9 +76,21 @@ func WriteMarkdown(w io.Writer, cs []Check) error {
 			continue
 		}
 		fmt.Fprintf(&b, "\n## %s (`%s`)\n\n", e.Title(), e)
-		b.WriteString("| ID | Severity | Title | Inputs |\n|---|---|---|---|\n")
+		attack := false
 		for _, c := range mine {
-			fmt.Fprintf(&b, "| [%s](#%s) | %s | %s | %s |\n", c.ID, strings.ToLower(c.ID), c.Severity, md(c.Title), joinInputs(c.Inputs))
+			attack = attack || len(c.Techniques) > 0
+		}
+		if attack {
+			b.WriteString("| ID | Severity | Title | Inputs | ATT&CK |\n|---|---|---|---|---|\n")
+		} else {
+			b.WriteString("| ID | Severity | Title | Inputs |\n|---|---|---|---|\n")
+		}
+		for _, c := range mine {
+			fmt.Fprintf(&b, "| [%s](#%s) | %s | %s | %s |", c.ID, strings.ToLower(c.ID), c.Severity, md(c.Title), joinInputs(c.Inputs))
+			if attack {
+				fmt.Fprintf(&b, " %s |", strings.Join(c.Techniques, ", "))
+			}
+			b.WriteString("\n")
 		}
 		for _, c := range mine {
 			fmt.Fprintf(&b, "\n### %s\n\n", c.ID)
@@ -89,6 +107,17 @@ func WriteMarkdown(w io.Writer, cs []Check) error {
 			}
 			for _, sh := range c.References.SecurityHub {
 				fmt.Fprintf(&b, "- AWS Security Hub control [%s](%s)\n", sh, SecurityHubURL(sh))
+			}
+			if len(c.Techniques) > 0 {
+				b.WriteString("\nMITRE ATT&CK:")
+				for i, tq := range c.Techniques {
+					sep := ","
+					if i == 0 {
+						sep = ""
+					}
+					fmt.Fprintf(&b, "%s [%s](%s)", sep, tq, TechniqueURL(tq))
+				}
+				b.WriteString("\n")
 			}
 			fmt.Fprintf(&b, "\nRuns on: %s.\n", joinInputs(c.Inputs))
 		}

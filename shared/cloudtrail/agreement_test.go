@@ -46,12 +46,42 @@ var pantherMappings = map[string]pantherMapping{
 	"AWS.IAM.BackdoorRole":                  {check: "CT007", minSev: findings.High, why: "trust policy opened to * (CT007 at HIGH or above)"},
 	"AWS.IAM.Backdoor.User.Keys":            {check: "CT007", minSev: findings.High, why: "access key created for another user (CT007 at HIGH or above)"},
 	"AWS.IAM.PolicyModified":                {check: "CT007", why: "IAM policy changed"},
+	"AWS.User.Login.Profile.Modified": {check: "CT007", minSev: findings.High,
+		why: "console password set for another user (CT007 at HIGH or above); an IAM user's own is not reported"},
+	"AWS.CloudTrail.AMIModifiedForPublicAccess":             {check: "CT003", why: "AMI made public (CT003 only for group all)"},
+	"AWS.CloudTrail.SnapshotMadePublic":                     {check: "CT003", why: "EBS snapshot made public (CT003 only for group all)"},
+	"AWS.S3.DeletePublicAccessBlock":                        {check: "CT003", why: "S3 Block Public Access removed"},
+	"AWS.VPCFlow.LogsDeleted":                               {check: "CT004", why: "VPC flow logs deleted"},
+	"AWS.CloudTrail.DNSLogsDeleted":                         {check: "CT004", why: "Route 53 Resolver query logging deleted"},
+	"AWS.ConfigService.DisabledDeleted":                     {check: "CT004", why: "AWS Config recorder or delivery channel stopped or deleted"},
+	"AWS.S3.DisableBucketLogging":                           {check: "CT004", why: "S3 access logging switched off"},
+	"AWS.Bedrock.DeleteModelInvocationLoggingConfiguration": {check: "CT004", why: "Bedrock model invocation logging deleted"},
+	"AWS.CloudTrail.AttemptToLeaveOrg":                      {check: "CT012", why: "account leaving (or trying to leave) its organisation"},
+	"AWS.Suspicious.SAML.Activity":                          {check: "CT013", why: "SAML provider created or changed (CT013 does not report deletions)"},
+	"AWS.Console.LoginWithoutMFA":                           {check: "CT014", why: "console sign-in without MFA (root sign-ins are CT006's)"},
 }
 
 // minAgreement pins, per check, how many labelled records must agree; a
 // change that makes a check disagree with more of them fails here.
 var minAgreement = map[string]int{
-	"CT002": 17, "CT003": 1, "CT004": 6, "CT005": 2, "CT006": 4, "CT007": 12,
+	"CT002": 20, "CT003": 13, "CT004": 17, "CT005": 2, "CT006": 4, "CT007": 13,
+	"CT012": 1, "CT013": 4, "CT014": 9,
+}
+
+// minRuleAgreement pins the same per Panther rule, so that a gain on one
+// rule cannot hide a loss on another of the same check.
+var minRuleAgreement = map[string]int{
+	"AWS.CloudTrail.IAMEntityCreatedWithoutCloudFormation": 6, "AWS.LAMBDA.CRUD": 3,
+	"AWS.Lambda.UpdateFunctionCode": 6, "AWS.Lambda.UpdateFunctionConfiguration": 5,
+	"AWS.Potential.Backdoor.Lambda": 1, "AWS.CloudTrail.AMIModifiedForPublicAccess": 5,
+	"AWS.CloudTrail.SnapshotMadePublic": 3, "AWS.S3.DeletePublicAccessBlock": 4,
+	"AWS.CloudTrail.EventSelectorsDisabled": 3, "AWS.CloudTrail.Stopped": 3,
+	"AWS.VPCFlow.LogsDeleted": 1, "AWS.CloudTrail.DNSLogsDeleted": 1, "AWS.ConfigService.DisabledDeleted": 3,
+	"AWS.S3.DisableBucketLogging": 4, "AWS.Bedrock.DeleteModelInvocationLoggingConfiguration": 2,
+	"AWS.CloudTrail.UnauthorizedAPICall": 2, "AWS.Root.Activity": 4,
+	"AWS.IAM.AttachAdminRolePolicy": 2, "AWS.IAM.AttachAdminUserPolicy": 2, "AWS.IAM.Backdoor.User.Keys": 2,
+	"AWS.IAM.BackdoorRole": 3, "AWS.IAM.PolicyModified": 3, "AWS.User.Login.Profile.Modified": 1,
+	"AWS.CloudTrail.AttemptToLeaveOrg": 1, "AWS.Suspicious.SAML.Activity": 4, "AWS.Console.LoginWithoutMFA": 9,
 }
 
 type agreement struct{ agree, total int }
@@ -130,6 +160,11 @@ func TestPantherAgreement(t *testing.T) {
 		fmt.Fprintf(&b, "| %s | %s | %d / %d |\n", c, strings.Join(rs, ", "), ag.agree, ag.total)
 		if ag.agree < minAgreement[c] {
 			t.Errorf("%s agrees with %d of %d labelled records, want at least %d", c, ag.agree, ag.total, minAgreement[c])
+		}
+	}
+	for r := range pantherMappings {
+		if ag := get(perRule, r); ag.agree < minRuleAgreement[r] {
+			t.Errorf("%s agrees with %d of %d labelled records, want at least %d", r, ag.agree, ag.total, minRuleAgreement[r])
 		}
 	}
 	t.Logf("agreement with Panther labels:\n%s", b.String())

@@ -61,7 +61,14 @@ type Analyzer struct {
 	mu     sync.Mutex
 	stats  Stats
 	bursts map[burstKey]*burst
+	// ruleNotes are the first maxRuleNotes notes rules raised (records
+	// they could not judge, rules.Hit.Note); ruleNoteCount counts them all.
+	ruleNotes     []string
+	ruleNoteCount int
 }
+
+// maxRuleNotes bounds the rule notes a report lists.
+const maxRuleNotes = 20
 
 type burstKey struct {
 	principal string
@@ -102,6 +109,10 @@ func NewAnalyzer(opts Options) *Analyzer {
 // fold into those of the same check, resource, principal and hour.
 func (a *Analyzer) Handle(_ context.Context, r *record.Record) error {
 	rules.EachHit(&a.opts.Rules, r, func(rl *rules.Rule, h rules.Hit) {
+		if h.Note != "" {
+			a.note(h.Note)
+			return
+		}
 		a.folds.add(rl, h, r)
 	})
 	if a.opts.Baseline != nil {
@@ -123,6 +134,16 @@ func (a *Analyzer) Handle(_ context.Context, r *record.Record) error {
 		}
 	}
 	return nil
+}
+
+// note keeps a rule's note for the report.
+func (a *Analyzer) note(n string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.ruleNoteCount++
+	if len(a.ruleNotes) < maxRuleNotes {
+		a.ruleNotes = append(a.ruleNotes, n)
+	}
 }
 
 func containsStr(l []string, s string) bool {
@@ -188,6 +209,10 @@ func (a *Analyzer) Finish(ctx context.Context) ([]findings.Finding, Stats, error
 		out = append(out, bfs...)
 	} else {
 		st.Notes = append(st.Notes, "CT009 and CT010 skipped: they compare principals with their DynamoDB baselines; pass --table NAME (or set BASELINE_TABLE) to enable them")
+	}
+	st.Notes = append(st.Notes, a.ruleNotes...)
+	if more := a.ruleNoteCount - len(a.ruleNotes); more > 0 {
+		st.Notes = append(st.Notes, fmt.Sprintf("%d more records could not be judged (notes above show the first %d)", more, len(a.ruleNotes)))
 	}
 	if st.Malformed > 0 || st.Unknown > 0 {
 		st.Notes = append(st.Notes, fmt.Sprintf("%d malformed and %d unknown items skipped out of %d read", st.Malformed, st.Unknown, st.Records+st.Malformed+st.Unknown))

@@ -59,6 +59,8 @@ func FunctionConfigFromEnv(getenv func(string) string) (FunctionConfig, error) {
 	c.Rules.PipelineServices = r.List("PIPELINE_SERVICES", c.Rules.PipelineServices)
 	c.Rules.PipelinePrincipals = r.List("PIPELINE_PRINCIPALS", nil)
 	c.Rules.TrustedLayerAccounts = r.List("TRUSTED_LAYER_ACCOUNTS", nil)
+	c.Rules.TrustedAccounts = r.List("TRUSTED_ACCOUNTS", nil)
+	c.Rules.TrailBuckets = r.List("TRAIL_BUCKETS", nil)
 	c.Rules.BurstThreshold = r.Int("BURST_THRESHOLD", c.Rules.BurstThreshold, 1, math.MaxInt)
 	positive := func(name string, def time.Duration) time.Duration {
 		return r.Duration(name, def, time.Nanosecond, math.MaxInt64)

@@ -178,7 +178,7 @@ func TestFunctionConfigFromEnv(t *testing.T) {
 		wantErr []string
 	}{
 		"defaults":      {env: map[string]string{}},
-		"full":          {env: map[string]string{"PIPELINE_PRINCIPALS": "arn:aws:iam::1:role/a, arn:aws:iam::1:role/b", "BURST_THRESHOLD": "20", "BURST_WINDOW": "10m", "BASELINE_SOURCE": "s3", "BASELINE_TABLE": "t"}},
+		"full":          {env: map[string]string{"PIPELINE_PRINCIPALS": "arn:aws:iam::1:role/a, arn:aws:iam::1:role/b", "BURST_THRESHOLD": "20", "BURST_WINDOW": "10m", "BASELINE_SOURCE": "s3", "BASELINE_TABLE": "t", "TRUSTED_ACCOUNTS": "444455556666,777788889999", "TRAIL_BUCKETS": "org-trail"}},
 		"bad threshold": {env: map[string]string{"BURST_THRESHOLD": "many"}, wantErr: []string{`BURST_THRESHOLD="many": want a positive whole number`}},
 		"bad window":    {env: map[string]string{"SWEEP_WINDOW": "-1m"}, wantErr: []string{`SWEEP_WINDOW="-1m": want a positive duration`}},
 		"bad source":    {env: map[string]string{"BASELINE_SOURCE": "kinesis"}, wantErr: []string{`BASELINE_SOURCE="kinesis": want one of eventbridge, s3, lookup`}},
@@ -199,7 +199,8 @@ func TestFunctionConfigFromEnv(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if name == "full" && (len(c.Rules.PipelinePrincipals) != 2 || c.Rules.BurstThreshold != 20 || c.Rules.BurstWindow != 10*time.Minute || c.BaselineSource != TriggerS3 || c.BaselineTable != "t") {
+			if name == "full" && (len(c.Rules.PipelinePrincipals) != 2 || c.Rules.BurstThreshold != 20 || c.Rules.BurstWindow != 10*time.Minute || c.BaselineSource != TriggerS3 || c.BaselineTable != "t" ||
+				len(c.Rules.TrustedAccounts) != 2 || len(c.Rules.TrailBuckets) != 1) {
 				t.Errorf("config = %+v", c)
 			}
 			if name == "defaults" && (c.BaselineSource != TriggerEventBridge || len(c.SweepSources) != 5 || c.DedupeWindow != 24*time.Hour || c.SweepWindow != 20*time.Minute || c.BaselineTable != "") {

@@ -1,5 +1,5 @@
 // Package cloudtrail reads CloudTrail records from every form they arrive
-// in and runs selfaudit's CloudTrail checks (CT001 to CT011; see
+// in and runs selfaudit's CloudTrail checks (CT001 to CT014; see
 // docs/architecture.md, "Check registry") over them.
 //
 // Read streams S3 log files ({"Records":[...]}, gzip or plain), EventBridge

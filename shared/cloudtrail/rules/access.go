@@ -22,6 +22,7 @@ var CT005 = register(&Rule{
 		Description: "One principal received many access errors (AccessDenied, UnauthorizedOperation...) within a short window: a broken deployment, or someone enumerating what a stolen credential can do.",
 		Remediation: "Check whether the principal's permissions broke in a recent deployment (fix the policy in the template) or whether its credentials are being used to enumerate access (rotate or revoke them).",
 		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html"}, SecurityHub: []string{"CloudWatch.2"}},
+		Techniques:  []string{"T1580", "T1526", "T1087.004"},
 	},
 })
 

@@ -16,6 +16,7 @@ var CT009 = register(&Rule{
 		Description: "A principal acted from a network, region or tool family never seen in its baseline: the usual sign of a credential used by someone else.",
 		Remediation: "Confirm with the owner of the principal that the new network, region or tool is theirs; if not, revoke its sessions and rotate its credentials.",
 		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html", "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html"}},
+		Techniques:  []string{"T1078.004"},
 	},
 })
 
@@ -29,5 +30,6 @@ var CT010 = register(&Rule{
 		Description: "In one hour a principal's calls or errors to one API stood far outside its own history: a runaway loop, a broken deployment or misuse of its credentials.",
 		Remediation: "Look at what the principal did in that hour (CloudTrail Lake or Athena on the trail bucket); a runaway loop, a broken deployment or misuse of its credentials are the usual causes.",
 		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-insights-events-with-cloudtrail.html"}},
+		Techniques:  []string{"T1078.004", "T1526"},
 	},
 })

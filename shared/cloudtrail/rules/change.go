@@ -23,7 +23,7 @@ func isIAMChange(r *record.Record) bool {
 		return false
 	}
 	a := r.Action()
-	if iamSelfService[a] {
+	if iamSelfService[a] || a == "UpdateLoginProfile" && ownUser(r, param(r, "userName")) {
 		return false
 	}
 	for _, p := range iamWritePrefixes {
@@ -45,6 +45,7 @@ var CT002 = register(&Rule{
 		Description: "A Lambda or IAM resource was changed by a principal that is not the deployment pipeline (CloudFormation or a configured deploy role): the change is unreviewed, and the template no longer describes what runs.",
 		Remediation: "Make the change through the stack's template and pipeline so it is reviewed and reproducible; if the principal is a legitimate deployer, add it to the pipeline principals (PIPELINE_PRINCIPALS).",
 		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html", "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html"}},
+		Techniques:  []string{"T1648", "T1098"},
 	},
 	Match: func(c *Config, r *record.Record) []Hit {
 		lambdaChange := isLambdaChange(r)

@@ -1,4 +1,4 @@
-// Package rules holds selfaudit's CloudTrail checks (CT001 to CT011; see
+// Package rules holds selfaudit's CloudTrail checks (CT001 to CT014; see
 // docs/architecture.md, "Check registry") as data plus small functions:
 // each Rule carries its entry in the check registry (ID, default severity,
 // title, description, remediation, references) beside the function that
@@ -11,7 +11,19 @@
 // their state elsewhere (the analyzer's windows and package baseline), so
 // that every finding of a check reads the same wherever it was raised.
 //
-// Families, one file each: lambda.go (CT001, CT003, CT008, CT011),
-// change.go (CT002), trail.go (CT004), access.go (CT005), root.go (CT006),
-// iam.go (CT007), baseline.go (CT009, CT010 metadata).
+// Families, one file each: lambda.go (CT001, CT008, CT011), change.go
+// (CT002), public.go (CT003, with policy.go, which judges the resource
+// policies written in events), trail.go and logging.go (CT004), access.go
+// (CT005), root.go (CT006), iam.go (CT007), baseline.go (CT009, CT010
+// metadata), org.go (CT012), credentials.go (CT013), signin.go (CT014).
+//
+// Every check lists the MITRE ATT&CK techniques it detects in the registry
+// (checks.Check.Techniques), and every finding carries them in its
+// evidence under "attack".
+//
+// The per-record rules run on every record, so each starts with a test on
+// the event source and name (a map lookup for the families that span many
+// services) and decodes requestParameters only for the calls it judges.
+// What a rule cannot judge (a resource policy that does not parse) is a
+// note for the report (Hit.Note), not a finding.
 package rules

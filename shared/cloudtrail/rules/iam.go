@@ -3,11 +3,13 @@ package rules
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/iampolicy"
 )
 
 // adminPolicies are AWS managed policies that grant administrator or
@@ -46,9 +48,10 @@ var CT007 = register(&Rule{
 		ID:          "CT007",
 		Severity:    findings.Medium,
 		Title:       "IAM privilege change",
-		Description: "An IAM call changed who can do what: a policy attached or put, a trust policy opened, an access key created, a permissions boundary removed. Findings name the changed principal, so the IAM scanner rescans it within minutes.",
+		Description: "An IAM call changed who can do what: a policy attached or put, a trust policy opened (CRITICAL to any principal, HIGH to an account outside the organisation and not in TRUSTED_ACCOUNTS), an access key or a console password created for another user (HIGH), a permissions boundary removed. An IAM user changing its own password is not a privilege change. Findings name the changed principal, so the IAM scanner rescans it within minutes.",
 		Remediation: "Confirm the change was intended and reviewed; make IAM changes through the template, remove administrator policies, open trust policies and access keys nobody asked for, and keep permissions boundaries in place.",
 		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html", "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html"}, SecurityHub: []string{"CloudWatch.4"}},
+		Techniques:  []string{"T1098", "T1098.001", "T1098.003", "T1136.003"},
 	},
 	Match: func(c *Config, r *record.Record) []Hit {
 		if r.EventSource != "iam.amazonaws.com" || r.Failed() {
@@ -58,6 +61,9 @@ var CT007 = register(&Rule{
 		sev, ok := privilegeChanges[a]
 		if !ok {
 			return nil
+		}
+		if a == "UpdateLoginProfile" && ownUser(r, param(r, "userName")) {
+			return nil // a user changing their own password
 		}
 		ev := map[string]any{"api": a}
 		title := ""
@@ -86,11 +92,19 @@ var CT007 = register(&Rule{
 					title += " (with a condition)"
 				}
 				ev["trustPolicy"] = doc
+			} else if foreign := untrustedAccounts(c, r, doc); len(foreign) > 0 {
+				sev, title = findings.High, "Role trust policy opened to an account outside the organisation"
+				ev["trustPolicy"] = doc
+				ev["untrustedAccounts"] = foreign
 			}
 		case "CreateAccessKey":
-			target := param(r, "userName")
-			if target != "" && target != r.UserIdentity.UserName && !strings.HasSuffix(r.UserIdentity.ARN, "/"+target) {
+			if target := param(r, "userName"); !ownUser(r, target) {
 				sev, title = findings.High, "Access key created for another user"
+				ev["forUser"] = target
+			}
+		case "CreateLoginProfile", "UpdateLoginProfile":
+			if target := param(r, "userName"); !ownUser(r, target) {
+				sev, title = findings.High, "Console password set for another user"
 				ev["forUser"] = target
 			}
 		case "UpdateAccessKey":
@@ -105,6 +119,74 @@ var CT007 = register(&Rule{
 		return []Hit{{Resource: IAMResourceARN(r), Severity: sev, Title: title, Evidence: ev}}
 	},
 })
+
+// ownUser reports whether an IAM call on user target acts on the caller:
+// no target (the API then acts on the caller), or an IAM user caller of
+// that name. A role session is never the user, even one whose session
+// name is the user's name: the caller of AssumeRole chooses that name, and
+// an Identity Center user "alice" is not the IAM user alice either.
+func ownUser(r *record.Record, target string) bool {
+	if target == "" {
+		return true
+	}
+	u := &r.UserIdentity
+	if u.Type != "IAMUser" {
+		return false
+	}
+	return target == u.UserName || strings.HasSuffix(u.ARN, "/"+target)
+}
+
+// untrustedAccounts lists the accounts an Allow statement of a trust
+// policy names as principals (an account ID or an IAM/STS ARN in it) that
+// are neither the record's own account nor in Config.TrustedAccounts, and
+// that no aws:PrincipalOrgID or aws:PrincipalOrgPaths condition keeps
+// inside the organisation. A policy that does not parse names none here
+// (openTrust and the IAM scanner judge it).
+func untrustedAccounts(c *Config, r *record.Record, doc string) []string {
+	if doc == "" {
+		return nil
+	}
+	if !strings.HasPrefix(strings.TrimSpace(doc), "{") {
+		if d, err := url.QueryUnescape(doc); err == nil {
+			doc = d
+		}
+	}
+	p, err := iampolicy.Parse([]byte(doc))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, s := range p.Statements {
+		if !strings.EqualFold(s.Effect, "Allow") || s.Principal == nil {
+			continue
+		}
+		if keys := iampolicy.NarrowingKeys(s.Condition); slices.Contains(keys, "aws:principalorgid") || slices.Contains(keys, "aws:principalorgpaths") {
+			continue
+		}
+		for _, v := range s.Principal.Values["AWS"] {
+			if a := principalAccount(v); a != "" && !c.trusted(r, a) && !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// principalAccount is the account an AWS principal value names: a bare
+// 12-digit ID or the account field of an IAM or STS ARN; "" otherwise.
+func principalAccount(v string) string {
+	v = strings.TrimSpace(v)
+	isID := func(s string) bool { return len(s) == 12 && strings.Trim(s, "0123456789") == "" }
+	if isID(v) {
+		return v
+	}
+	parts := strings.SplitN(v, ":", 6)
+	if len(parts) == 6 && parts[0] == "arn" && (parts[2] == "iam" || parts[2] == "sts") && isID(parts[4]) {
+		return parts[4]
+	}
+	return ""
+}
 
 // IAMResourceARN names the role, user, group or policy an IAM call changed.
 func IAMResourceARN(r *record.Record) string {

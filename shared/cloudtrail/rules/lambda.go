@@ -88,6 +88,7 @@ var CT001 = register(&Rule{
 		Description: "A Lambda function's code, configuration or permissions were changed with console credentials: the edit bypasses review and drifts from the template, which the next deployment silently reverts.",
 		Remediation: "Make the change in the template and deploy it through the pipeline; revert the console edit or reconcile the template, and restrict console write access to Lambda (for example a read-only console role).",
 		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/logging-using-cloudtrail.html", "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html"}},
+		Techniques:  []string{"T1648", "T1578"},
 	},
 	Match: func(c *Config, r *record.Record) []Hit {
 		if !isLambdaChange(r) || !fromConsole(r) || actedByService(r) {
@@ -103,48 +104,6 @@ var CT001 = register(&Rule{
 	},
 })
 
-// CT003 reports a resource-policy statement that lets anyone invoke a
-// function. A service principal with SourceArn is the normal way to wire
-// an S3 bucket or a rule to a function and is not reported here.
-var CT003 = register(&Rule{
-	Check: checks.Check{
-		ID:          "CT003",
-		Severity:    findings.Critical,
-		Title:       "Lambda permission added for principal *",
-		Description: "AddPermission gave principal \"*\" the right to call a function: anyone with AWS credentials may now invoke or manage it, unless a SourceArn, SourceAccount or PrincipalOrgID condition narrows it.",
-		Remediation: "Remove the statement (lambda remove-permission --statement-id ...) unless the function is meant to be public; grant the specific service or account principal instead, with SourceArn or SourceAccount.",
-		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html"}, SecurityHub: []string{"Lambda.1"}},
-	},
-	Match: func(c *Config, r *record.Record) []Hit {
-		if r.EventSource != "lambda.amazonaws.com" || r.Failed() || r.Action() != "AddPermission" {
-			return nil
-		}
-		p := params(r)
-		principal := strings.TrimSpace(strField(p, "principal"))
-		if principal != "*" {
-			return nil
-		}
-		h := Hit{Resource: FunctionARN(r), Evidence: map[string]any{
-			"permissionPrincipal": principal, "action": strField(p, "action"), "statementId": strField(p, "statementId"),
-		}}
-		var conds []string
-		for _, k := range []string{"sourceArn", "sourceAccount", "principalOrgID"} {
-			if v := strField(p, k); v != "" {
-				h.Evidence[k] = v
-				conds = append(conds, k)
-			}
-		}
-		if a := strField(p, "functionUrlAuthType"); a != "" {
-			h.Evidence["functionUrlAuthType"] = a
-		}
-		if len(conds) > 0 {
-			h.Severity = findings.Critical.Lower()
-			h.Title = "Lambda permission added for principal * (restricted by " + strings.Join(conds, ", ") + ")"
-		}
-		return []Hit{h}
-	},
-})
-
 // CT008 reports the removal of a function's dead-letter queue or on-failure
 // destination: failed asynchronous events are then dropped silently.
 var CT008 = register(&Rule{
@@ -155,6 +114,7 @@ var CT008 = register(&Rule{
 		Description: "A function's dead-letter queue or on-failure destination was removed: asynchronous events that fail after their retries are then dropped without a trace.",
 		Remediation: "Restore the DLQ or on-failure destination in the template (DeadLetterQueue or EventInvokeConfig.DestinationConfig.OnFailure) and redeploy; asynchronous events that fail are otherwise lost.",
 		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html"}},
+		Techniques:  []string{"T1562"},
 	},
 	Match: func(c *Config, r *record.Record) []Hit {
 		if r.EventSource != "lambda.amazonaws.com" || r.Failed() {
@@ -214,6 +174,7 @@ var CT011 = register(&Rule{
 		Description: "A function attached a layer published by another, untrusted account (code the account does not control runs inside the function) or got a function URL with AuthType NONE (anyone on the internet can call it).",
 		Remediation: "Use layers published in your own account (or an account listed as trusted) and pin their versions; give function URLs AuthType AWS_IAM, or put authentication in front of a public URL deliberately and document it.",
 		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html", "https://docs.aws.amazon.com/lambda/latest/dg/chapter-layers.html"}},
+		Techniques:  []string{"T1195.002", "T1648"},
 	},
 	Match: func(c *Config, r *record.Record) []Hit {
 		if r.EventSource != "lambda.amazonaws.com" || r.Failed() {

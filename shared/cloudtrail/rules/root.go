@@ -18,6 +18,7 @@ var CT006 = register(&Rule{
 		Description: "The account's root user acted: no day-to-day work needs it, its credentials cannot be scoped, and a console sign-in without MFA or a root access key is reported as CRITICAL.",
 		Remediation: "Confirm with the account owner that the root user was used on purpose; otherwise rotate the root password, remove root access keys and check MFA. Use IAM Identity Center or roles for daily work.",
 		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/root-user-best-practices.html"}, SecurityHub: []string{"CloudWatch.1", "IAM.4"}},
+		Techniques:  []string{"T1078.004"},
 	},
 	Match: func(c *Config, r *record.Record) []Hit {
 		u := &r.UserIdentity

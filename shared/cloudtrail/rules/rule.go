@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -24,10 +25,48 @@ type Config struct {
 	// TrustedLayerAccounts may publish layers that functions attach
 	// without a CT011 finding (for example a central platform account).
 	TrustedLayerAccounts []string
+	// TrustedAccounts are the accounts a role's trust policy may name
+	// without CT007 reporting it as opened outside the organisation: the
+	// organisation's member accounts and any partner the operator
+	// trusts. The account the event happened in is always trusted.
+	TrustedAccounts []string
+	// TrailBuckets are the buckets CloudTrail delivers to; switching off
+	// S3 access logging on one of them is CT004 at HIGH (MEDIUM on other
+	// buckets). A bucket whose name contains "cloudtrail" counts as one.
+	TrailBuckets []string
+	// Admins knows which IAM users hold administrator policies, which
+	// makes CT014 (console sign-in without MFA) HIGH rather than MEDIUM.
+	// Nil means unknown: every such sign-in is MEDIUM.
+	Admins AdminUsers
 	// BurstThreshold and BurstWindow define CT005: this many access
 	// errors from one principal within one window.
 	BurstThreshold int
 	BurstWindow    time.Duration
+}
+
+// AdminUsers answers whether an IAM user holds administrator policies
+// (AdministratorAccess or an equivalent, attached directly or through a
+// group). It is the narrow interface through which CT014 learns what the
+// CloudTrail records alone do not say; the baseline table keeps no policy
+// data, so the checker function runs without one, and a caller that has
+// the account's authorization details (GetAccountAuthorizationDetails)
+// can pass an AdminUserSet built from them.
+type AdminUsers interface {
+	// IsAdmin reports whether the IAM user with this ARN
+	// (arn:aws:iam::111122223333:user/alice) is an administrator.
+	IsAdmin(userARN string) bool
+}
+
+// AdminUserSet is an AdminUsers over a fixed set of user ARNs.
+type AdminUserSet map[string]bool
+
+// IsAdmin reports whether userARN is in the set.
+func (s AdminUserSet) IsAdmin(userARN string) bool { return s[userARN] }
+
+// trusted reports whether account is the record's own account or listed
+// in TrustedAccounts.
+func (c *Config) trusted(r *record.Record, account string) bool {
+	return account == r.Account() || slices.Contains(c.TrustedAccounts, account)
 }
 
 // DefaultConfig is CloudFormation as the only pipeline, and a burst of 10
@@ -107,6 +146,11 @@ type Hit struct {
 	Key string
 	// Evidence adds check-specific facts to the common record fields.
 	Evidence map[string]any
+	// Note, when set, makes the hit a sentence for the report rather than a
+	// finding: the record touched what the check judges but could not be
+	// judged (a resource policy that does not parse). Evaluate drops
+	// notes; the analyzer collects them into its statistics' notes.
+	Note string
 }
 
 // Evidence fields that every per-record finding carries, because hits of
@@ -123,6 +167,9 @@ const (
 	// earliest by event time, then by ID, so that the same records in any
 	// order give the same list.
 	EvidenceSampleEventIDs = "sampleEventIDs"
+	// EvidenceAttack lists the check's MITRE ATT&CK technique IDs (from the
+	// registry), so that a finding can be mapped without the catalog.
+	EvidenceAttack = "attack"
 )
 
 // MaxSampleEventIDs bounds the sample event IDs of a folded finding.
@@ -209,6 +256,9 @@ func (rl *Rule) finding(h Hit, id string, ev map[string]any, source string, now 
 	title := rl.Title
 	if h.Title != "" {
 		title = h.Title
+	}
+	if len(rl.Techniques) > 0 {
+		ev[EvidenceAttack] = slices.Clone(rl.Techniques)
 	}
 	return findings.Finding{
 		ID:          id,
@@ -319,13 +369,15 @@ func ByID(id string) *Rule { return catalog[id] }
 func Evaluate(c *Config, r *record.Record, source string, now time.Time) []findings.Finding {
 	var out []findings.Finding
 	EachHit(c, r, func(rl *Rule, h Hit) {
-		out = append(out, rl.Finding(h, r, source, now))
+		if h.Note == "" {
+			out = append(out, rl.Finding(h, r, source, now))
+		}
 	})
 	return out
 }
 
-// EachHit runs every per-record rule on r and calls fn with each hit,
-// without building findings: the analyzer builds one only for a hit that
+// EachHit runs every per-record rule on r and calls fn with each hit
+// (notes included: see Hit.Note), without building findings: the analyzer builds one only for a hit that
 // starts a fold or becomes its representative, which keeps a flood of
 // flagged records cheap.
 func EachHit(c *Config, r *record.Record, fn func(rl *Rule, h Hit)) {
@@ -412,5 +464,47 @@ func member(raw []byte, key string) string {
 		}
 		return nil
 	})
+	return out
+}
+
+// orgAPIs are the Organizations calls CT012 judges.
+var orgAPIs = []string{"LeaveOrganization", "RemoveAccountFromOrganization", "DetachPolicy", "DisablePolicyType"}
+
+// WatchedAPIs lists, by event source, the calls that the checks of
+// specific APIs judge (CT003, CT004, CT012, CT013, CT014), sorted, so that
+// whatever routes events to the checker (the stack's EventBridge rules)
+// can be held to the same list. The checks that judge every call of a
+// service (Lambda, IAM: CT001, CT002, CT007...) are not listed.
+func WatchedAPIs() map[string][]string {
+	out := map[string][]string{}
+	add := func(src string, names ...string) {
+		for _, n := range names {
+			if !slices.Contains(out[src], n) {
+				out[src] = append(out[src], n)
+			}
+		}
+	}
+	for src, m := range publicAPIs {
+		for n := range m {
+			add(src, n)
+		}
+	}
+	for src, m := range loggingAPIs {
+		for n := range m {
+			add(src, n)
+		}
+	}
+	add("organizations.amazonaws.com", orgAPIs...)
+	add("sts.amazonaws.com", "GetFederationToken")
+	for n := range federationAPIs {
+		add("iam.amazonaws.com", n)
+	}
+	for n := range rolesAnywhereAPIs {
+		add("rolesanywhere.amazonaws.com", n)
+	}
+	add("signin.amazonaws.com", "ConsoleLogin")
+	for _, l := range out {
+		slices.Sort(l)
+	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,21 +19,28 @@ import (
 // a check must fire on it (and, when given, at which severity and on which
 // resource).
 type labelledCase struct {
-	Name     string          `json:"name"`
-	Check    string          `json:"check"`
-	Fire     bool            `json:"fire"`
-	Severity string          `json:"severity"`
-	Resource string          `json:"resource"`
-	Record   json.RawMessage `json:"record"`
+	Name     string `json:"name"`
+	Check    string `json:"check"`
+	Fire     bool   `json:"fire"`
+	Severity string `json:"severity"`
+	Resource string `json:"resource"`
+	// Note says the record must raise a note for the check (something it
+	// could not judge) rather than a finding.
+	Note   bool            `json:"note"`
+	Record json.RawMessage `json:"record"`
+	// Source names where the record's shape comes from.
+	Source string `json:"source"`
 }
 
 func testConfig() Config {
 	c := DefaultConfig()
 	c.PipelinePrincipals = []string{"arn:aws:iam::111122223333:role/selfaudit-deploy"}
+	c.TrustedAccounts = []string{"444455556666"}
+	c.Admins = AdminUserSet{"arn:aws:iam::123456789012:user/ops-admin": true}
 	return c
 }
 
-func loadCases(t *testing.T, file string) []labelledCase {
+func loadCases(t testing.TB, file string) []labelledCase {
 	t.Helper()
 	f, err := os.Open(file)
 	if err != nil {
@@ -75,9 +83,21 @@ func TestLabelledRecords(t *testing.T) {
 					if err := f.Validate(); err != nil {
 						t.Errorf("invalid finding: %v", err)
 					}
+					if at, _ := f.Evidence[EvidenceAttack].([]string); !slices.Equal(at, ByID(f.Check).Techniques) {
+						t.Errorf("%s evidence attack = %v, want %v", f.Check, f.Evidence[EvidenceAttack], ByID(f.Check).Techniques)
+					}
 					if f.Check == tc.Check {
 						got = append(got, f)
 					}
+				}
+				noted := false
+				EachHit(&cfg, r, func(rl *Rule, h Hit) {
+					if rl.ID == tc.Check && h.Note != "" {
+						noted = true
+					}
+				})
+				if noted != tc.Note {
+					t.Errorf("%s raised a note: %v, want %v", tc.Check, noted, tc.Note)
 				}
 				if tc.Fire != (len(got) > 0) {
 					t.Fatalf("%s fired %d times, want fire=%v", tc.Check, len(got), tc.Fire)
@@ -97,14 +117,14 @@ func TestLabelledRecords(t *testing.T) {
 }
 
 func TestCatalogIsComplete(t *testing.T) {
-	want := []string{"CT001", "CT002", "CT003", "CT004", "CT005", "CT006", "CT007", "CT008", "CT009", "CT010", "CT011"}
+	want := []string{"CT001", "CT002", "CT003", "CT004", "CT005", "CT006", "CT007", "CT008", "CT009", "CT010", "CT011", "CT012", "CT013", "CT014"}
 	got := Catalog()
 	if len(got) != len(want) {
 		t.Fatalf("catalog has %d checks, want %d", len(got), len(want))
 	}
 	for i, r := range got {
-		if r.ID != want[i] || r.Title == "" || r.Remediation == "" || r.Severity == 0 {
-			t.Errorf("check %d = %+v, want ID %s with title, remediation and severity", i, r, want[i])
+		if r.ID != want[i] || r.Title == "" || r.Remediation == "" || r.Severity == 0 || len(r.Techniques) == 0 {
+			t.Errorf("check %d = %+v, want ID %s with title, remediation, severity and ATT&CK techniques", i, r, want[i])
 		}
 	}
 }

@@ -8,20 +8,32 @@ import (
 	"github.com/selfaudit/selfaudit/shared/findings"
 )
 
-// CT004 reports CloudTrail being stopped, deleted or narrowed: the first
-// thing an intruder does, and a mistake that leaves every other check blind.
+// CT004 reports audit logging weakened: CloudTrail stopped, deleted or
+// narrowed (the first thing an intruder does, and a mistake that leaves
+// every other check blind), and the other logs and detectors an
+// investigation relies on switched off (logging.go).
 var CT004 = register(&Rule{
 	Check: checks.Check{
 		ID:          "CT004",
 		Severity:    findings.High,
-		Title:       "CloudTrail logging stopped, deleted or narrowed",
-		Description: "A trail or event data store was stopped, deleted or narrowed (single region, no global events, no management events, no log file validation): the first move of an intruder, and a mistake that leaves every other CloudTrail check blind.",
-		Remediation: "Restore the trail (StartLogging, or redeploy it from its template) with management events for all regions, and find out who changed it and why; deny cloudtrail:StopLogging, DeleteTrail and Put*EventSelectors outside the security team with an SCP.",
-		References:  checks.References{Docs: []string{"https://docs.aws.amazon.com/awscloudtrail/latest/userguide/best-practices-security.html", "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-management-events-with-cloudtrail.html"}, SecurityHub: []string{"CloudTrail.1", "CloudWatch.5"}},
+		Title:       "Audit logging weakened",
+		Description: "Audit logging was stopped, deleted or narrowed: a trail or event data store (single region, no global events, no management events, no log file validation), VPC flow logs, Route 53 Resolver query logging, GuardDuty (detector deleted or disabled, findings publishing removed), Security Hub (disabled, standards disabled), AWS Config (recorder stopped or deleted, delivery channel deleted), a Lambda function's or the trail's CloudWatch Logs group deleted, or S3 access logging switched off (HIGH on the trail's bucket). The first move of an intruder, and a mistake that leaves every other check blind.",
+		Remediation: "Restore what was switched off (StartLogging, the flow log, the query log association, the GuardDuty detector, Security Hub and its standards, the Config recorder and delivery channel, the log group, bucket logging), preferably by redeploying it from its template, and find out who changed it and why; deny these calls outside the security team with an SCP.",
+		References: checks.References{Docs: []string{
+			"https://docs.aws.amazon.com/awscloudtrail/latest/userguide/best-practices-security.html",
+			"https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-management-events-with-cloudtrail.html",
+			"https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs.html",
+			"https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_suspend-disable.html",
+			"https://docs.aws.amazon.com/config/latest/developerguide/stop-start-recorder.html",
+		}, SecurityHub: []string{"CloudTrail.1", "CloudWatch.5", "EC2.6", "GuardDuty.1", "Config.1"}},
+		Techniques: []string{"T1562.008", "T1562.001", "T1070"},
 	},
 	Match: func(c *Config, r *record.Record) []Hit {
-		if r.EventSource != "cloudtrail.amazonaws.com" || r.Failed() {
+		if r.Failed() {
 			return nil
+		}
+		if r.EventSource != "cloudtrail.amazonaws.com" {
+			return loggingWeakened(c, r)
 		}
 		p := params(r)
 		name := strField(p, "name")
@@ -33,7 +45,8 @@ var CT004 = register(&Rule{
 		}
 		res := trailARN(r, name)
 		hit := func(sev findings.Severity, what string) []Hit {
-			return []Hit{{Resource: res, Severity: sev, Evidence: map[string]any{"change": what, "trail": name}}}
+			return []Hit{{Resource: res, Severity: sev, Title: "CloudTrail logging stopped, deleted or narrowed",
+				Evidence: map[string]any{"change": what, "trail": name, "log": "CloudTrail"}}}
 		}
 		switch r.Action() {
 		case "StopLogging":
