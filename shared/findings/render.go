@@ -19,15 +19,21 @@ const (
 	FormatText  Format = "text"
 	FormatJSON  Format = "json"
 	FormatSARIF Format = "sarif"
+	// FormatASFF is the AWS Security Finding Format, written by package
+	// findings/asff.
+	FormatASFF Format = "asff"
+	// FormatHTML is one self-contained page, written by package
+	// findings/htmlreport.
+	FormatHTML Format = "html"
 )
 
 // ParseFormat validates a --format value.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(strings.ToLower(s)); f {
-	case FormatText, FormatJSON, FormatSARIF:
+	case FormatText, FormatJSON, FormatSARIF, FormatASFF, FormatHTML:
 		return f, nil
 	}
-	return "", fmt.Errorf("unknown format %q (want text, json or sarif)", s)
+	return "", fmt.Errorf("unknown format %q (want text, json, sarif, asff or html)", s)
 }
 
 // Report is the JSON document printed by --format json.
@@ -46,8 +52,8 @@ func Write(w io.Writer, format Format, fs []Finding, notes ...string) error {
 	switch format {
 	case FormatJSON:
 		return WriteJSON(w, fs, notes...)
-	case FormatSARIF:
-		return fmt.Errorf("SARIF is written by package findings/sarif")
+	case FormatSARIF, FormatASFF, FormatHTML:
+		return fmt.Errorf("format %s is written by its own package (findings/sarif, findings/asff, findings/htmlreport)", format)
 	default:
 		return WriteText(w, fs, notes...)
 	}

@@ -19,8 +19,8 @@ var checkTypes = map[string][]string{
 	"LMB001":  {typeBestPractice, typeDataExposure},           // any principal may invoke
 	"CT001":   {"TTPs/Persistence"},                           // function code changed from the console
 	"CT002":   {"TTPs/Persistence"},                           // change outside CloudFormation
-	"CT003":   {"TTPs/Persistence", typeDataExposure},         // permission for principal *
-	"CT004":   {"TTPs/Defense Evasion"},                       // CloudTrail stopped or narrowed
+	"CT003":   {"TTPs/Persistence", typeDataExposure},         // resource made public
+	"CT004":   {"TTPs/Defense Evasion"},                       // audit logging weakened
 	"CT005":   {"TTPs/Discovery"},                             // AccessDenied burst
 	"CT006":   {"TTPs/Privilege Escalation", typeUnusualUser}, // root activity
 	"CT007":   {"TTPs/Privilege Escalation"},                  // IAM privilege change
@@ -28,6 +28,9 @@ var checkTypes = map[string][]string{
 	"CT009":   {"TTPs/Initial Access", typeUnusualUser},       // source never seen
 	"CT010":   {typeUnusualUser},                              // rate anomaly
 	"CT011":   {"TTPs/Persistence", typeDataExposure},         // foreign layer or public URL
+	"CT012":   {"TTPs/Defense Evasion"},                       // left the organisation, SCPs removed
+	"CT013":   {"TTPs/Persistence"},                           // long-lived or federated credentials
+	"CT014":   {"TTPs/Initial Access", typeUnusualUser},       // console sign-in without MFA
 	"LMB113":  {typeBestPractice, typePasswords},              // secret in the environment
 	"LMB114":  {typeBestPractice, typeConsumption},            // over-provisioned memory
 	"LMB120":  {typeBestPractice, typeConsumption},            // log ingestion cost
