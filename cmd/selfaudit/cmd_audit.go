@@ -32,16 +32,16 @@ const auditTrail = "events/cloudtrail"
 // runAudit is the newcomer's demo: it prints real findings and exits 0
 // whatever they are, 2 only when the input cannot be read.
 func runAudit(ctx context.Context, env *cliEnv, args []string) int {
-	fset := newFlagSet(env, "audit", "[--format text|json] [--config FILE] [--baseline FILE] [--strict-suppressions]")
-	format := fset.String("format", "text", "output format: text or json")
+	fset := newFlagSet(env, "audit", "[--format text|json|html] [--config FILE] [--baseline FILE] [--strict-suppressions]")
+	format := fset.String("format", "text", "output format: text, json or html")
 	var pf policyFlags
 	pf.register(fset)
 	if done, code := parseFlags(env, fset, args); done {
 		return code
 	}
 	f, err := findings.ParseFormat(*format)
-	if err != nil || f == findings.FormatSARIF {
-		return usageError(env, "audit", "--format must be text or json")
+	if err != nil || (f != findings.FormatText && f != findings.FormatJSON && f != findings.FormatHTML) {
+		return usageError(env, "audit", "--format must be text, json or html")
 	}
 	pol, err := pf.load(checks.EngineIAM, checks.EngineCloudTrail)
 	if err != nil {
@@ -74,7 +74,7 @@ func runAudit(ctx context.Context, env *cliEnv, args []string) int {
 		notes = append(notes, stats.Notes...)
 		notes = append(notes, fmt.Sprintf("analysed %s: %d files, %d records (%d malformed, %d not CloudTrail)", auditTrail, stats.Files, stats.Records, stats.Malformed, stats.Unknown))
 	}
-	if code := emitRun(env, "audit", f, 0, false, pol, found, nil, notes...); code == exitUsage {
+	if code := emitRun(ctx, env, "audit", output{format: f}, false, pol, found, nil, notes...); code == exitUsage {
 		return code
 	}
 	return exitOK

@@ -19,11 +19,11 @@ func init() {
 }
 
 func runIAM(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "iam", "[--format text|json|sarif] [--fail-on LEVEL] [--all-roles] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]]")
+	fs := newFlagSet(env, "iam", "[--format text|json|sarif|asff|html] [--account ID] [--region REGION] [--fail-on LEVEL] [--all-roles] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]]")
 	var ff findingFlags
-	ff.register(fs, "text, json or sarif", "the scope is the account (from sts:GetCallerIdentity) and region, and a finding no longer seen is listed RESOLVED unless its role or function could not be read")
+	ff.register(fs, "text, json, sarif, asff (Security Hub) or html", "the scope is the account (from sts:GetCallerIdentity) and region, and a finding no longer seen is listed RESOLVED unless its role or function could not be read")
 	allRoles := fs.Bool("all-roles", false, "judge every role, not only those Lambda can assume")
-	format, min, done, exitCode := ff.parse(env, fs, args)
+	out, done, exitCode := ff.parse(env, fs, args)
 	if done {
 		return exitCode
 	}
@@ -56,9 +56,9 @@ func runIAM(ctx context.Context, env *cliEnv, args []string) int {
 		if err != nil {
 			return usageError(env, "iam", "%s", oneLine(err))
 		}
-		code = emitRun(env, "iam", format, min, ff.newOnly, pol, res.Findings, &rec, notes...)
+		code = emitRun(ctx, env, "iam", out, ff.newOnly, pol, res.Findings, &rec, notes...)
 	} else {
-		code = emitRun(env, "iam", format, min, false, pol, res.Findings, nil, notes...)
+		code = emitRun(ctx, env, "iam", out, false, pol, res.Findings, nil, notes...)
 	}
 	if len(res.Errors) > 0 {
 		// An incomplete scan cannot report "clean": the findings above

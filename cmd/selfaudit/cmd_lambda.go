@@ -21,13 +21,13 @@ func init() {
 }
 
 func runLambda(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "lambda", "[--format text|json|sarif] [--fail-on LEVEL] [--lookback-days 14] [--error-rate 0.05] [--reports auto|insights|events|off] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]]")
+	fs := newFlagSet(env, "lambda", "[--format text|json|sarif|asff|html] [--account ID] [--region REGION] [--fail-on LEVEL] [--lookback-days 14] [--error-rate 0.05] [--reports auto|insights|events|off] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]]")
 	var ff findingFlags
-	ff.register(fs, "text, json or sarif", "the scope is the account (from sts:GetCallerIdentity) and region, and a finding no longer seen is listed RESOLVED unless the REPORT lines of its function were not read")
+	ff.register(fs, "text, json, sarif, asff (Security Hub) or html", "the scope is the account (from sts:GetCallerIdentity) and region, and a finding no longer seen is listed RESOLVED unless the REPORT lines of its function were not read")
 	days := fs.Int("lookback-days", 14, "days of metrics and REPORT lines to judge (1-63)")
 	errorRate := fs.Float64("error-rate", 0.05, "Errors/Invocations above which LMB117 fires")
 	reports := fs.String("reports", "auto", "where memory figures come from: auto (Logs Insights, else log events), insights, events, or off")
-	format, min, done, exitCode := ff.parse(env, fs, args)
+	out, done, exitCode := ff.parse(env, fs, args)
 	if done {
 		return exitCode
 	}
@@ -73,11 +73,11 @@ func runLambda(ctx context.Context, env *cliEnv, args []string) int {
 	}
 	notes := append([]string{fmt.Sprintf("audited %d functions in %s", res.Functions, awsCfg.Region)}, res.Notes...)
 	if !ff.enabled() {
-		return emitRun(env, "lambda", format, min, false, pol, res.Findings, nil, notes...)
+		return emitRun(ctx, env, "lambda", out, false, pol, res.Findings, nil, notes...)
 	}
 	rec, err := withState(ctx, awsCfg, ff.table, res.StoreScope(who.account, awsCfg.Region), res.Findings, pol)
 	if err != nil {
 		return usageError(env, "lambda", "%s", oneLine(err))
 	}
-	return emitRun(env, "lambda", format, min, ff.newOnly, pol, res.Findings, &rec, notes...)
+	return emitRun(ctx, env, "lambda", out, ff.newOnly, pol, res.Findings, &rec, notes...)
 }

@@ -19,10 +19,10 @@ func init() {
 }
 
 func runScan(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "scan", "[--format text|json|sarif] [--fail-on LEVEL] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]] PATH...")
+	fs := newFlagSet(env, "scan", "[--format text|json|sarif|asff|html] [--account ID] [--region REGION] [--fail-on LEVEL] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]] PATH...")
 	var ff findingFlags
-	ff.register(fs, "text, json or sarif", "the scope is the files scanned, and a finding gone from one of them is listed RESOLVED")
-	format, min, done, exitCode := ff.parse(env, fs, args)
+	ff.register(fs, "text, json, sarif, asff (Security Hub) or html", "the scope is the files scanned, and a finding gone from one of them is listed RESOLVED")
+	out, done, exitCode := ff.parse(env, fs, args)
 	if done {
 		return exitCode
 	}
@@ -47,7 +47,7 @@ func runScan(ctx context.Context, env *cliEnv, args []string) int {
 		notes = append(notes, fmt.Sprintf("no template or policy found in %s", strings.Join(fs.Args(), ", ")))
 	}
 	if !ff.enabled() {
-		return emitRun(env, "scan", format, min, false, pol, rep.Findings, nil, notes...)
+		return emitRun(ctx, env, "scan", out, false, pol, rep.Findings, nil, notes...)
 	}
 	// The scope of a template scan is the files it read: a finding of
 	// one of them that is gone is resolved; other files' findings stay.
@@ -55,7 +55,7 @@ func runScan(ctx context.Context, env *cliEnv, args []string) int {
 	if len(scope.Targets) == 0 {
 		// No file read, nothing to record or resolve (an empty Targets
 		// would mean every file ever scanned).
-		return emitRun(env, "scan", format, min, ff.newOnly, pol, nil, &reconciled{}, notes...)
+		return emitRun(ctx, env, "scan", out, ff.newOnly, pol, nil, &reconciled{}, notes...)
 	}
 	cfg, err := loadAWS(ctx)
 	if err != nil {
@@ -65,7 +65,7 @@ func runScan(ctx context.Context, env *cliEnv, args []string) int {
 	if err != nil {
 		return usageError(env, "scan", "%s", oneLine(err))
 	}
-	return emitRun(env, "scan", format, min, ff.newOnly, pol, rep.Findings, &rec, notes...)
+	return emitRun(ctx, env, "scan", out, ff.newOnly, pol, rep.Findings, &rec, notes...)
 }
 
 // oneLine keeps an error to the single line promised in

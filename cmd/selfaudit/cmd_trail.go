@@ -50,9 +50,9 @@ func runTrail(ctx context.Context, env *cliEnv, args []string) int {
 }
 
 func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDeps) int {
-	fs := newFlagSet(env, "trail", "[--format text|json] [--fail-on LEVEL] [--table NAME] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]] (PATH... | --lookup --since 1h)")
+	fs := newFlagSet(env, "trail", "[--format text|json|asff|html] [--account ID] [--region REGION] [--fail-on LEVEL] [--table NAME] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]] (PATH... | --lookup --since 1h)")
 	var rf reportFlags
-	rf.register(fs, "text or json")
+	rf.register(fs, "text, json, asff (Security Hub) or html")
 	var sf stateFlags
 	sf.register(fs, "CloudTrail findings are events, so one read again is OPEN and none is ever RESOLVED")
 	var pf policyFlags
@@ -67,12 +67,12 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 	if done, code := parseFlags(env, fs, args); done {
 		return code
 	}
-	format, min, err := rf.parse()
+	rep, err := rf.parse()
 	if err != nil {
 		return usageError(env, "trail", "%v", err)
 	}
-	if format == findings.FormatSARIF {
-		return usageError(env, "trail", "--format sarif is for template scans; use text or json")
+	if rep.format == findings.FormatSARIF {
+		return usageError(env, "trail", "--format sarif is for template scans; use text, json, asff or html")
 	}
 	if err := sf.parse(); err != nil {
 		return usageError(env, "trail", "%v", err)
@@ -142,11 +142,11 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 		fmt.Fprintf(env.stderr, "selfaudit trail: %d records from %d files, %d findings\n", stats.Records, stats.Files, len(out))
 	}
 	if !sf.enabled() {
-		return emitRun(env, "trail", format, min, false, pol, out, nil, stats.Notes...)
+		return emitRun(ctx, env, "trail", rep, false, pol, out, nil, stats.Notes...)
 	}
 	notes := append(append([]string{}, stats.Notes...), "CloudTrail findings are events: the findings table remembers them but never resolves one that is not seen again; one read again (the same file, an overlapping --lookup window) is OPEN")
 	if len(out) == 0 {
-		return emitRun(env, "trail", format, min, sf.newOnly, pol, nil, &reconciled{}, notes...)
+		return emitRun(ctx, env, "trail", rep, sf.newOnly, pol, nil, &reconciled{}, notes...)
 	}
 	awsCfg, err := loadAWS(ctx)
 	if err != nil {
@@ -156,5 +156,5 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 	if err != nil {
 		return usageError(env, "trail", "%s", oneLine(err))
 	}
-	return emitRun(env, "trail", format, min, sf.newOnly, pol, out, &rec, notes...)
+	return emitRun(ctx, env, "trail", rep, sf.newOnly, pol, out, &rec, notes...)
 }

@@ -83,25 +83,57 @@ func usageError(env *cliEnv, cmd, format string, a ...any) int {
 	return exitUsage
 }
 
-// reportFlags are the --format and --fail-on flags of every finding command.
+// reportFlags are the --format and --fail-on flags of every finding
+// command, with --account and --region for the product of --format asff.
 type reportFlags struct {
-	format string
-	failOn string
+	format          string
+	failOn          string
+	account, region string
 }
 
 func (r *reportFlags) register(fs *flag.FlagSet, formats string) {
 	fs.StringVar(&r.format, "format", "text", "output format: "+formats)
 	fs.StringVar(&r.failOn, "fail-on", "high", "exit 1 when a finding is at or above: critical, high, medium, low, info or none")
+	fs.StringVar(&r.account, "account", "", "the 12-digit account the findings belong to, for --format asff (default: each finding's own, else the caller's)")
+	fs.StringVar(&r.region, "region", "", "the Region of the Security Hub product for --format asff (default: each finding's own, else the configured Region)")
 }
 
-// parse validates both flags.
-func (r *reportFlags) parse() (findings.Format, findings.Severity, error) {
+// output is how a finding command reports: the format, the severity that
+// fails the run, and the account and Region that --format asff imports
+// into.
+type output struct {
+	format          findings.Format
+	min             findings.Severity
+	account, region string
+}
+
+// parse validates the flags.
+func (r *reportFlags) parse() (output, error) {
 	format, err := findings.ParseFormat(r.format)
 	if err != nil {
-		return "", 0, err
+		return output{}, err
 	}
 	min, err := parseFailOn(r.failOn)
-	return format, min, err
+	if err != nil {
+		return output{}, err
+	}
+	if r.account != "" && !isAccountID(r.account) {
+		return output{}, fmt.Errorf("--account %q is not a 12-digit AWS account ID", r.account)
+	}
+	return output{format: format, min: min, account: r.account, region: r.region}, nil
+}
+
+// isAccountID reports whether s is a 12-digit AWS account ID.
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // findingFlags are the flags of every command that reports findings:
@@ -123,18 +155,18 @@ func (f *findingFlags) register(fs *flag.FlagSet, formats, stateScope string) {
 
 // parse parses args and validates the flags; done says the command ends
 // now with code (help was shown, or a usage error printed).
-func (f *findingFlags) parse(env *cliEnv, fs *flag.FlagSet, args []string) (format findings.Format, min findings.Severity, done bool, code int) {
+func (f *findingFlags) parse(env *cliEnv, fs *flag.FlagSet, args []string) (out output, done bool, code int) {
 	if done, code := parseFlags(env, fs, args); done {
-		return "", 0, true, code
+		return output{}, true, code
 	}
-	format, min, err := f.reportFlags.parse()
+	out, err := f.reportFlags.parse()
 	if err == nil {
 		err = f.stateFlags.parse()
 	}
 	if err != nil {
-		return "", 0, true, usageError(env, fs.Name(), "%v", err)
+		return output{}, true, usageError(env, fs.Name(), "%v", err)
 	}
-	return format, min, false, 0
+	return out, false, 0
 }
 
 // parseFailOn maps a --fail-on value to a severity; "none" is 0 and never

@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -11,6 +13,8 @@ import (
 	"time"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/findings/asff"
+	"github.com/selfaudit/selfaudit/shared/findings/htmlreport"
 	"github.com/selfaudit/selfaudit/shared/findings/sarif"
 )
 
@@ -19,9 +23,8 @@ import (
 // written from it, so text, JSON and SARIF agree on what was suppressed,
 // what the baseline knew and what the store decided.
 type report struct {
-	cmd    string
-	format findings.Format
-	min    findings.Severity
+	cmd string
+	output
 	// newOnly counts only NEW and REOPENED findings for --fail-on.
 	newOnly bool
 	// tracked are the standing findings, then the resolved ones.
@@ -45,10 +48,16 @@ func (r report) plain() bool { return !r.stateful && !r.annotated }
 // finding that counts is at or above min. Suppressed, baseline and
 // resolved findings never count; with newOnly only NEW and REOPENED ones
 // do.
-func emitReport(env *cliEnv, r report) int {
+func emitReport(ctx context.Context, env *cliEnv, r report) int {
 	sortTracked(r.tracked)
 	var err error
 	switch {
+	case r.format == findings.FormatASFF:
+		err = writeASFF(ctx, env.stdout, r)
+	case r.format == findings.FormatHTML:
+		err = htmlreport.Write(env.stdout, htmlreport.Report{
+			Title: "selfaudit " + r.cmd, Generated: time.Now().UTC(), Findings: r.tracked, Notes: r.allNotes(),
+		})
 	case r.format == findings.FormatSARIF && r.plain():
 		err = sarif.Write(env.stdout, standingFindings(r.tracked))
 	case r.format == findings.FormatSARIF:
@@ -308,8 +317,8 @@ func writeTrackedSARIF(w io.Writer, r report) error {
 // run without, whose findings fs are each NEW unless pol suppresses them or
 // its baseline lists them. With --strict-suppressions a suppression that
 // matched nothing makes the run exit 2 after the report is written.
-func emitRun(env *cliEnv, cmd string, format findings.Format, min findings.Severity, newOnly bool, pol *policy, fs []findings.Finding, rec *reconciled, notes ...string) int {
-	r := report{cmd: cmd, format: format, min: min, newOnly: newOnly}
+func emitRun(ctx context.Context, env *cliEnv, cmd string, out output, newOnly bool, pol *policy, fs []findings.Finding, rec *reconciled, notes ...string) int {
+	r := report{cmd: cmd, output: out, newOnly: newOnly}
 	if rec == nil {
 		r.tracked, r.annotated = pol.apply(fs), pol.active()
 	} else {
@@ -320,9 +329,42 @@ func emitRun(env *cliEnv, cmd string, format findings.Format, min findings.Sever
 	}
 	r.notes = append(notes, pol.notes()...)
 	r.baseline = pol.baselineSummary(r.tracked)
-	code := emitReport(env, r)
+	code := emitReport(ctx, env, r)
 	if err := pol.strictError(); err != nil {
 		return usageError(env, cmd, "%v", err)
 	}
 	return code
+}
+
+// writeASFF writes the report's findings, resolved ones included (Security
+// Hub archives them), as AWS Security Finding Format. The product's
+// account and Region are --account and --region, else each finding's own;
+// only when a finding names neither (a template finding, a global IAM
+// resource) are the caller's account and configured Region asked for, so
+// that an offline scan with both flags never needs credentials.
+func writeASFF(ctx context.Context, w io.Writer, r report) error {
+	opts := asff.Options{Account: r.account, Region: r.region}
+	var buf bytes.Buffer
+	err := asff.Write(&buf, r.tracked, opts)
+	if errors.Is(err, asff.ErrNoAccount) || errors.Is(err, asff.ErrNoRegion) {
+		cfg, lerr := loadAWS(ctx)
+		if lerr != nil {
+			return fmt.Errorf("%w (and the AWS configuration to learn it: %v)", err, lerr)
+		}
+		opts.DefaultRegion = cfg.Region
+		if errors.Is(err, asff.ErrNoAccount) {
+			who, werr := whoAmI(ctx, cfg)
+			if werr != nil {
+				return fmt.Errorf("%w (and %v)", err, werr)
+			}
+			opts.DefaultAccount, opts.Partition = who.account, who.partition
+		}
+		buf.Reset()
+		err = asff.Write(&buf, r.tracked, opts)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
 }

@@ -2,6 +2,7 @@ package asff
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -37,6 +38,11 @@ type Options struct {
 	// Partition is "aws", "aws-cn" or "aws-us-gov"; empty takes the
 	// resource ARN's, else the Region's (PartitionOf).
 	Partition string
+	// DefaultAccount and DefaultRegion stand in when neither Account and
+	// Region nor the finding's resource ARN name one: the command line
+	// fills them with the caller's account and configured Region, so that
+	// a template finding or a global IAM resource still has a product.
+	DefaultAccount, DefaultRegion string
 	// Now is UpdatedAt, the time of the report; zero takes the latest of
 	// the finding's lastSeen and observedAt, so that an event imported late
 	// does not look newer than it is.
@@ -171,9 +177,12 @@ func Convert(t findings.Tracked, opts Options) (Finding, error) {
 	if account == "" && isARN {
 		account = res.Account
 	}
+	if account == "" {
+		account = opts.DefaultAccount
+	}
 	switch {
 	case account == "":
-		return Finding{}, fmt.Errorf("%s: no AWS account: set the account (Options.Account, --account), the resource names none", where)
+		return Finding{}, fmt.Errorf("%s: %w: set the account (Options.Account, --account), the resource names none", where, ErrNoAccount)
 	case !validAccount(account):
 		return Finding{}, fmt.Errorf("%s: account %q is not a 12-digit AWS account ID", where, account)
 	}
@@ -181,9 +190,12 @@ func Convert(t findings.Tracked, opts Options) (Finding, error) {
 	if region == "" && isARN {
 		region = res.Region
 	}
+	if region == "" {
+		region = opts.DefaultRegion
+	}
 	switch {
 	case region == "":
-		return Finding{}, fmt.Errorf("%s: no AWS Region: set the Region (Options.Region, --region), the resource names none", where)
+		return Finding{}, fmt.Errorf("%s: %w: set the Region (Options.Region, --region), the resource names none", where, ErrNoRegion)
 	case !validRegion(region):
 		return Finding{}, fmt.Errorf("%s: Region %q is not a Region name", where, region)
 	}
@@ -372,6 +384,13 @@ func Truncate(s string, max int) string {
 
 // wordWindow is how far back Truncate looks for a space to cut at.
 const wordWindow = 16
+
+// ErrNoAccount and ErrNoRegion say that a finding's product ARN lacks its
+// account or Region: nothing in the options or the resource names it.
+var (
+	ErrNoAccount = errors.New("no AWS account")
+	ErrNoRegion  = errors.New("no AWS Region")
+)
 
 // Write writes ts as a JSON array of ASFF findings, the body
 // BatchImportFindings takes as Findings (and `selfaudit --format asff`
