@@ -51,7 +51,35 @@ type escalationData struct {
 	single map[string]string // lower-case action -> reason ("path iam-005" or "documented list")
 	multi  []escalationPath
 	byPerm map[string][]int // lower-case action -> indexes into multi
+	paths  []EscalationPath
 }
+
+// EscalationPath is one documented privilege-escalation path of
+// pathfinding.cloud (data/privesc.tsv), for the principal graph.
+type EscalationPath struct {
+	// ID is pathfinding.cloud's ("lambda-001").
+	ID string
+	// Category is "self-escalation", "principal-access", "new-passrole" or
+	// "existing-passrole".
+	Category string
+	// Permissions are every permission the path needs, as spelt upstream.
+	Permissions []string
+	// TrustedServices are the service principals a passed role must trust
+	// for a new-passrole path ("lambda.amazonaws.com"); empty otherwise.
+	TrustedServices []string
+}
+
+func newPath(f []string) EscalationPath {
+	p := EscalationPath{ID: f[0], Category: f[1], Permissions: strings.Split(f[2], ",")}
+	if len(f) > 3 && f[3] != "-" && f[3] != "" {
+		p.TrustedServices = strings.Split(f[3], ",")
+	}
+	return p
+}
+
+// EscalationPaths returns the documented escalation paths in ID order. The
+// slices are shared: callers must not modify them.
+func EscalationPaths() []EscalationPath { return escalation().paths }
 
 var (
 	escalationOnce sync.Once
@@ -72,9 +100,10 @@ func loadEscalation(tsv []byte) *escalationData {
 			continue
 		}
 		f := strings.Split(line, "\t")
-		if len(f) != 3 {
+		if len(f) < 3 {
 			continue
 		}
+		e.paths = append(e.paths, newPath(f))
 		perms := strings.Split(strings.ToLower(f[2]), ",")
 		if len(perms) == 1 {
 			e.single[perms[0]] = "pathfinding.cloud " + f[0]

@@ -43,6 +43,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -263,9 +264,12 @@ func resourcePrefixes(dir, svc string) ([]string, error) {
 }
 
 type path struct {
-	ID          string `json:"id"`
-	Category    string `json:"category"`
-	Permissions struct {
+	ID       string `json:"id"`
+	Category string `json:"category"`
+	// Prerequisites say, in prose, which service the passed role must
+	// trust ("A role must exist that trusts lambda.amazonaws.com").
+	Prerequisites json.RawMessage `json:"prerequisites"`
+	Permissions   struct {
 		Required []struct {
 			Permission string `json:"permission"`
 		} `json:"required"`
@@ -288,7 +292,7 @@ func buildPaths(dir string) ([]byte, error) {
 	sort.Slice(ps, func(i, j int) bool { return ps[i].ID < ps[j].ID })
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# source %s commit %s\n", repo, commit)
-	fmt.Fprintf(&buf, "# columns: id category required-permissions\n")
+	fmt.Fprintf(&buf, "# columns: id category required-permissions trusted-services\n")
 	for _, p := range ps {
 		var perms []string
 		for _, r := range p.Permissions.Required {
@@ -297,9 +301,34 @@ func buildPaths(dir string) ([]byte, error) {
 		if len(perms) == 0 {
 			continue
 		}
-		fmt.Fprintf(&buf, "%s\t%s\t%s\n", p.ID, p.Category, strings.Join(perms, ","))
+		svcs := "-"
+		if p.Category == "new-passrole" {
+			if s := trustedServices(p.Prerequisites); len(s) > 0 {
+				svcs = strings.Join(s, ",")
+			}
+		}
+		fmt.Fprintf(&buf, "%s\t%s\t%s\t%s\n", p.ID, p.Category, strings.Join(perms, ","), svcs)
 	}
 	return buf.Bytes(), nil
+}
+
+// servicePrincipal finds the service principals a path's prerequisites name.
+var servicePrincipal = regexp.MustCompile(`[a-z0-9-]+(?:\.[a-z0-9-]+)*\.amazonaws\.com`)
+
+// trustedServices returns the service principals a passed role must trust
+// for a new-passrole path to work (sorted, distinct): the principal graph
+// only follows the path to roles whose trust policy admits one of them.
+func trustedServices(prereq json.RawMessage) []string {
+	seen := map[string]bool{}
+	for _, m := range servicePrincipal.FindAllString(string(prereq), -1) {
+		seen[m] = true
+	}
+	out := make([]string, 0, len(seen))
+	for s := range seen {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
 }
 
 type authzDetails struct {
