@@ -150,7 +150,7 @@ func newIAM(t *testing.T, pages, details string) *awsfake.IAM {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fi.WantFilter = []string{"Role", "LocalManagedPolicy", "AWSManagedPolicy"}
+	fi.WantFilter = []string{"User", "Group", "Role", "LocalManagedPolicy", "AWSManagedPolicy"}
 	if err := fi.LoadDetails(details); err != nil {
 		t.Fatal(err)
 	}

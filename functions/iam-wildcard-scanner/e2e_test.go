@@ -47,7 +47,7 @@ func newFakeAccount(t *testing.T) *fakeAccount {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fi.WantFilter = []string{"Role", "LocalManagedPolicy", "AWSManagedPolicy"}
+	fi.WantFilter = []string{"User", "Group", "Role", "LocalManagedPolicy", "AWSManagedPolicy"}
 	if err := fi.LoadDetails(testdata(t, "cloudsplaining", "example-authz-details.json")); err != nil {
 		t.Fatal(err)
 	}

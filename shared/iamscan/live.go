@@ -83,11 +83,15 @@ func (s *Scanner) ScanAccount(ctx context.Context) *Result {
 	return res
 }
 
-// accountFilter asks IAM for roles and managed policies only: users and
-// groups are not what a Lambda estate runs as. AWS managed policies come
-// with their default version, so they are judged by AWS's current text
-// rather than by a copy that may be out of date.
+// accountFilter asks IAM for every principal and the managed policies.
+// Users and groups are not what a Lambda estate runs as, and their own
+// policies are not judged under IAM001 to IAM007, but they are nodes of
+// the principal graph (IAM009): a user that can pass an administrator role
+// to Lambda is how the estate gets abused. AWS managed policies come with
+// their default version, so they are judged by AWS's current text rather
+// than by a copy that may be out of date.
 var accountFilter = []iamtypes.EntityType{
+	iamtypes.EntityTypeUser, iamtypes.EntityTypeGroup,
 	iamtypes.EntityTypeRole, iamtypes.EntityTypeLocalManagedPolicy, iamtypes.EntityTypeAWSManagedPolicy,
 }
 
@@ -111,6 +115,20 @@ func (s *Scanner) ReadAccount(ctx context.Context) (*AccountDetails, error) {
 				return nil, err
 			}
 			acct.Roles = append(acct.Roles, rd)
+		}
+		for _, u := range out.UserDetailList {
+			ud, err := userFromSDK(u)
+			if err != nil {
+				return nil, err
+			}
+			acct.Users = append(acct.Users, ud)
+		}
+		for _, g := range out.GroupDetailList {
+			gd, err := groupFromSDK(g)
+			if err != nil {
+				return nil, err
+			}
+			acct.Groups = append(acct.Groups, gd)
 		}
 		for _, mp := range out.Policies {
 			d, ok, err := defaultVersion(mp)
@@ -148,6 +166,43 @@ func roleFromSDK(r iamtypes.RoleDetail) (RoleDetail, error) {
 		rd.Attached = append(rd.Attached, AttachedPolicy{ARN: aws.ToString(a.PolicyArn), Name: aws.ToString(a.PolicyName)})
 	}
 	return rd, nil
+}
+
+func inlineFromSDK(ps []iamtypes.PolicyDetail, of string) ([]InlinePolicy, error) {
+	var out []InlinePolicy
+	for _, p := range ps {
+		d, err := DecodeDocument(aws.ToString(p.PolicyDocument))
+		if err != nil {
+			return nil, fmt.Errorf("inline policy %s of %s: %w", aws.ToString(p.PolicyName), of, err)
+		}
+		out = append(out, InlinePolicy{Name: aws.ToString(p.PolicyName), Document: d})
+	}
+	return out, nil
+}
+
+func attachedFromSDK(as []iamtypes.AttachedPolicy) []AttachedPolicy {
+	var out []AttachedPolicy
+	for _, a := range as {
+		out = append(out, AttachedPolicy{ARN: aws.ToString(a.PolicyArn), Name: aws.ToString(a.PolicyName)})
+	}
+	return out
+}
+
+func userFromSDK(u iamtypes.UserDetail) (UserDetail, error) {
+	ud := UserDetail{ARN: aws.ToString(u.Arn), Name: aws.ToString(u.UserName), Groups: u.GroupList, Attached: attachedFromSDK(u.AttachedManagedPolicies)}
+	if u.PermissionsBoundary != nil {
+		ud.Boundary = aws.ToString(u.PermissionsBoundary.PermissionsBoundaryArn)
+	}
+	var err error
+	ud.Inline, err = inlineFromSDK(u.UserPolicyList, "user "+ud.ARN)
+	return ud, err
+}
+
+func groupFromSDK(g iamtypes.GroupDetail) (GroupDetail, error) {
+	gd := GroupDetail{ARN: aws.ToString(g.Arn), Name: aws.ToString(g.GroupName), Attached: attachedFromSDK(g.AttachedManagedPolicies)}
+	var err error
+	gd.Inline, err = inlineFromSDK(g.GroupPolicyList, "group "+gd.ARN)
+	return gd, err
 }
 
 func defaultVersion(mp iamtypes.ManagedPolicyDetail) (ManagedPolicyDetail, bool, error) {

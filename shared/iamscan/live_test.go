@@ -70,7 +70,7 @@ func newFakeAccount(t *testing.T, pagesDir string) *fakeAccount {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fi.WantFilter = []string{"Role", "LocalManagedPolicy", "AWSManagedPolicy"}
+	fi.WantFilter = []string{"User", "Group", "Role", "LocalManagedPolicy", "AWSManagedPolicy"}
 	if err := fi.LoadDetails(detailsJSON); err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +252,10 @@ func TestScanRoleTargeted(t *testing.T) {
 	full := ScanAccountDetails(mustDetails(t), AccountOptions{AllRoles: true, Now: fixedNow})
 	want := map[string]bool{}
 	for _, f := range full.Findings {
-		if strings.HasSuffix(f.Resource, ":role/OverprivilegedEC2") {
+		// IAM009 needs every principal of the account, which only the
+		// account scan reads; a targeted scan judges the role's own
+		// policies.
+		if strings.HasSuffix(f.Resource, ":role/OverprivilegedEC2") && f.Check != "IAM009" {
 			want[f.ID] = true
 		}
 	}

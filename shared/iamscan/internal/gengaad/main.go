@@ -4,8 +4,8 @@
 // <member> lists, RFC 3986 URL-encoded policy documents, and pagination
 // with Marker and IsTruncated.
 //
-// Only the entities of the live scan's filter are written (roles, then
-// managed policies), in the order IAM lists them. Run it through
+// Only the entities of the live scan's filter are written (users, groups,
+// roles, then managed policies), in the order IAM lists them. Run it through
 // `go generate ./shared/iamscan`.
 package main
 
@@ -33,7 +33,9 @@ func main() {
 }
 
 type details struct {
-	RoleDetailList []map[string]any
+	UserDetailList  []map[string]any
+	GroupDetailList []map[string]any
+	RoleDetailList  []map[string]any
 	Policies       []map[string]any
 }
 
@@ -51,6 +53,12 @@ func run(in, out string, per int) error {
 		xml  string
 	}
 	var items []item
+	for _, u := range d.UserDetailList {
+		items = append(items, item{"UserDetailList", user(u)})
+	}
+	for _, g := range d.GroupDetailList {
+		items = append(items, item{"GroupDetailList", group(g)})
+	}
 	for _, r := range d.RoleDetailList {
 		items = append(items, item{"RoleDetailList", role(r)})
 	}
@@ -118,6 +126,53 @@ func role(r map[string]any) string {
 	b.WriteString("        <Tags/>\n")
 	b.WriteString("      </member>\n")
 	return b.String()
+}
+
+func user(u map[string]any) string {
+	var b strings.Builder
+	b.WriteString("      <member>\n")
+	fields(&b, 8, u, "Path", "UserName", "UserId", "Arn")
+	field(&b, 8, "CreateDate", isoDate(u["CreateDate"]))
+	inlineList(&b, "UserPolicyList", u["UserPolicyList"])
+	groups, _ := u["GroupList"].([]any)
+	if len(groups) == 0 {
+		b.WriteString("        <GroupList/>\n")
+	} else {
+		b.WriteString("        <GroupList>\n")
+		for _, g := range groups {
+			field(&b, 10, "member", g)
+		}
+		b.WriteString("        </GroupList>\n")
+	}
+	attachedList(&b, u["AttachedManagedPolicies"])
+	b.WriteString("        <Tags/>\n")
+	b.WriteString("      </member>\n")
+	return b.String()
+}
+
+func group(g map[string]any) string {
+	var b strings.Builder
+	b.WriteString("      <member>\n")
+	fields(&b, 8, g, "Path", "GroupName", "GroupId", "Arn")
+	field(&b, 8, "CreateDate", isoDate(g["CreateDate"]))
+	inlineList(&b, "GroupPolicyList", g["GroupPolicyList"])
+	attachedList(&b, g["AttachedManagedPolicies"])
+	b.WriteString("      </member>\n")
+	return b.String()
+}
+
+func inlineList(b *strings.Builder, name string, v any) {
+	list(b, 8, name, v, func(b *strings.Builder, m map[string]any) {
+		field(b, 12, "PolicyName", m["PolicyName"])
+		field(b, 12, "PolicyDocument", encodeDoc(m["PolicyDocument"]))
+	})
+}
+
+func attachedList(b *strings.Builder, v any) {
+	list(b, 8, "AttachedManagedPolicies", v, func(b *strings.Builder, m map[string]any) {
+		field(b, 12, "PolicyName", m["PolicyName"])
+		field(b, 12, "PolicyArn", m["PolicyArn"])
+	})
 }
 
 func policy(p map[string]any) string {
