@@ -36,7 +36,7 @@ type details struct {
 	UserDetailList  []map[string]any
 	GroupDetailList []map[string]any
 	RoleDetailList  []map[string]any
-	Policies       []map[string]any
+	Policies        []map[string]any
 }
 
 func run(in, out string, per int) error {
