@@ -19,10 +19,11 @@ func init() {
 }
 
 func runIAM(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "iam", "[--format text|json|sarif|asff|html] [--account ID] [--region REGION] [--fail-on LEVEL] [--all-roles] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]]")
+	fs := newFlagSet(env, "iam", "[--format text|json|sarif|asff|html] [--account ID] [--region REGION] [--fail-on LEVEL] [--all-roles] [--scp FILE ...] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]]")
 	var ff findingFlags
 	ff.register(fs, "text, json, sarif, asff (Security Hub) or html", "the scope is the account (from sts:GetCallerIdentity) and region, and a finding no longer seen is listed RESOLVED unless its role or function could not be read")
 	allRoles := fs.Bool("all-roles", false, "judge every role, not only those Lambda can assume")
+	scpFiles := scpFlag(fs)
 	out, done, exitCode := ff.parse(env, fs, args)
 	if done {
 		return exitCode
@@ -31,6 +32,10 @@ func runIAM(ctx context.Context, env *cliEnv, args []string) int {
 		return usageError(env, "iam", "unexpected argument %q", fs.Arg(0))
 	}
 	pol, err := ff.policyFlags.load(checks.EngineIAM)
+	if err != nil {
+		return usageError(env, "iam", "%s", oneLine(err))
+	}
+	scps, err := readSCPs(*scpFiles)
 	if err != nil {
 		return usageError(env, "iam", "%s", oneLine(err))
 	}
@@ -44,7 +49,7 @@ func runIAM(ctx context.Context, env *cliEnv, args []string) int {
 			return usageError(env, "iam", "%v", err)
 		}
 	}
-	s := &iamscan.Scanner{IAM: iam.NewFromConfig(cfg), Lambda: lambda.NewFromConfig(cfg), AllRoles: *allRoles}
+	s := &iamscan.Scanner{IAM: iam.NewFromConfig(cfg), Lambda: lambda.NewFromConfig(cfg), AllRoles: *allRoles, SCPs: scps}
 	if env.stderrIsTerminal {
 		fmt.Fprintln(env.stderr, "selfaudit iam: reading roles, managed policies and function policies...")
 	}

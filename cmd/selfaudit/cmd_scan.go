@@ -19,9 +19,10 @@ func init() {
 }
 
 func runScan(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "scan", "[--format text|json|sarif|asff|html] [--account ID] [--region REGION] [--fail-on LEVEL] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]] PATH...")
+	fs := newFlagSet(env, "scan", "[--format text|json|sarif|asff|html] [--account ID] [--region REGION] [--fail-on LEVEL] [--config FILE] [--baseline FILE] [--strict-suppressions] [--scp FILE ...] [--state-table NAME [--new-only]] PATH...")
 	var ff findingFlags
 	ff.register(fs, "text, json, sarif, asff (Security Hub) or html", "the scope is the files scanned, and a finding gone from one of them is listed RESOLVED")
+	scpFiles := scpFlag(fs)
 	out, done, exitCode := ff.parse(env, fs, args)
 	if done {
 		return exitCode
@@ -33,7 +34,11 @@ func runScan(ctx context.Context, env *cliEnv, args []string) int {
 	if err != nil {
 		return usageError(env, "scan", "%s", oneLine(err))
 	}
-	s := &iamscan.FileScanner{}
+	scps, err := readSCPs(*scpFiles)
+	if err != nil {
+		return usageError(env, "scan", "%s", oneLine(err))
+	}
+	s := &iamscan.FileScanner{SCPs: scps}
 	rep, err := s.ScanPaths(fs.Args())
 	if err != nil {
 		return usageError(env, "scan", "%s", oneLine(err))

@@ -17,6 +17,7 @@ import (
 
 	"github.com/selfaudit/selfaudit/shared/awspage"
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/iameval"
 	"github.com/selfaudit/selfaudit/shared/iampolicy"
 )
 
@@ -52,6 +53,9 @@ type Scanner struct {
 	Lambda LambdaAPI
 	// AllRoles judges every role instead of only those Lambda can assume.
 	AllRoles bool
+	// SCPs are the service control policies over the account by level,
+	// root first: they cap what is reported (AccountOptions.SCPs).
+	SCPs [][]iameval.Policy
 	// PageSize is MaxItems for GetAccountAuthorizationDetails and
 	// ListFunctions; 0 leaves the services' defaults (100 and 50).
 	PageSize int32
@@ -76,7 +80,7 @@ func (s *Scanner) ScanAccount(ctx context.Context) *Result {
 	if err != nil {
 		res.Errors = append(res.Errors, ResourceError{Resource: "account", Operation: "GetAccountAuthorizationDetails", Err: err})
 	} else {
-		res.Merge(ScanAccountDetails(acct, AccountOptions{AllRoles: s.AllRoles, Now: s.Now}))
+		res.Merge(ScanAccountDetails(acct, AccountOptions{AllRoles: s.AllRoles, Now: s.Now, SCPs: s.SCPs}))
 	}
 	res.Merge(s.ScanFunctions(ctx))
 	findings.Sort(res.Findings)
@@ -342,7 +346,7 @@ func (s *Scanner) ScanRole(ctx context.Context, name string) *Result {
 		return res
 	}
 	acct.Roles = []RoleDetail{rd}
-	res.Merge(ScanAccountDetails(acct, AccountOptions{AllRoles: true, Now: s.Now}))
+	res.Merge(ScanAccountDetails(acct, AccountOptions{AllRoles: true, Now: s.Now, SCPs: s.SCPs}))
 	res.Target = rd.ARN
 	if trust, err := iampolicy.FromValue(rd.Trust); rd.Trust == nil || (err == nil && !LambdaCanAssume(trust)) {
 		res.BeyondDefault = true

@@ -11,6 +11,7 @@ import (
 
 	"github.com/selfaudit/selfaudit/shared/cfntemplate"
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/iameval"
 	"github.com/selfaudit/selfaudit/shared/iampolicy"
 	"github.com/selfaudit/selfaudit/shared/iamscan/samtemplates"
 )
@@ -52,6 +53,9 @@ type Report struct {
 // use; Now is the clock findings are stamped with.
 type FileScanner struct {
 	Now func() time.Time
+	// SCPs cap what the scan of an account's authorization details
+	// reports (AccountOptions.SCPs).
+	SCPs [][]iameval.Policy
 }
 
 func (s *FileScanner) now() time.Time {
@@ -170,7 +174,7 @@ func (s *FileScanner) ScanFile(name string, data []byte) (*FileReport, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w: %v", name, ErrInput, err)
 		}
-		res := ScanAccountDetails(acct, AccountOptions{AllRoles: true, Now: s.Now})
+		res := ScanAccountDetails(acct, AccountOptions{AllRoles: true, Now: s.Now, SCPs: s.SCPs})
 		return &FileReport{Findings: res.Findings, Notes: res.Notes}, nil
 	}
 	return nil, fmt.Errorf("%s: %w: %w", name, ErrInput, errNotPolicy)
