@@ -14,7 +14,6 @@ import (
 	_ "github.com/selfaudit/selfaudit/shared/cloudtrail/rules"
 	_ "github.com/selfaudit/selfaudit/shared/fleet"
 	_ "github.com/selfaudit/selfaudit/shared/hook"
-	_ "github.com/selfaudit/selfaudit/shared/iamgraph"
 	_ "github.com/selfaudit/selfaudit/shared/iampolicy"
 )
 

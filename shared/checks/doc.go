@@ -1,5 +1,5 @@
 // Package checks is the one registry of every check selfaudit runs: the IAM
-// policy checks (IAM001 to IAM008, LMB001 to LMB003), the CloudTrail checks
+// policy checks (IAM001 to IAM009, LMB001 to LMB003), the CloudTrail checks
 // (CT001 to CT014), the fleet checklist (LMB101 onward) and the pre-traffic
 // hook's checks (HOOK000 onward). See docs/architecture.md, "Check registry".
 //

@@ -79,6 +79,26 @@ func init() {
 			References: checks.References{
 				Docs: []string{"https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html", "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html"},
 			}},
+		{ID: "IAM009", Severity: findings.Critical,
+			Title: "Principal can escalate to administrator-equivalent permissions",
+			Description: "A user or role that is not an administrator can become one: it may assume a role that is " +
+				"(or that reaches one), pass such a role to a service that runs its code (iam:PassRole with " +
+				"lambda:CreateFunction, ec2:RunInstances, glue, sagemaker, codebuild, ecs, cloudformation...), take " +
+				"over another user (iam:CreateAccessKey, iam:CreateLoginProfile), or write its own or another " +
+				"principal's policies (iam:PutRolePolicy, iam:AttachUserPolicy, iam:CreatePolicyVersion, " +
+				"iam:AddUserToGroup). The evidence is the shortest path, each hop with the permissions it uses and " +
+				"the statements that grant them. CRITICAL for one step, HIGH for several. The principal graph is " +
+				"shared/iamgraph's.",
+			Remediation: "Break the path at its first hop: scope iam:PassRole and sts:AssumeRole to the roles the " +
+				"principal must use (and the trust policy of the administrator role to the principals that must " +
+				"assume it), remove the IAM write actions on other principals, or deny them with a permissions " +
+				"boundary or an SCP. Rerun the scan to confirm no other path remains.",
+			References: checks.References{Docs: []string{
+				"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html",
+				"https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html",
+				"https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html",
+			}},
+			Techniques: []string{"T1098.003", "T1078.004"}},
 		{ID: "LMB001", Severity: findings.Critical,
 			Title:       "Lambda resource policy lets any principal invoke or manage the function",
 			Description: `A function's resource policy allows Principal "*" without aws:SourceArn, aws:SourceAccount or aws:PrincipalOrgID, so anyone with AWS credentials can invoke or manage the function.`,

@@ -1,7 +1,9 @@
 // Package iampolicy parses IAM policy documents and judges them against
 // selfaudit's IAM and Lambda checks (docs/architecture.md, "Check
 // registry"): IAM001 to IAM008 and
-// LMB001 to LMB003. The template scanner, the live-account scanner and the
+// LMB001 to LMB003. It also registers IAM009 (escalation paths), whose
+// verdict is shared/iamgraph's, and its escalation paths feed that graph
+// (EscalationPaths). The template scanner, the live-account scanner and the
 // CLI all call it, so a policy gets the same verdict wherever it is found.
 //
 // # Input
