@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 // params is an in-memory GetParameter that counts its calls.
@@ -21,14 +19,14 @@ type params struct {
 	calls int
 }
 
-func (p *params) GetParameter(_ context.Context, in *ssm.GetParameterInput, _ ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
+func (p *params) GetParameterValue(_ context.Context, _ string) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.calls++
 	if p.err != nil {
-		return nil, p.err
+		return "", p.err
 	}
-	return &ssm.GetParameterOutput{Parameter: &types.Parameter{Name: in.Name, Value: aws.String(p.value)}}, nil
+	return p.value, nil
 }
 
 func (p *params) set(value string, err error) {

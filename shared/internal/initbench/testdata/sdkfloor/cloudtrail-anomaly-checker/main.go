@@ -1,7 +1,7 @@
 // Command cloudtrail-anomaly-checker is the AWS SDK floor of the function of the same name:
 // aws-lambda-go and the same service clients, built from a
 // configuration of the Lambda environment as awsconfig.Lambda builds it
-// (cloudtrail, dynamodb, eventbridge, s3, ssm), and nothing of selfaudit. BenchmarkInit compares the
+// (cloudtrail, dynamodb, eventbridge, s3), and nothing of selfaudit. BenchmarkInit compares the
 // function with it to show what selfaudit's own code adds to a cold start;
 // TestSDKFloorsMatch keeps the client list in step with the function.
 package main
@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
 
 func main() {
@@ -27,6 +26,5 @@ func main() {
 	_ = dynamodb.NewFromConfig(cfg)
 	_ = eventbridge.NewFromConfig(cfg)
 	_ = s3.NewFromConfig(cfg)
-	_ = ssm.NewFromConfig(cfg)
 	lambda.Start(func(context.Context) error { return nil })
 }
