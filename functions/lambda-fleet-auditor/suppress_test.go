@@ -8,9 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/findings/findingstest"
@@ -23,11 +20,8 @@ type oneParameter struct {
 	err   error
 }
 
-func (p oneParameter) GetParameter(_ context.Context, in *ssm.GetParameterInput, _ ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
-	if p.err != nil {
-		return nil, p.err
-	}
-	return &ssm.GetParameterOutput{Parameter: &types.Parameter{Name: in.Name, Value: aws.String(p.value)}}, nil
+func (p oneParameter) GetParameterValue(context.Context, string) (string, error) {
+	return p.value, p.err
 }
 
 // TestHandleSuppressed: without a store, a finding a suppression accepts

@@ -4,7 +4,11 @@
 //
 // The judging itself is shared/iampolicy's: this package decides which
 // policies to look at, in which role (identity policy, trust policy, Lambda
-// resource policy), and where a finding points. For templates that is
+// resource policy), and where a finding points. In the account scan a
+// role's findings are then judged by its policies together
+// (shared/iameffect: Deny, boundary and SCPs, unsatisfiable conditions),
+// and the account's roles, users and groups form the principal graph whose
+// escalation paths are IAM009 (shared/iamgraph). For templates that is
 // file#/Resources/<LogicalId>/Properties/... with the statement's line; for
 // the account it is the role or function ARN.
 //
