@@ -240,6 +240,9 @@ func (s *FileScanner) scanTemplate(f *cfntemplate.File) (*FileReport, error) {
 			return nil, err
 		}
 	}
+	esc, notes := templateEscalations(f, s.SCPs, now)
+	out.Findings = append(out.Findings, esc...)
+	out.Notes = append(out.Notes, notes...)
 	return out, nil
 }
 
