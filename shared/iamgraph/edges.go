@@ -39,21 +39,6 @@ func (g *Graph) allowed(n *node, action, resource string, extra map[string][]str
 // check is one permission to test, for a hop's evidence.
 type check struct{ action, resource string }
 
-// allowedAll tests every check and collects the granting statements.
-func (g *Graph) allowedAll(n *node, cs []check, extra map[string][]string) (bool, []string, []iameffect.Ref) {
-	var perms []string
-	var refs []iameffect.Ref
-	for _, c := range cs {
-		ok, r := g.allowed(n, c.action, c.resource, extra)
-		if !ok {
-			return false, nil, nil
-		}
-		perms = append(perms, c.action+" on "+c.resource)
-		refs = appendRefs(refs, r)
-	}
-	return true, perms, refs
-}
-
 func appendRefs(dst, src []iameffect.Ref) []iameffect.Ref {
 	for _, r := range src {
 		dup := false
@@ -67,9 +52,8 @@ func appendRefs(dst, src []iameffect.Ref) []iameffect.Ref {
 	return dst
 }
 
-func probeRole(acct string) string   { return "arn:aws:iam::" + acct + ":role/selfaudit-probe" }
-func probeUser(acct string) string   { return "arn:aws:iam::" + acct + ":user/selfaudit-probe" }
-func probePolicy(acct string) string { return "arn:aws:iam::" + acct + ":policy/selfaudit-probe" }
+func probeRole(acct string) string { return "arn:aws:iam::" + acct + ":role/selfaudit-probe" }
+func probeUser(acct string) string { return "arn:aws:iam::" + acct + ":user/selfaudit-probe" }
 
 // isAdmin: a principal is administrator-equivalent when it may write the
 // permissions of every role and of every user of its account (an inline
