@@ -3,7 +3,7 @@ package cfntemplate
 import (
 	"encoding/json"
 	"fmt"
-		"strconv"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
