@@ -18,9 +18,10 @@ func init() {
 }
 
 func runScan(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "scan", "[--format text|json|sarif] [--fail-on LEVEL] [--state-table NAME [--new-only]] PATH...")
+	fs := newFlagSet(env, "scan", "[--format text|json|sarif] [--fail-on LEVEL] [--account ID] [--state-table NAME [--new-only]] PATH...")
 	var ff findingFlags
 	ff.register(fs, "text, json or sarif", "the scope is the files scanned, and a finding gone from one of them is listed RESOLVED")
+	account := fs.String("account", "", "the 12-digit ID of the `account` the stacks are deployed to: a Lambda permission for it is the stack's own; without it every literal account ID is reported (LMB002)")
 	format, min, done, exitCode := ff.parse(env, fs, args)
 	if done {
 		return exitCode
@@ -28,7 +29,10 @@ func runScan(ctx context.Context, env *cliEnv, args []string) int {
 	if fs.NArg() == 0 {
 		return usageError(env, "scan", "no PATH given (templates, policy files or folders)")
 	}
-	s := &iamscan.FileScanner{}
+	if *account != "" && (len(*account) != 12 || strings.Trim(*account, "0123456789") != "") {
+		return usageError(env, "scan", "--account: want a 12-digit account ID, got %q", *account)
+	}
+	s := &iamscan.FileScanner{Account: *account}
 	rep, err := s.ScanPaths(fs.Args())
 	if err != nil {
 		return usageError(env, "scan", "%s", oneLine(err))

@@ -66,9 +66,13 @@ func (j *judge) add(fd findings.Finding, outer, inner []cfntemplate.Choice, vari
 
 func (j *judge) report() *FileReport {
 	out := &FileReport{Notes: j.notes}
+	unknownOwner := false
 	for _, id := range j.order {
 		m := j.byID[id]
 		fd := m.f
+		if _, ok := fd.Evidence["ownerUnknown"]; ok {
+			unknownOwner = true
+		}
 		fired := m.fired
 		if m.variants > 1 && len(m.values) >= m.variants {
 			// Raised in every variant: only the conditions around the
@@ -86,6 +90,9 @@ func (j *judge) report() *FileReport {
 			fd.Evidence["when"] = when
 		}
 		out.Findings = append(out.Findings, fd)
+	}
+	if unknownOwner {
+		out.Notes = append(out.Notes, fmt.Sprintf("%s: the account that owns the stack is unknown (--account): every literal account ID in a Lambda permission is reported under LMB002", j.f.Name))
 	}
 	return out
 }
