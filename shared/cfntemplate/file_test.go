@@ -89,9 +89,9 @@ func TestShortFormBecomesLongForm(t *testing.T) {
 		if s.Pointer != "/Resources/Api/Properties/Policies/3" {
 			continue
 		}
-		got := fmt.Sprint(s.Document)
+		got := fmt.Sprint(s.Policy.Statements[0].Value)
 		if !strings.Contains(got, "Fn::Sub:arn:aws:s3:::${Stage}-bucket/*") {
-			t.Errorf("document = %s", got)
+			t.Errorf("statement = %s", got)
 		}
 		return
 	}

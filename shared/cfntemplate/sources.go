@@ -55,11 +55,9 @@ type Source struct {
 	Pointer string
 	Line    int
 
-	// Document is the policy document as written, decoded, with
-	// intrinsics in long form (PolicyDocument, TrustPolicy); Policy is the
-	// same document made ready for judging.
-	Document any
-	Policy   *Policy
+	// Policy is the policy document made ready for judging, intrinsics
+	// in long form (PolicyDocument, TrustPolicy).
+	Policy *Policy
 	// When lists the conditions under which the source is deployed: the
 	// Fn::If branches taken around it (around a Policies list, a
 	// document, a permission's property). Variants counts the sources
@@ -154,7 +152,7 @@ type branch struct {
 
 // document makes the Source of a policy document.
 func (f *File) document(kind SourceKind, b branch) Source {
-	return Source{Kind: kind, Pointer: b.ptr, Line: nodeLine(b.n), Document: Value(b.n), Policy: f.policy(b.n), When: b.when}
+	return Source{Kind: kind, Pointer: b.ptr, Line: nodeLine(b.n), Policy: f.policy(b.n), When: b.when}
 }
 
 // branches expands Fn::If into both outcomes (a template is only as safe as
