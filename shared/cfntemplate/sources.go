@@ -152,7 +152,24 @@ type branch struct {
 
 // document makes the Source of a policy document.
 func (f *File) document(kind SourceKind, b branch) Source {
-	return Source{Kind: kind, Pointer: b.ptr, Line: nodeLine(b.n), Policy: f.policy(b.n), When: b.when}
+	line := nodeLine(b.n)
+	if line == 0 {
+		// A short-form intrinsic rewritten into long form has no
+		// position: the nearest enclosing one will do.
+		line = f.Line(b.ptr)
+	}
+	p := f.policy(b.n)
+	for i := range p.Statements {
+		if p.Statements[i].Line == 0 {
+			p.Statements[i].Line = line
+		}
+	}
+	for i := range p.Problems {
+		if p.Problems[i].Line == 0 {
+			p.Problems[i].Line = line
+		}
+	}
+	return Source{Kind: kind, Pointer: b.ptr, Line: line, Policy: p, When: b.when}
 }
 
 // branches expands Fn::If into both outcomes (a template is only as safe as
