@@ -30,11 +30,15 @@ func TestTemplateAccountPrincipals(t *testing.T) {
 		{file: "own-sub-arn.yaml", account: own},
 		{file: "conditional.yaml", want: "LMB002 210987654321 unknown [Shared]"},
 		{file: "conditional.yaml", account: other},
+		// A Lambda resource policy file is judged the same way.
+		{file: "policy-file.json", want: "LMB002 210987654321 unknown"},
+		{file: "policy-file.json", account: own, want: "LMB002 210987654321 123456789012"},
+		{file: "policy-file.json", account: other},
 		// SourceAccount names the bucket's owner, not a caller.
 		{file: "service.yaml"},
 	}
 	for _, tc := range tests {
-		t.Run(strings.TrimSuffix(tc.file, ".yaml")+"/"+tc.account, func(t *testing.T) {
+		t.Run(tc.file+"/"+tc.account, func(t *testing.T) {
 			t.Parallel()
 			path := filepath.Join("testdata", "lmb002", tc.file)
 			data, err := os.ReadFile(path)
