@@ -56,6 +56,12 @@ func Load(name string, data []byte) (f *File, err error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w: %s", name, ErrSyntax, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
+	if n := expandedSize(&doc, map[*yaml.Node]int{}); n > maxExpanded {
+		// Anchors and aliases let a few lines stand for a tree larger
+		// than memory (the "billion laughs"): every walk of the template
+		// follows aliases, so such a file is refused before any walk.
+		return nil, fmt.Errorf("%s: %w: aliases expand the document beyond %d nodes", name, ErrSyntax, maxExpanded)
+	}
 	f = &File{Name: name}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return f, nil
@@ -73,6 +79,44 @@ func Load(name string, data []byte) (f *File, err error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// maxExpanded bounds the nodes a document may stand for once its aliases
+// are followed: several times what the largest template CloudFormation
+// accepts (1 MB) can hold, and small enough that the walks of a template
+// (up to 64 per statement, for its Fn::If variants) stay within seconds.
+const maxExpanded = 1_000_000
+
+// expandedSize counts the nodes of n with every alias followed, each
+// shared node counted once per use, saturating above maxExpanded; seen
+// memoises shared nodes so that the count itself stays linear.
+func expandedSize(n *yaml.Node, seen map[*yaml.Node]int) int {
+	if n == nil {
+		return 0
+	}
+	if v, ok := seen[n]; ok {
+		if v < 0 {
+			return maxExpanded + 1 // an alias inside its own anchor
+		}
+		return v
+	}
+	seen[n] = -1
+	size := 1
+	if n.Kind == yaml.AliasNode {
+		size += expandedSize(n.Alias, seen)
+	}
+	for _, c := range n.Content {
+		size += expandedSize(c, seen)
+		if size > maxExpanded {
+			size = maxExpanded + 1
+			break
+		}
+	}
+	if size > maxExpanded {
+		size = maxExpanded + 1
+	}
+	seen[n] = size
+	return size
 }
 
 // looksLikeTemplate accepts the markers CloudFormation itself relies on: a
