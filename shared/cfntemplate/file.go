@@ -37,6 +37,9 @@ type Resource struct {
 	// Properties is the resource's Properties mapping, nil when absent.
 	Properties *yaml.Node
 	Line       int
+	// Condition is the resource's Condition: the resource is only
+	// created when that template condition holds; "" for always.
+	Condition string
 }
 
 // Load parses data read from name. YAML short-form intrinsics are rewritten
@@ -148,6 +151,9 @@ func (f *File) readResources() error {
 			return fmt.Errorf("%s: %w: line %d: resource %q has no Type", f.Name, ErrSyntax, res.Content[i].Line, id)
 		}
 		r := Resource{LogicalID: id, Type: typ.Value, Line: res.Content[i].Line}
+		if c := mapGet(body, "Condition"); c != nil && c.Kind == yaml.ScalarNode {
+			r.Condition = c.Value
+		}
 		if p := mapGet(body, "Properties"); p != nil && p.Kind == yaml.MappingNode {
 			r.Properties = p
 		}

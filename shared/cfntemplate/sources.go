@@ -66,6 +66,9 @@ type Source struct {
 	// 1 otherwise.
 	When     []Choice
 	Variants int
+	// Condition is the Condition of the resource declaring the source
+	// (Resource.Condition).
+	Condition string
 	// Ref is the managed policy's name or ARN with pseudo parameters
 	// substituted; empty when it depends on something only known at deploy
 	// time (ManagedPolicy).
@@ -93,7 +96,7 @@ func (f *File) Sources() []Source {
 		}
 		base := Pointer("", "Resources", r.LogicalID, "Properties")
 		add := func(s Source) {
-			s.LogicalID, s.ResourceType = r.LogicalID, r.Type
+			s.LogicalID, s.ResourceType, s.Condition = r.LogicalID, r.Type, r.Condition
 			if s.Variants == 0 {
 				s.Variants = 1
 			}

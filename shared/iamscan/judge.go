@@ -182,10 +182,11 @@ func (j *judge) source(src cfntemplate.Source) {
 func (j *judge) document(src cfntemplate.Source, doc *iampolicy.Document, kind iampolicy.Kind, opts iampolicy.Options, extra map[string]any) {
 	where := j.f.Name + "#" + src.Pointer
 	var outer, inner []cfntemplate.Choice
+	outer = resourceCondition(src)
 	if src.Variants > 1 {
 		inner = src.When
 	} else {
-		outer = src.When
+		outer = append(outer, src.When...)
 	}
 	for _, is := range iampolicy.Evaluate(doc, kind, opts) {
 		ev := j.evidence(src, is, extra)
@@ -252,7 +253,7 @@ func (j *judge) policy(src cfntemplate.Source, pol *cfntemplate.Policy, kind iam
 		if line == 0 {
 			line = src.Line
 		}
-		outer := append(append([]cfntemplate.Choice(nil), src.When...), st.Branch...)
+		outer := append(append(resourceCondition(src), src.When...), st.Branch...)
 		j.add(newFinding(is, res, is.Key, SourceTemplate, j.now,
 			&findings.Location{File: j.f.Name, Line: line}, ev), outer, st.When, st.Variants)
 	}
@@ -288,8 +289,17 @@ func (j *judge) unanalysableVariant(src cfntemplate.Source, ptr string, line int
 		ObservedAt:  j.now,
 		Location:    &findings.Location{File: j.f.Name, Line: line},
 	}
-	outer := append(append([]cfntemplate.Choice(nil), src.When...), branch...)
+	outer := append(append(resourceCondition(src), src.When...), branch...)
 	j.add(fd, outer, inner, variants)
+}
+
+// resourceCondition is the condition under which the source's resource
+// exists, as the first choice of its evidence "when".
+func resourceCondition(src cfntemplate.Source) []cfntemplate.Choice {
+	if src.Condition == "" {
+		return nil
+	}
+	return []cfntemplate.Choice{{Condition: src.Condition, True: true}}
 }
 
 // trimPrefix drops a leading "prefix: " from an error's message.

@@ -68,6 +68,7 @@ func TestScanTemplates(t *testing.T) {
 			"IAM008 #/Resources/Joined/Properties/AssumeRolePolicyDocument/Statement/1@34",
 		}},
 		"Fn::If, AWS::NoValue and NotPrincipal": {file: "forms-if.yaml", want: []string{
+			"IAM001 #/Resources/ProdOnly/Properties/PolicyDocument/Statement@73 when=IsProd and Open",
 			"IAM001 #/Resources/Value/Properties/PolicyDocument/Statement@50 when=Open",
 			"IAM001 #/Resources/WholeList/Properties/Policies/Fn::If/1/0/PolicyDocument/Statement/0@23 when=IsProd",
 			"IAM004 #/Resources/OneStatement/Properties/PolicyDocument/Statement/1/Fn::If/1@44 when=IsProd",
