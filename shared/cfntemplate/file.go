@@ -59,7 +59,8 @@ func Load(name string, data []byte) (f *File, err error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w: %s", name, ErrSyntax, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
-	if n := expandedSize(&doc, map[*yaml.Node]int{}); n > maxExpanded {
+	var anchored map[*yaml.Node]int
+	if n := expandedSize(&doc, &anchored); n > maxExpanded {
 		// Anchors and aliases let a few lines stand for a tree larger
 		// than memory (the "billion laughs"): every walk of the template
 		// follows aliases, so such a file is refused before any walk.
@@ -91,19 +92,25 @@ func Load(name string, data []byte) (f *File, err error) {
 const maxExpanded = 1_000_000
 
 // expandedSize counts the nodes of n with every alias followed, each
-// shared node counted once per use, saturating above maxExpanded; seen
-// memoises shared nodes so that the count itself stays linear.
-func expandedSize(n *yaml.Node, seen map[*yaml.Node]int) int {
+// shared node counted once per use, saturating above maxExpanded. Only an
+// anchored node can be shared, so only those are memoised in seen (made on
+// first use): the count stays linear, and free for a file without anchors.
+func expandedSize(n *yaml.Node, seen *map[*yaml.Node]int) int {
 	if n == nil {
 		return 0
 	}
-	if v, ok := seen[n]; ok {
-		if v < 0 {
-			return maxExpanded + 1 // an alias inside its own anchor
+	if n.Anchor != "" {
+		if v, ok := (*seen)[n]; ok {
+			if v < 0 {
+				return maxExpanded + 1 // an alias inside its own anchor
+			}
+			return v
 		}
-		return v
+		if *seen == nil {
+			*seen = map[*yaml.Node]int{}
+		}
+		(*seen)[n] = -1
 	}
-	seen[n] = -1
 	size := 1
 	if n.Kind == yaml.AliasNode {
 		size += expandedSize(n.Alias, seen)
@@ -111,14 +118,15 @@ func expandedSize(n *yaml.Node, seen map[*yaml.Node]int) int {
 	for _, c := range n.Content {
 		size += expandedSize(c, seen)
 		if size > maxExpanded {
-			size = maxExpanded + 1
 			break
 		}
 	}
 	if size > maxExpanded {
 		size = maxExpanded + 1
 	}
-	seen[n] = size
+	if n.Anchor != "" {
+		(*seen)[n] = size
+	}
 	return size
 }
 
@@ -234,10 +242,18 @@ func splitPointer(p string) []string {
 	}
 	parts := strings.Split(strings.TrimPrefix(p, "/"), "/")
 	for i, s := range parts {
-		parts[i] = strings.NewReplacer("~1", "/", "~0", "~").Replace(s)
+		parts[i] = unescapeToken.Replace(s)
 	}
 	return parts
 }
+
+// The replacers of JSON pointer tokens (RFC 6901), built once: building
+// one costs more than all the pointers of a template (they are safe for
+// concurrent use).
+var (
+	escapeToken   = strings.NewReplacer("~", "~0", "/", "~1")
+	unescapeToken = strings.NewReplacer("~1", "/", "~0", "~")
+)
 
 // Pointer joins tokens into a JSON pointer, escaping "~" and "/".
 func Pointer(base string, tokens ...string) string {
@@ -245,7 +261,7 @@ func Pointer(base string, tokens ...string) string {
 	b.WriteString(base)
 	for _, t := range tokens {
 		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
+		b.WriteString(escapeToken.Replace(t))
 	}
 	return b.String()
 }

@@ -3,6 +3,7 @@ package cfntemplate
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -179,9 +180,13 @@ func (f *File) variants(n *yaml.Node, statement bool) ([]variant, error) {
 		return nil, fmt.Errorf("combines %d Fn::If conditions (%s); at most %d are judged", len(names), strings.Join(names, ", "), maxConditions)
 	}
 	var out []variant
-	seen := map[string]bool{}
+	var seen map[string]bool
 	for mask := 0; mask < 1<<len(names); mask++ {
-		e := expander{f: f, assign: make(map[string]bool, len(names)), used: map[string]bool{}}
+		// Without conditions (most statements) no map is made at all.
+		e := expander{f: f}
+		if len(names) > 0 {
+			e.assign, e.used = make(map[string]bool, len(names)), make(map[string]bool, len(names))
+		}
 		for i, name := range names {
 			e.assign[name] = mask&(1<<i) != 0
 		}
@@ -197,11 +202,16 @@ func (f *File) variants(n *yaml.Node, statement bool) ([]variant, error) {
 				when = append(when, Choice{Condition: name, True: e.assign[name]})
 			}
 		}
-		key := Choices(when)
-		if seen[key] {
-			continue
+		if len(names) > 0 {
+			key := Choices(when)
+			if seen[key] {
+				continue
+			}
+			if seen == nil {
+				seen = map[string]bool{}
+			}
+			seen[key] = true
 		}
-		seen[key] = true
 		out = append(out, variant{value: v, when: when})
 	}
 	return out, nil
@@ -211,15 +221,13 @@ func (f *File) variants(n *yaml.Node, statement bool) ([]variant, error) {
 // order of first appearance.
 func conditionNames(n *yaml.Node) []string {
 	var names []string
-	seen := map[string]bool{}
 	var walk func(n *yaml.Node, depth int)
 	walk = func(n *yaml.Node, depth int) {
 		n = resolveAlias(n)
 		if n == nil || depth > maxDepth || len(names) > maxConditions {
 			return
 		}
-		if cond, _, _, ok := ifArgs(n); ok && !seen[cond] {
-			seen[cond] = true
+		if cond, _, _, ok := ifArgs(n); ok && !slices.Contains(names, cond) {
 			names = append(names, cond)
 		}
 		for _, c := range n.Content {
@@ -244,6 +252,9 @@ func (e *expander) pick(n *yaml.Node) *yaml.Node {
 		cond, then, els, ok := ifArgs(n)
 		if !ok {
 			return n
+		}
+		if e.used == nil {
+			e.used = map[string]bool{}
 		}
 		e.used[cond] = true
 		if e.assign[cond] {
