@@ -168,7 +168,12 @@ func (j *judge) source(src cfntemplate.Source) {
 	case cfntemplate.LambdaPermission:
 		doc, err := iampolicy.FromValue(PermissionDocument(src.Permission))
 		if err != nil {
-			j.unanalysable(src, "", src.Line, nil, "Lambda permission: "+trimPrefix(err, iampolicy.ErrInvalid.Error()))
+			reason := "Lambda permission: " + trimPrefix(err, iampolicy.ErrInvalid.Error())
+			if src.Variants > 1 {
+				j.unanalysableVariant(src, "", src.Line, nil, src.When, src.Variants, reason)
+			} else {
+				j.unanalysableVariant(src, "", src.Line, src.When, nil, 1, reason)
+			}
 			return
 		}
 		extra := map[string]any{"permission": src.Permission}
