@@ -33,7 +33,7 @@ func runScan(ctx context.Context, env *cliEnv, args []string) int {
 	if err != nil {
 		return usageError(env, "scan", "%s", oneLine(err))
 	}
-	s := &iamscan.FileScanner{}
+	s := &iamscan.FileScanner{Account: out.account}
 	rep, err := s.ScanPaths(fs.Args())
 	if err != nil {
 		return usageError(env, "scan", "%s", oneLine(err))

@@ -94,7 +94,7 @@ type reportFlags struct {
 func (r *reportFlags) register(fs *flag.FlagSet, formats string) {
 	fs.StringVar(&r.format, "format", "text", "output format: "+formats)
 	fs.StringVar(&r.failOn, "fail-on", "high", "exit 1 when a finding is at or above: critical, high, medium, low, info or none")
-	fs.StringVar(&r.account, "account", "", "the 12-digit account the findings belong to, for --format asff (default: each finding's own, else the caller's)")
+	fs.StringVar(&r.account, "account", "", "the 12-digit account the findings belong to: for scan, the account the stacks are deployed to (a Lambda permission for it is the stack's own; without it every literal account ID is LMB002); for --format asff, the account of the Security Hub product (default: each finding's own, else the caller's)")
 	fs.StringVar(&r.region, "region", "", "the Region of the Security Hub product for --format asff (default: each finding's own, else the configured Region)")
 }
 
