@@ -69,5 +69,6 @@ func (r *run) finish(ctx context.Context) Result {
 	}
 	res := r.res
 	res.DryRunReport = r.report
+	res.Concurrency, res.PeakConcurrency, res.Throttled = r.concurrency()
 	return res
 }
