@@ -280,7 +280,7 @@ func (r *run) sendChunk(ctx context.Context, q queueInfo, entries []types.SendMe
 	for i, e := range entries {
 		byID[aws.ToString(e.Id)] = items[i]
 	}
-	out, err := r.e.sqs.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(q.url), Entries: entries})
+	out, err := r.e.sqs.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(q.url), Entries: entries}, r.e.sqsRetries.sqs)
 	if err != nil {
 		isThrottle := throttleCode(err) != ""
 		for _, it := range items {
@@ -360,7 +360,7 @@ func (r *run) invoke(ctx context.Context, it *item) (throttled int32) {
 		Qualifier:      optString(it.fn.Qualifier),
 		InvocationType: lambdatypes.InvocationTypeEvent,
 		Payload:        it.dec.Payload,
-	})
+	}, r.e.fnRetries.lambda)
 	if err == nil {
 		throttled = int32(retriedThrottles(out.ResultMetadata))
 	}
@@ -396,7 +396,7 @@ func (r *run) deleteAccepted(ctx context.Context, items []*item) (throttled int3
 	// context that survives the work context's cut-off for a few seconds.
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	out, err := r.e.sqs.DeleteMessageBatch(dctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(r.p.source.url), Entries: entries})
+	out, err := r.e.sqs.DeleteMessageBatch(dctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(r.p.source.url), Entries: entries}, r.e.sqsRetries.sqs)
 	if err != nil {
 		for _, it := range items {
 			it.deleteErr = fmt.Errorf("delete from %s: %w", r.p.source.url, err)

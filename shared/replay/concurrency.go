@@ -19,9 +19,10 @@ import (
 //   - probing: then, every probeEvery windows, try a quarter more (at
 //     least one) and keep it only when the rate rose by probeGain;
 //   - back-off: a throttled call (throttleCode) or a window with more than
-//     maxErrorShare of failed deliveries halves the limit at once, at most
-//     once per round trip, since the batches already in flight were sent
-//     at the old limit and their throttles say nothing new. After a
+//     maxErrorShare of failed deliveries halves the limit at once, but
+//     only for a batch that began after the last cut: the batches already
+//     in flight were sent at the old limit and their throttles say
+//     nothing new. After a
 //     throttle, probes add one worker at a time and come at longer
 //     intervals after each throttle, so an endpoint that throttles above
 //     a rate is approached slowly instead of hammered (no retry storm).
@@ -88,6 +89,11 @@ type batchOutcome struct {
 	// included.
 	throttled int
 	took      time.Duration
+	// began is the limit when the batch began; 0 unknown.
+	began int
+	// idle: the worker made no call (the budget was spent, the deadline
+	// near); nothing to learn from.
+	idle bool
 }
 
 // newController returns a controller that starts at start workers and
@@ -115,7 +121,17 @@ func (c *controller) observe(now time.Time, o batchOutcome) int {
 		return c.limit
 	}
 	if o.throttled > 0 {
-		c.cut(now, true)
+		// A batch that began before the last cut was sent at the old
+		// limit: its throttle is not news.
+		if c.lastCut.IsZero() || now.Add(-o.took).After(c.lastCut) {
+			if o.began > 0 && o.began < c.limit {
+				// The endpoint refused what began at a lower limit
+				// (slow start has doubled since): that one was too
+				// much already.
+				c.limit = o.began
+			}
+			c.cut(now, true)
+		}
 		return c.limit
 	}
 	c.delivered += o.delivered
@@ -136,11 +152,9 @@ func (c *controller) observe(now time.Time, o batchOutcome) int {
 	return c.limit
 }
 
-// cut halves the limit, once per round trip.
+// cut halves the limit (3 becomes 2: rounding down from a small number
+// would take more than half away).
 func (c *controller) cut(now time.Time, throttled bool) {
-	if !c.lastCut.IsZero() && now.Sub(c.lastCut) < max(minWindow, c.rtt) {
-		return
-	}
 	c.lastCut = now
 	if throttled {
 		c.throttles++
@@ -148,7 +162,7 @@ func (c *controller) cut(now time.Time, throttled bool) {
 		c.probeGap = min(maxProbeGap, c.probeGap*2)
 	}
 	c.slowStart, c.probing = false, false
-	c.setLimit(c.limit / 2)
+	c.setLimit(c.limit - c.limit/2)
 	c.resetWindow(now)
 }
 

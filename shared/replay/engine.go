@@ -79,6 +79,9 @@ type Engine struct {
 	lambda InvokeAPI
 	opts   Options
 	ledger *ledger
+	// sqsRetries and fnRetries are the retryers of the engine's own
+	// calls (retries.go).
+	sqsRetries, fnRetries standardRetries
 }
 
 // New returns an engine over the given clients. fn may be nil when no

@@ -117,19 +117,19 @@ func (r *run) stop() {
 	r.gateMu.Unlock()
 }
 
-// enter waits for a free place under the controller's limit; false means
-// the run is over.
-func (r *run) enter(ctx context.Context) bool {
+// enter waits for a free place under the controller's limit and returns
+// the limit; false means the run is over.
+func (r *run) enter(ctx context.Context) (int, bool) {
 	r.gateMu.Lock()
 	defer r.gateMu.Unlock()
 	for r.active >= r.ctl.limit && !r.drained.Load() && ctx.Err() == nil {
 		r.gate.Wait()
 	}
 	if r.drained.Load() || ctx.Err() != nil {
-		return false
+		return 0, false
 	}
 	r.active++
-	return true
+	return r.ctl.limit, true
 }
 
 // leave gives the place back and tells the controller how the batch went.
@@ -138,7 +138,9 @@ func (r *run) leave(o batchOutcome) {
 	defer r.gateMu.Unlock()
 	r.active--
 	before := r.ctl.limit
-	r.ctl.observe(time.Now(), o)
+	if !o.idle {
+		r.ctl.observe(time.Now(), o)
+	}
 	if r.ctl.limit > before {
 		r.gate.Broadcast()
 	} else {
@@ -201,10 +203,14 @@ func (r *run) work(ctx context.Context) {
 func (r *run) worker() {
 	ctx := r.workCtx
 	empties := 0
-	for r.enter(ctx) {
+	for {
+		limit, ok := r.enter(ctx)
+		if !ok {
+			return
+		}
 		began := time.Now()
 		o, more := r.round(ctx, &empties)
-		o.took = time.Since(began)
+		o.took, o.began = time.Since(began), limit
 		r.leave(o)
 		if !more {
 			return
@@ -219,12 +225,14 @@ func (r *run) round(ctx context.Context, empties *int) (o batchOutcome, more boo
 	if r.hasStop {
 		left := time.Until(r.stopAt)
 		if left <= 0 {
+			o.idle = true
 			return o, false
 		}
 		wait = min(wait, left)
 	}
 	n := r.take(r.batch)
 	if n == 0 {
+		o.idle = true
 		return o, false
 	}
 	// inflight counts workers receiving or delivering, so that an empty
@@ -238,7 +246,7 @@ func (r *run) round(ctx context.Context, empties *int) (o batchOutcome, more boo
 		WaitTimeSeconds:             int32(max(0, wait/time.Second)),
 		MessageAttributeNames:       []string{"All"},
 		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
-	})
+	}, r.e.sqsRetries.sqs)
 	if err != nil {
 		r.inflight.Add(-1)
 		r.give(n)

@@ -60,6 +60,10 @@ func retriedThrottles(md middleware.Metadata) int {
 	if !ok {
 		return 0
 	}
+	return countThrottled(res)
+}
+
+func countThrottled(res retry.AttemptResults) int {
 	n := 0
 	for _, a := range res.Results {
 		if throttleCode(a.Err) != "" {
