@@ -8,6 +8,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -49,6 +50,7 @@ func runReplay(ctx context.Context, env *cliEnv, args []string) int {
 	fs.StringVar(&parking, "parking-queue", "", "queue URL or ARN for messages past --max-replays (default: leave them)")
 	fs.StringVar(&format, "format", "text", "output format: text or json")
 	fs.IntVar(&workers, "workers", 0, "a fixed number of concurrent receive-deliver-delete loops; 0 finds the number the endpoints allow")
+	quiet := quietFlag(fs)
 	fs.IntVar(&maxWorkers, "max-workers", replay.DefaultMaxWorkers, "most concurrent loops when the number is found (a target function's reserved concurrency bounds it too)")
 	if done, code := parseFlags(env, fs, args); done {
 		return code
@@ -77,9 +79,12 @@ func runReplay(ctx context.Context, env *cliEnv, args []string) int {
 	if err != nil {
 		return usageError(env, "replay", "%s", replayErrLine(err))
 	}
-	eng := replay.New(sqs.NewFromConfig(cfg), lambda.NewFromConfig(cfg), replay.Options{Workers: workers, MaxWorkers: maxWorkers, ParkingQueue: parking})
-	log := logging.New(env.stderr)
+	line := startProgress(env, *quiet, "replay")
+	eng := replay.New(sqs.NewFromConfig(cfg), lambda.NewFromConfig(cfg), replay.Options{Workers: workers, MaxWorkers: maxWorkers, ParkingQueue: parking,
+		Progress: line.Replay(), ProgressEvery: 500 * time.Millisecond})
+	log := logging.New(line.Writer(env.stderr))
 	res, err := eng.Run(log.WithContext(ctx), req)
+	line.Done()
 	if err != nil && (errors.Is(err, replay.ErrBadRequest) || errors.Is(err, replay.ErrUnknownQueue) || errors.Is(err, replay.ErrBadTarget)) {
 		return usageError(env, "replay", "%s", replayErrLine(err))
 	}

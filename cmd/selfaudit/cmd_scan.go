@@ -18,9 +18,10 @@ func init() {
 }
 
 func runScan(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "scan", "[--format text|json|sarif] [--fail-on LEVEL] [--state-table NAME [--new-only]] PATH...")
+	fs := newFlagSet(env, "scan", "[--format text|json|sarif] [--fail-on LEVEL] [--state-table NAME [--new-only]] [--quiet] PATH...")
 	var ff findingFlags
 	ff.register(fs, "text, json or sarif", "the scope is the files scanned, and a finding gone from one of them is listed RESOLVED")
+	quiet := quietFlag(fs)
 	format, min, done, exitCode := ff.parse(env, fs, args)
 	if done {
 		return exitCode
@@ -28,8 +29,10 @@ func runScan(ctx context.Context, env *cliEnv, args []string) int {
 	if fs.NArg() == 0 {
 		return usageError(env, "scan", "no PATH given (templates, policy files or folders)")
 	}
-	s := &iamscan.FileScanner{}
+	line := startProgress(env, *quiet, "scan")
+	s := &iamscan.FileScanner{Progress: line.Func()}
 	rep, err := s.ScanPaths(fs.Args())
+	line.Done()
 	if err != nil {
 		return usageError(env, "scan", "%s", oneLine(err))
 	}

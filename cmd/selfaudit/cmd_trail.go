@@ -49,7 +49,7 @@ func runTrail(ctx context.Context, env *cliEnv, args []string) int {
 }
 
 func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDeps) int {
-	fs := newFlagSet(env, "trail", "[--format text|json] [--fail-on LEVEL] [--table NAME] [--state-table NAME [--new-only]] (PATH... | --lookup --since 1h)")
+	fs := newFlagSet(env, "trail", "[--format text|json] [--fail-on LEVEL] [--table NAME] [--state-table NAME [--new-only]] [--quiet] (PATH... | --lookup --since 1h)")
 	var rf reportFlags
 	rf.register(fs, "text or json")
 	var sf stateFlags
@@ -60,6 +60,7 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 	pipeline := fs.String("pipeline", "", "comma-separated ARNs (with * wildcards) of the deploy roles counted as the pipeline for CT001/CT002")
 	burst := fs.Int("burst", 0, "CT005: access errors from one principal within --burst-window that make a burst (default 10)")
 	burstWindow := fs.Duration("burst-window", 0, "CT005 window (default 5m)")
+	quiet := quietFlag(fs)
 	if done, code := parseFlags(env, fs, args); done {
 		return code
 	}
@@ -120,12 +121,15 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 			return usageError(env, "trail", "%v", err)
 		}
 	} else {
+		line := startProgress(env, *quiet, "trail")
+		opts.Progress = line.Func()
 		out, stats, err = cloudtrail.AnalyzePaths(ctx, paths, opts)
+		line.Done()
 		if err != nil {
 			return usageError(env, "trail", "%v", err)
 		}
 	}
-	if env.stderrIsTerminal {
+	if env.stderrIsTerminal && !*quiet {
 		fmt.Fprintf(env.stderr, "selfaudit trail: %d records from %d files, %d findings\n", stats.Records, stats.Files, len(out))
 	}
 	if !sf.enabled() {

@@ -13,6 +13,7 @@ import (
 	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/iampolicy"
 	"github.com/selfaudit/selfaudit/shared/iamscan/samtemplates"
+	"github.com/selfaudit/selfaudit/shared/progress"
 )
 
 // Sources of findings (the "source" field; docs/architecture.md,
@@ -52,6 +53,9 @@ type Report struct {
 // use; Now is the clock findings are stamped with.
 type FileScanner struct {
 	Now func() time.Time
+	// Progress hears each file ScanPaths read (the total is not known
+	// while folders are walked).
+	Progress progress.Func
 }
 
 func (s *FileScanner) now() time.Time {
@@ -113,6 +117,7 @@ func unwrapPathError(err error) error {
 }
 
 func (s *FileScanner) scanPath(rep *Report, path string, explicit bool) error {
+	s.Progress.Report(progress.Update{Done: int64(rep.Files + rep.Skipped), Unit: "files", Detail: path})
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("%s: %w: %v", path, ErrInput, unwrapPathError(err))
