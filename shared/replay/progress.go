@@ -39,7 +39,11 @@ const depthEvery = 5 * time.Second
 
 // LogProgress writes one log line per call through the context's logger:
 // what the dlq-replayer function does every 10 seconds of a long replay.
+// The last call (Done) writes nothing: the result says it all.
 func LogProgress(ctx context.Context, p Progress) {
+	if p.Done {
+		return
+	}
 	zerolog.Ctx(ctx).Info().
 		Int("received", p.Received).Int("replayed", p.Replayed).Int("failed", p.Failed).
 		Int("skipped", p.Skipped).Int("parked", p.Parked).Int("total", p.Total).
