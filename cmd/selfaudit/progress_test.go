@@ -4,18 +4,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
-
-	"github.com/creack/pty"
 
 	"github.com/selfaudit/selfaudit/internal/testenv"
 	"github.com/selfaudit/selfaudit/shared/replay"
@@ -49,48 +44,6 @@ func trailFolder(t *testing.T, files, records int) string {
 	return dir
 }
 
-// runOnPTY runs the command with stderr on a pseudo-terminal and returns
-// what the terminal received, and stdout.
-func runOnPTY(t *testing.T, cmd *exec.Cmd) (terminal, stdout string) {
-	t.Helper()
-	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Skipf("no pseudo-terminal here: %v", err)
-	}
-	defer ptmx.Close()
-	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: 160}); err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, tty
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	tty.Close() // the child holds its own copy
-	var term bytes.Buffer
-	done := make(chan error, 1)
-	go func() {
-		_, err := io.Copy(&term, ptmx)
-		done <- err
-	}()
-	werr := cmd.Wait()
-	select {
-	case err := <-done:
-		// Linux answers EIO once the last writer is gone.
-		if err != nil && !errors.Is(err, syscall.EIO) {
-			t.Fatalf("read the terminal: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the terminal never closed")
-	}
-	if werr != nil {
-		if ee, ok := werr.(*exec.ExitError); !ok || ee.ExitCode() > 1 {
-			t.Fatalf("%v: %v\nterminal:\n%q", cmd.Args, werr, term.String())
-		}
-	}
-	return term.String(), out.String()
-}
-
 // TestProgressOnTerminalOnly runs the built CLI on a folder of CloudTrail
 // logs three ways: with stderr on a pseudo-terminal it draws a progress
 // line (bytes read of the total, files done, redrawn in place); through a
@@ -100,7 +53,7 @@ func TestProgressOnTerminalOnly(t *testing.T) {
 	bin := testenv.BuildPackage(t, "./cmd/selfaudit", "selfaudit")
 	dir := trailFolder(t, 4, 20000)
 
-	term, ttyOut := runOnPTY(t, exec.Command(bin, "trail", "--format", "json", "--fail-on", "none", dir))
+	term, ttyOut := testenv.RunOnPTY(t, exec.Command(bin, "trail", "--format", "json", "--fail-on", "none", dir))
 	t.Logf("terminal received %d bytes: %.300q", len(term), term)
 	for _, want := range []string{"trail (", "of 4 files)", "\x1b[2K"} {
 		if !strings.Contains(term, want) {
@@ -121,7 +74,7 @@ func TestProgressOnTerminalOnly(t *testing.T) {
 		t.Errorf("through a pipe, stderr holds a progress line: %q", s)
 	}
 
-	quietTerm, quietOut := runOnPTY(t, exec.Command(bin, "trail", "--format", "json", "--fail-on", "none", "--quiet", dir))
+	quietTerm, quietOut := testenv.RunOnPTY(t, exec.Command(bin, "trail", "--format", "json", "--fail-on", "none", "--quiet", dir))
 	if strings.Contains(quietTerm, "files)") || strings.Contains(quietTerm, "\x1b[") {
 		t.Errorf("with --quiet the terminal got a progress line: %q", quietTerm)
 	}
