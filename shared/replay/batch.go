@@ -274,7 +274,8 @@ func (r *run) sendToQueue(ctx context.Context, q queueInfo, items []*item) (thro
 	return throttled
 }
 
-// It returns the number of throttled attempts and entries.
+// sendChunk sends one SendMessageBatch and marks its items; it returns the
+// number of throttled attempts and entries.
 func (r *run) sendChunk(ctx context.Context, q queueInfo, entries []types.SendMessageBatchRequestEntry, items []*item) (throttled int32) {
 	byID := make(map[string]*item, len(items))
 	for i, e := range entries {
@@ -352,8 +353,7 @@ func entrySize(e types.SendMessageBatchRequestEntry) int {
 }
 
 // invoke re-sends one event to its function asynchronously. Only a 202
-// answer is acceptance.
-// It returns the number of throttled attempts.
+// answer is acceptance. It returns the number of throttled attempts.
 func (r *run) invoke(ctx context.Context, it *item) (throttled int32) {
 	out, err := r.e.lambda.Invoke(ctx, &lambda.InvokeInput{
 		FunctionName:   aws.String(it.fn.Function),
@@ -382,8 +382,7 @@ func (r *run) invoke(ctx context.Context, it *item) (throttled int32) {
 
 // deleteAccepted removes delivered messages from the DLQ. A failed delete
 // means the message comes back and is delivered again: a duplicate, which
-// is logged, never a loss.
-// It returns the number of throttled attempts.
+// is logged, never a loss. It returns the number of throttled attempts.
 func (r *run) deleteAccepted(ctx context.Context, items []*item) (throttled int32) {
 	if len(items) == 0 {
 		return 0
