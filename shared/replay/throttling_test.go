@@ -50,6 +50,10 @@ type throttleTransport struct {
 	sent      atomic.Int64 // messages let through
 	batches   atomic.Int64 // SendMessageBatch calls let through
 	throttled atomic.Int64 // SendMessageBatch calls refused
+	// late counts the batches let through and refused once a third of
+	// the messages went through: the steady state, after slow start.
+	lateBatches, lateThrottled atomic.Int64
+	third                      int64
 }
 
 func newThrottleTransport(next http.RoundTripper, rate float64) *throttleTransport {
@@ -79,14 +83,21 @@ func (tt *throttleTransport) RoundTrip(req *http.Request) (*http.Response, error
 	}
 	var in struct{ Entries []json.RawMessage }
 	_ = json.Unmarshal(body, &in)
+	late := tt.third > 0 && tt.sent.Load() >= tt.third
 	if !tt.admit(len(in.Entries)) {
 		tt.throttled.Add(1)
+		if late {
+			tt.lateThrottled.Add(1)
+		}
 		b := []byte(`{"__type":"com.amazonaws.sqs#RequestThrottled","message":"Request is throttled."}`)
 		return &http.Response{StatusCode: 400, Status: "400 Bad Request", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 			Header: http.Header{"Content-Type": {"application/x-amz-json-1.0"}, "X-Amzn-Query-Error": {"RequestThrottled;Sender"}},
 			Body:   io.NopCloser(bytes.NewReader(b)), ContentLength: int64(len(b)), Request: req}, nil
 	}
 	tt.batches.Add(1)
+	if late {
+		tt.lateBatches.Add(1)
+	}
 	tt.sent.Add(int64(len(in.Entries)))
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	return tt.next.RoundTrip(req)
@@ -104,6 +115,7 @@ func TestReplayBacksOffWhenThrottled(t *testing.T) {
 	)
 	clean := fauxqs(t, nil)
 	tt := newThrottleTransport(latencyTransport{next: http.DefaultTransport.(*http.Transport).Clone(), delay: 20 * time.Millisecond}, limit)
+	tt.third = n / 3
 	c := fauxqs(t, tt)
 	dlq := newQueue(t, clean, "throttle-dlq", false)
 	target := newQueue(t, clean, "throttle-target", false)
@@ -127,8 +139,9 @@ func TestReplayBacksOffWhenThrottled(t *testing.T) {
 	got, _ := drain(t, clean, target)
 	dups := checkAll(t, got, n)
 	first := runs[0]
-	t.Logf("%d runs in %v (%.0f msgs/s); first run %+v; endpoint let %d messages through in %d batches and throttled %d batches; %d duplicates",
-		len(runs), took.Round(time.Millisecond), float64(n)/took.Seconds(), first, tt.sent.Load(), tt.batches.Load(), tt.throttled.Load(), dups)
+	t.Logf("%d runs in %v (%.0f msgs/s); first run %+v; endpoint let %d messages through in %d batches and throttled %d batches (%d of %d after the first third); %d duplicates",
+		len(runs), took.Round(time.Millisecond), float64(n)/took.Seconds(), first, tt.sent.Load(), tt.batches.Load(), tt.throttled.Load(),
+		tt.lateThrottled.Load(), tt.lateBatches.Load(), dups)
 
 	if first.Throttled == 0 || tt.throttled.Load() == 0 {
 		t.Fatalf("nothing was throttled (engine saw %d, endpoint refused %d): the test did not test back-off", first.Throttled, tt.throttled.Load())
@@ -139,8 +152,13 @@ func TestReplayBacksOffWhenThrottled(t *testing.T) {
 		t.Errorf("settled at %d workers, want at most 6 for an endpoint taking %v msgs/s", first.Concurrency, limit)
 	}
 	// No retry storm: the refused batches (SDK retries included) are a
-	// small share of those let through.
-	if refused, through := tt.throttled.Load(), tt.batches.Load(); float64(refused) > 0.15*float64(through) {
-		t.Errorf("%d batches refused against %d let through: more than 15 %%", refused, through)
+	// small share of those let through; most come from the overshoot at
+	// the end of slow start (every batch then in flight, and its retries),
+	// and once a third of the messages went through, few are refused.
+	if refused, through := tt.throttled.Load(), tt.batches.Load(); float64(refused) > 0.25*float64(through) {
+		t.Errorf("%d batches refused against %d let through: more than 25 %%", refused, through)
+	}
+	if refused, through := tt.lateThrottled.Load(), tt.lateBatches.Load(); float64(refused) > 0.08*float64(through) {
+		t.Errorf("after the first third: %d batches refused against %d let through, more than 8 %%", refused, through)
 	}
 }
