@@ -19,19 +19,21 @@ import (
 //   - probing: then, every probeEvery windows, try a quarter more (at
 //     least one) and keep it only when the rate rose by probeGain;
 //   - back-off: a throttled call (throttleCode) or a window with more than
-//     maxErrorShare of failed deliveries halves the limit at once, but
-//     only for a batch that began after the last cut: the batches already
-//     in flight were sent at the old limit and their throttles say
-//     nothing new. After a
-//     throttle, probes add one worker at a time and come at longer
-//     intervals after each throttle, so an endpoint that throttles above
-//     a rate is approached slowly instead of hammered (no retry storm).
+//     maxErrorShare of failed deliveries halves the limit at once, from
+//     the limit the throttled batch began at, but only for a batch that
+//     began after the last cut: the batches already in flight were sent
+//     at the old limit and their throttles say nothing new. After each
+//     throttle, probes add one worker at a time and come twice as rarely,
+//     so an endpoint that throttles above a rate is approached slowly
+//     instead of hammered (no retry storm).
 //
-// A window lasts at least minWindow and until as many batches completed as
-// the limit allows at once (about one round trip), or maxWindow. The
-// controller holds no lock and no clock of its own: the run calls observe
-// under its lock with the time, which keeps the controller deterministic
-// under a simulated clock in its tests.
+// In slow start a window lasts at least minWindow and until as many
+// batches completed as the limit allows at once (about one round trip), or
+// maxWindow; past it, steadyWindows round trips, since the differences to
+// measure are small, and the window right after a change of limit is not
+// measured (it mixes batches of both limits). The controller holds no lock
+// and no clock of its own: the run calls observe under its lock with the
+// time, which keeps it deterministic under a simulated clock in its tests.
 type controller struct {
 	fixed      bool
 	min, max   int
@@ -69,14 +71,15 @@ const (
 	DefaultStartWorkers = 4
 	// DefaultMaxWorkers bounds an adaptive run.
 	DefaultMaxWorkers = 64
-	minWindow         = 150 * time.Millisecond
-	maxWindow         = 2 * time.Second
-	slowStartGain     = 1.15
-	probeGain         = 1.05
-	probeEvery        = 3
-	maxProbeGap       = 24
-	maxErrorShare     = 0.10
-	steadyWindows     = 3
+
+	minWindow     = 150 * time.Millisecond
+	maxWindow     = 2 * time.Second
+	slowStartGain = 1.15
+	probeGain     = 1.05
+	probeEvery    = 3
+	maxProbeGap   = 24
+	maxErrorShare = 0.10
+	steadyWindows = 3
 )
 
 // batchOutcome is what one batch tells the controller.
