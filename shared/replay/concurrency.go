@@ -14,7 +14,7 @@ import (
 //
 //   - slow start: from a small number, double the limit after every
 //     window in which delivered messages per second rose by at least
-//     slowStartGain; the first window that does not rise ends slow start
+//     slowStartGain; three windows in a row that do not rise end slow start
 //     and the limit goes back to the one that gave (nearly) the same rate;
 //   - probing: then, every probeEvery windows, try a quarter more (at
 //     least one) and keep it only when the rate rose by probeGain;
@@ -40,6 +40,7 @@ type controller struct {
 	limit      int
 	peak       int
 	slowStart  bool
+	strikes    int // slow-start windows in a row that did not rise
 	windowFrom time.Time
 	started    bool
 
@@ -80,6 +81,9 @@ const (
 	maxProbeGap   = 24
 	maxErrorShare = 0.10
 	steadyWindows = 3
+	// maxStrikes is how many slow-start windows in a row may fail to
+	// rise before the next one that does not ends slow start.
+	maxStrikes = 2
 )
 
 // batchOutcome is what one batch tells the controller.
@@ -183,14 +187,21 @@ func (c *controller) endWindow(now time.Time, elapsed time.Duration) {
 	case c.settling:
 		c.settling = false
 	case c.slowStart:
-		if c.prevRate == 0 || rate >= c.prevRate*slowStartGain {
+		switch {
+		case c.prevRate == 0 || rate >= c.prevRate*slowStartGain:
+			c.strikes = 0
 			if c.limit == c.max {
 				c.slowStart = false
 				break
 			}
 			c.prevLimit, c.prevRate = c.limit, rate
 			c.setLimit(c.limit * 2)
-		} else {
+		case c.strikes < maxStrikes:
+			// The window right after a doubling mixes both limits,
+			// and a busy endpoint has slow moments: more windows at
+			// this limit decide.
+			c.strikes++
+		default:
 			// Doubling did not pay: go back to the limit that gave
 			// about this rate, and probe from there.
 			c.slowStart = false

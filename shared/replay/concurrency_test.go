@@ -16,6 +16,10 @@ type endpoint struct {
 	capacity      float64 // msgs/s; 0 unlimited
 	throttleAbove float64 // msgs/s; 0 never
 	errShare      float64
+	// slowFrom..slowTo is a slow moment (another job on the machine):
+	// batches that start then take slowBy times longer.
+	slowFrom, slowTo time.Duration
+	slowBy           float64
 }
 
 // simResult is what a simulated run did.
@@ -64,6 +68,9 @@ func simulate(c *controller, ep endpoint, d time.Duration) simResult {
 			if ep.capacity > 0 {
 				// A saturated endpoint serves capacity in total.
 				took = max(took, time.Duration(float64(c.limit)*10/ep.capacity*float64(time.Second)))
+			}
+			if at := now.Sub(t0); at >= ep.slowFrom && at < ep.slowTo {
+				took = time.Duration(float64(took) * ep.slowBy)
 			}
 			o := batchOutcome{took: took}
 			if ep.throttleAbove > 0 && offered > ep.throttleAbove {
@@ -125,6 +132,18 @@ func TestControllerGrowsFast(t *testing.T) {
 	}
 	if res.final != DefaultMaxWorkers || res.peak != DefaultMaxWorkers {
 		t.Errorf("final %d, peak %d; want the maximum %d", res.final, res.peak, DefaultMaxWorkers)
+	}
+}
+
+func TestControllerRidesOutASlowMoment(t *testing.T) {
+	t.Parallel()
+	// Batches that start between 0.5 and 0.7 s take twice as long, as
+	// when another job takes the CPU: slow start must not end there.
+	c := newController(DefaultStartWorkers, DefaultMaxWorkers, false)
+	res := simulate(c, endpoint{base: 250 * time.Millisecond, slowFrom: 500 * time.Millisecond, slowTo: 700 * time.Millisecond, slowBy: 2}, 10*time.Second)
+	t.Logf("reached 32 at %v; limits per second %v", res.reached32At, res.limits)
+	if res.reached32At == 0 || res.reached32At > 3*time.Second || res.final != DefaultMaxWorkers {
+		t.Errorf("reached 32 workers at %v, ended at %d; want within 3 s and the maximum at the end", res.reached32At, res.final)
 	}
 }
 
