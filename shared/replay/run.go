@@ -23,22 +23,27 @@ type run struct {
 	p   plan
 	req Request
 
-	limiter   *rate.Limiter
-	batch     int
-	workCtx   context.Context
-	stopAt    time.Time
-	hasStop   bool
-	drained   atomic.Bool
-	inflight  atomic.Int32 // batches being delivered right now
-	budgetMu  sync.Mutex
-	budget    int
-	mu        sync.Mutex
-	res       Result
-	report    *DryRunReport
-	seen      map[string]seenAs // messages this run already counted
-	release   map[string]string // message ID -> latest receipt handle, made visible at the end
-	err       error
-	cancelCtx context.CancelFunc
+	limiter *rate.Limiter
+	batch   int
+	workCtx context.Context
+	stopAt  time.Time
+	hasStop bool
+	drained atomic.Bool
+	// receiving and holding count workers in a ReceiveMessage call and
+	// workers delivering a batch; quiet is set when a receive came back
+	// empty while others were still receiving: the last of them decides
+	// whether the queue is drained, and no new receive starts meanwhile.
+	receiving, holding atomic.Int32
+	quiet              atomic.Bool
+	budgetMu           sync.Mutex
+	budget             int
+	mu                 sync.Mutex
+	res                Result
+	report             *DryRunReport
+	seen               map[string]seenAs // messages this run already counted
+	release            map[string]string // message ID -> latest receipt handle, made visible at the end
+	err                error
+	cancelCtx          context.CancelFunc
 
 	// gate: at most ctl.limit workers hold a batch at once.
 	gateMu sync.Mutex
@@ -122,7 +127,7 @@ func (r *run) stop() {
 func (r *run) enter(ctx context.Context) (int, bool) {
 	r.gateMu.Lock()
 	defer r.gateMu.Unlock()
-	for r.active >= r.ctl.limit && !r.drained.Load() && ctx.Err() == nil {
+	for (r.active >= r.ctl.limit || r.waitQuiet()) && !r.drained.Load() && ctx.Err() == nil {
 		r.gate.Wait()
 	}
 	if r.drained.Load() || ctx.Err() != nil {
@@ -130,6 +135,12 @@ func (r *run) enter(ctx context.Context) (int, bool) {
 	}
 	r.active++
 	return r.ctl.limit, true
+}
+
+// waitQuiet says whether a new receive must wait: a receive came back
+// empty, and others that may still find messages are out.
+func (r *run) waitQuiet() bool {
+	return r.quiet.Load() && r.receiving.Load()+r.holding.Load() > 0
 }
 
 // leave gives the place back and tells the controller how the batch went.
@@ -235,10 +246,7 @@ func (r *run) round(ctx context.Context, empties *int) (o batchOutcome, more boo
 		o.idle = true
 		return o, false
 	}
-	// inflight counts workers receiving or delivering, so that an empty
-	// answer is not taken for the end while another worker is about to
-	// hold messages.
-	r.inflight.Add(1)
+	r.receiving.Add(1)
 	out, err := r.e.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 		QueueUrl:                    aws.String(r.p.source.url),
 		MaxNumberOfMessages:         int32(n),
@@ -247,8 +255,8 @@ func (r *run) round(ctx context.Context, empties *int) (o batchOutcome, more boo
 		MessageAttributeNames:       []string{"All"},
 		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
 	}, r.e.sqsRetries.sqs)
+	r.receiving.Add(-1)
 	if err != nil {
-		r.inflight.Add(-1)
 		r.give(n)
 		if throttleCode(err) != "" && ctx.Err() == nil {
 			// Throttled after the SDK's own retries: not the end of
@@ -265,22 +273,36 @@ func (r *run) round(ctx context.Context, empties *int) (o batchOutcome, more boo
 	o.throttled = retriedThrottles(out.ResultMetadata)
 	r.give(n - len(out.Messages))
 	if len(out.Messages) == 0 {
-		others := r.inflight.Add(-1)
 		*empties++
-		// An empty answer while other workers still hold messages is
-		// not the end: a FIFO queue hides the rest of a group until its
+		// An empty answer while other workers hold messages is not
+		// the end: a FIFO queue hides the rest of a group until its
 		// in-flight messages are deleted. Three empty answers in a row
 		// are, whatever the others do.
-		if others > 0 && *empties < 3 {
+		if r.holding.Load() > 0 && *empties < 3 {
 			r.nap(ctx)
 			return o, true
+		}
+		// Others still receiving find out for themselves (and one
+		// that finds messages goes on); the last of them ends the run.
+		// Without this, workers long-polling an empty queue kept one
+		// another going for three polls each.
+		if *empties < 3 && r.receiving.Load() > 0 {
+			r.quiet.Store(true)
+			return o, false
 		}
 		r.stop()
 		return o, false
 	}
 	*empties = 0
+	r.holding.Add(1)
+	if r.quiet.Swap(false) {
+		// Messages after all: new receives may start again.
+		r.gateMu.Lock()
+		r.gate.Broadcast()
+		r.gateMu.Unlock()
+	}
 	bo := r.processBatch(ctx, out.Messages)
-	r.inflight.Add(-1)
+	r.holding.Add(-1)
 	bo.throttled += o.throttled
 	return bo, true
 }
