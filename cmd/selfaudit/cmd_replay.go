@@ -27,7 +27,7 @@ func init() {
 }
 
 const replaySynopsis = "--queue URL|ARN [--target ARN] [--max N] [--rate N] [--dry-run] [--filter-error-code CODE] " +
-	"[--filter-body-contains TEXT] [--max-replays N] [--visibility-timeout SECONDS] [--parking-queue URL|ARN] [--workers N | --max-workers N] [--format text|json]"
+	"[--filter-body-contains TEXT] [--max-replays N] [--visibility-timeout SECONDS] [--parking-queue URL|ARN] [--workers N | --max-workers N] [--format text|json] [--quiet]"
 
 // runReplay builds a replay.Request from flags and runs the same engine as
 // the dlq-replayer function with the operator's credentials. Exit codes: 0
