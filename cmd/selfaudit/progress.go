@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
 
 	"github.com/selfaudit/selfaudit/shared/progress"
 	"github.com/selfaudit/selfaudit/shared/replay"
@@ -45,6 +47,7 @@ func quietFlag(fs *flag.FlagSet) *bool {
 type progressLine struct {
 	mu    sync.Mutex
 	w     io.Writer
+	width int // the terminal's columns
 	cmd   string
 	bar   *progressbar.ProgressBar
 	total int64
@@ -59,7 +62,28 @@ func startProgress(env *cliEnv, quiet bool, cmd string) *progressLine {
 	if !env.stderrIsTerminal || quiet {
 		return nil
 	}
-	return &progressLine{w: env.stderr, cmd: cmd}
+	width := 80
+	if f, ok := env.stderr.(*os.File); ok {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			width = w
+		}
+	}
+	return &progressLine{w: env.stderr, width: width, cmd: cmd}
+}
+
+// fit shortens desc so that the whole line fits the terminal: a line that
+// wraps cannot be redrawn in place. It also returns the bar's width.
+func (p *progressLine) fit(desc string) (string, int) {
+	bar := min(24, max(8, p.width/8))
+	// "100% |bar| (123456/1000000, 12345 msgs/s) [1m23s:4m56s]"
+	room := p.width - bar - 52
+	if r := []rune(desc); len(r) > room {
+		if room < 2 {
+			return "", bar
+		}
+		desc = string(r[:room-1]) + "…"
+	}
+	return desc, bar
 }
 
 // newBar starts a bar for total of unit (total 0: unknown). Called with
@@ -68,13 +92,14 @@ func (p *progressLine) newBar(total int64, unit, desc string) {
 	if p.bar != nil {
 		p.clear()
 	}
+	desc, width := p.fit(desc)
 	max := total
 	if max <= 0 {
 		max = -1
 	}
 	opts := []progressbar.Option{
 		progressbar.OptionSetWriter(p.w),
-		progressbar.OptionSetWidth(24),
+		progressbar.OptionSetWidth(width),
 		progressbar.OptionThrottle(progressEvery),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetPredictTime(total > 0),
@@ -128,6 +153,7 @@ func (p *progressLine) update(u progress.Update) {
 	if p.bar == nil || u.Total != p.total || u.Unit != p.unit {
 		p.newBar(u.Total, u.Unit, desc)
 	}
+	desc, _ = p.fit(desc)
 	p.bar.Describe(desc)
 	_ = p.bar.Set64(u.Done)
 	p.shown = true

@@ -91,6 +91,7 @@ func TestProgressLine(t *testing.T) {
 	var buf bytes.Buffer
 	env := &cliEnv{stderr: &buf, stderrIsTerminal: true}
 	line := startProgress(env, false, "replay")
+	line.width = 160 // a buffer has no size; 80 columns are assumed
 	show := line.Replay()
 	show(context.Background(), replay.Progress{Received: 120, Replayed: 110, Failed: 3, Parked: 7, Total: 3000, Depth: 2880, Concurrency: 16})
 	fmt.Fprintln(line.Writer(&buf), `{"level":"info","message":"dlq message"}`)
@@ -105,6 +106,13 @@ func TestProgressLine(t *testing.T) {
 	}
 	if !strings.HasSuffix(got, "\x1b[2K\r") {
 		t.Errorf("the line is not taken away at the end, or drawn again after Done:\n%q", got)
+	}
+
+	// On a narrow terminal the description is cut so the line never
+	// wraps (a wrapped line cannot be redrawn in place).
+	narrow := &progressLine{width: 80}
+	if desc, bar := narrow.fit("replay (delivered 41230, failed 0, parked 12, queue ~58700, 32 workers)"); len([]rune(desc))+bar+52 > 80 || !strings.HasSuffix(desc, "…") {
+		t.Errorf("on 80 columns: %q and a bar of %d", desc, bar)
 	}
 
 	for name, env := range map[string]*cliEnv{"pipe": {stderr: &buf}, "quiet": {stderr: &buf, stderrIsTerminal: true}} {
