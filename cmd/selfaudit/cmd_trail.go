@@ -113,7 +113,10 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 		}
 		a := cloudtrail.NewAnalyzer(opts)
 		end := time.Now().UTC()
-		if err := a.Lookup(ctx, client, cloudtrail.LookupOptions{Start: end.Add(-*since), End: end}); err != nil {
+		line := startProgress(env, *quiet, "trail")
+		err = a.Lookup(ctx, client, cloudtrail.LookupOptions{Start: end.Add(-*since), End: end, Progress: line.Func()})
+		line.Done()
+		if err != nil {
 			return usageError(env, "trail", "%v", err)
 		}
 		out, stats, err = a.Finish(ctx)
