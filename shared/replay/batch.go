@@ -367,7 +367,10 @@ func (r *run) invoke(ctx context.Context, it *item) (throttled int32) {
 	switch {
 	case err != nil:
 		it.err = fmt.Errorf("invoke %s: %w", it.fn.ARN, err)
-		if throttleCode(err) != "" {
+		if code := throttleCode(err); code != "" {
+			// The reason (reserved concurrency, account concurrency,
+			// invocation rate) is not in the error's message.
+			it.err = fmt.Errorf("invoke %s: throttled (%s): %w", it.fn.ARN, code, err)
 			it.throttled = true
 			throttled++
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -11,6 +12,12 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go"
+	"github.com/rs/zerolog"
 
 	"github.com/selfaudit/selfaudit/shared/replay"
 )
@@ -160,5 +167,94 @@ func TestReplayBacksOffWhenThrottled(t *testing.T) {
 	}
 	if refused, through := tt.lateThrottled.Load(), tt.lateBatches.Load(); float64(refused) > 0.08*float64(through) {
 		t.Errorf("after the first third: %d batches refused against %d let through, more than 8 %%", refused, through)
+	}
+}
+
+// throttlingFunction is a Lambda function that may run limit invocations
+// at once and answers the others with TooManyRequestsException for its
+// reserved concurrency, as Lambda does; each invocation takes 20 ms. It
+// records the payloads it accepted.
+type throttlingFunction struct {
+	limit     int32
+	inflight  atomic.Int32
+	throttled atomic.Int64
+	mu        sync.Mutex
+	got       map[string]int
+}
+
+func (f *throttlingFunction) Invoke(ctx context.Context, in *lambda.InvokeInput, _ ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {
+	if in.InvocationType == lambdatypes.InvocationTypeDryRun {
+		return &lambda.InvokeOutput{StatusCode: 204}, nil
+	}
+	n := f.inflight.Add(1)
+	defer f.inflight.Add(-1)
+	if n > f.limit {
+		f.throttled.Add(1)
+		return nil, &smithy.OperationError{ServiceID: "Lambda", OperationName: "Invoke", Err: &lambdatypes.TooManyRequestsException{
+			Message: aws.String("Rate Exceeded."), Reason: lambdatypes.ThrottleReasonReservedFunctionConcurrentInvocationLimitExceeded}}
+	}
+	time.Sleep(20 * time.Millisecond)
+	f.mu.Lock()
+	f.got[string(in.Payload)]++
+	f.mu.Unlock()
+	return &lambda.InvokeOutput{StatusCode: 202}, nil
+}
+
+// TestReplayBacksOffWhenLambdaThrottles replays to a function that runs 25
+// invocations at once (a batch invokes its ten at once, so two workers
+// fit): the workers halve on TooManyRequestsException, throttled messages
+// stay in the queue and reach the function in a later run, none is lost.
+func TestReplayBacksOffWhenLambdaThrottles(t *testing.T) {
+	const n = 300
+	c := fauxqs(t, nil)
+	dlq := newQueue(t, c, "fn-throttle-dlq", false)
+	fill(t, c, dlq, n, nil)
+	fn := &throttlingFunction{limit: 25, got: map[string]int{}}
+	eng := replay.New(c, fn, replay.Options{ReceiveWait: -1})
+	var logs bytes.Buffer
+	ctx := zerolog.New(&logs).WithContext(context.Background())
+	var runs []replay.Result
+	for len(runs) < 8 {
+		res, err := eng.Run(ctx, replay.Request{QueueURL: dlq, Target: "arn:aws:lambda:us-east-1:123456789012:function:capped", VisibilityTimeout: 1, MaxReplays: 100})
+		if err != nil {
+			t.Fatalf("run %d: %v", len(runs)+1, err)
+		}
+		runs = append(runs, res)
+		if v, h := approx(t, c, dlq); v+h == 0 {
+			break
+		}
+		time.Sleep(1100 * time.Millisecond) // throttled messages come back
+	}
+	delivered := 0
+	for _, r := range runs {
+		delivered += r.Replayed
+	}
+	t.Logf("%d runs %+v; the function refused %d invocations", len(runs), runs, fn.throttled.Load())
+	if v, h := approx(t, c, dlq); v+h != 0 {
+		t.Fatalf("DLQ still holds %d messages after %d runs", v+h, len(runs))
+	}
+	fn.mu.Lock()
+	missing := 0
+	for i := range n {
+		if fn.got[fmt.Sprintf("msg-%d", i)] == 0 {
+			missing++
+		}
+	}
+	fn.mu.Unlock()
+	if missing > 0 {
+		t.Errorf("%d of %d messages never reached the function", missing, n)
+	}
+	first := runs[0]
+	if first.Throttled == 0 || fn.throttled.Load() == 0 {
+		t.Fatal("nothing was throttled: the test did not test back-off")
+	}
+	if first.Concurrency > 3 {
+		t.Errorf("first run ended at %d workers; 25 invocations at once fit two batches of ten", first.Concurrency)
+	}
+	if refused := fn.throttled.Load(); refused > int64(n)/2 {
+		t.Errorf("%d invocations refused for %d messages: a retry storm", refused, n)
+	}
+	if !strings.Contains(logs.String(), "throttled (TooManyRequestsException:ReservedFunctionConcurrentInvocationLimitExceeded)") {
+		t.Error("no log line names the throttle's reason")
 	}
 }
