@@ -12,6 +12,7 @@ import (
 	"github.com/selfaudit/selfaudit/shared/cfntemplate"
 	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/iampolicy"
+	"github.com/selfaudit/selfaudit/shared/progress"
 )
 
 // Sources of findings (the "source" field; docs/architecture.md,
@@ -57,6 +58,9 @@ type FileScanner struct {
 	// account ID is reported under LMB002 with evidence saying so;
 	// ${AWS::AccountId} is the stack's own either way.
 	Account string
+	// Progress hears each file ScanPaths read (the total is not known
+	// while folders are walked).
+	Progress progress.Func
 }
 
 func (s *FileScanner) now() time.Time {
@@ -118,6 +122,7 @@ func unwrapPathError(err error) error {
 }
 
 func (s *FileScanner) scanPath(rep *Report, path string, explicit bool) error {
+	s.Progress.Report(progress.Update{Done: int64(rep.Files + rep.Skipped), Unit: "files", Detail: path})
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("%s: %w: %v", path, ErrInput, unwrapPathError(err))
