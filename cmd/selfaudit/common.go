@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/selfaudit/selfaudit/shared/awsid"
 	"github.com/selfaudit/selfaudit/shared/findings"
 )
 
@@ -117,23 +118,10 @@ func (r *reportFlags) parse() (output, error) {
 	if err != nil {
 		return output{}, err
 	}
-	if r.account != "" && !isAccountID(r.account) {
+	if r.account != "" && !awsid.IsAccountID(r.account) {
 		return output{}, fmt.Errorf("--account %q is not a 12-digit AWS account ID", r.account)
 	}
 	return output{format: format, min: min, account: r.account, region: r.region}, nil
-}
-
-// isAccountID reports whether s is a 12-digit AWS account ID.
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // findingFlags are the flags of every command that reports findings:
