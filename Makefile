@@ -10,7 +10,7 @@ GOTEST_FLAGS ?=
 # Emulator-backed tests fail rather than skip when this is set.
 export SELFAUDIT_REQUIRE_EMULATORS ?= 1
 
-.PHONY: help build test audit invoke bench lint tools validate clean fuzz selfaudit docs \
+.PHONY: help build test audit invoke bench bench-replay lint tools validate clean fuzz selfaudit docs \
 	$(addprefix build-,$(FUNCTIONS))
 
 help: ## list targets
@@ -65,6 +65,9 @@ test: tools ## start the emulators, run every test with -race, stop them
 bench: tools ## run the benchmarks (figures quoted in README.md)
 	.ci/emulators.sh run go test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench.out
 
+bench-replay: tools ## replay at 20 ms per SQS call: adaptive workers beside 8 fixed, 5 samples each
+	.ci/emulators.sh run go test -run '^$$' -bench 'BenchmarkReplayLatency' -count 5 ./shared/replay/ | tee bench-replay.out
+
 fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 	@for p in $$(go list ./...); do \
 	  for f in $$(go test -list '^Fuzz' $$p | grep '^Fuzz'); do \
@@ -89,4 +92,4 @@ validate: ## template and pipeline invariants, and sam validate --lint where SAM
 	@if command -v sam >/dev/null; then sam validate --lint; else echo "sam CLI not installed: skipped sam validate --lint"; fi
 
 clean:
-	rm -rf $(BIN) .aws-sam bench.out
+	rm -rf $(BIN) .aws-sam bench.out bench-replay.out

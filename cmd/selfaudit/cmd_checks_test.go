@@ -37,7 +37,7 @@ func idRange(prefix string, from, to int) []string {
 func expectedIDs() []string {
 	var ids []string
 	for _, r := range [][]string{
-		idRange("IAM", 1, 9), idRange("LMB", 1, 3), idRange("CT", 1, 14), idRange("LMB", 101, 120),
+		idRange("IAM", 0, 9), idRange("LMB", 1, 3), idRange("CT", 1, 14), idRange("LMB", 101, 120),
 		idRange("HOOK", 0, 8), idRange("HOOK", 10, 12), idRange("HOOK", 90, 94),
 	} {
 		ids = append(ids, r...)

@@ -19,11 +19,12 @@ func init() {
 }
 
 func runIAM(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "iam", "[--format text|json|sarif|asff|html] [--account ID] [--region REGION] [--fail-on LEVEL] [--all-roles] [--scp FILE ...] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]]")
+	fs := newFlagSet(env, "iam", "[--format text|json|sarif|asff|html] [--account ID] [--region REGION] [--fail-on LEVEL] [--all-roles] [--scp FILE ...] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]] [--quiet]")
 	var ff findingFlags
 	ff.register(fs, "text, json, sarif, asff (Security Hub) or html", "the scope is the account (from sts:GetCallerIdentity) and region, and a finding no longer seen is listed RESOLVED unless its role or function could not be read")
 	allRoles := fs.Bool("all-roles", false, "judge every role, not only those Lambda can assume")
 	scpFiles := scpFlag(fs)
+	quiet := quietFlag(fs)
 	out, done, exitCode := ff.parse(env, fs, args)
 	if done {
 		return exitCode
@@ -49,11 +50,10 @@ func runIAM(ctx context.Context, env *cliEnv, args []string) int {
 			return usageError(env, "iam", "%v", err)
 		}
 	}
-	s := &iamscan.Scanner{IAM: iam.NewFromConfig(cfg), Lambda: lambda.NewFromConfig(cfg), AllRoles: *allRoles, SCPs: scps}
-	if env.stderrIsTerminal {
-		fmt.Fprintln(env.stderr, "selfaudit iam: reading roles, managed policies and function policies...")
-	}
+	line := startProgress(env, *quiet, "iam")
+	s := &iamscan.Scanner{IAM: iam.NewFromConfig(cfg), Lambda: lambda.NewFromConfig(cfg), AllRoles: *allRoles, SCPs: scps, Progress: line.Func()}
 	res := s.ScanAccount(ctx)
+	line.Done()
 	notes := append([]string{fmt.Sprintf("judged %d roles, %d managed policies, %d function policies", res.Roles, res.Policies, res.Functions)}, res.Notes...)
 	var code int
 	if ff.enabled() {

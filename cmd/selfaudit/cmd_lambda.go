@@ -21,12 +21,13 @@ func init() {
 }
 
 func runLambda(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "lambda", "[--format text|json|sarif|asff|html] [--account ID] [--region REGION] [--fail-on LEVEL] [--lookback-days 14] [--error-rate 0.05] [--reports auto|insights|events|off] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]]")
+	fs := newFlagSet(env, "lambda", "[--format text|json|sarif|asff|html] [--account ID] [--region REGION] [--fail-on LEVEL] [--lookback-days 14] [--error-rate 0.05] [--reports auto|insights|events|off] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]] [--quiet]")
 	var ff findingFlags
 	ff.register(fs, "text, json, sarif, asff (Security Hub) or html", "the scope is the account (from sts:GetCallerIdentity) and region, and a finding no longer seen is listed RESOLVED unless the REPORT lines of its function were not read")
 	days := fs.Int("lookback-days", 14, "days of metrics and REPORT lines to judge (1-63)")
 	errorRate := fs.Float64("error-rate", 0.05, "Errors/Invocations above which LMB117 fires")
 	reports := fs.String("reports", "auto", "where memory figures come from: auto (Logs Insights, else log events), insights, events, or off")
+	quiet := quietFlag(fs)
 	out, done, exitCode := ff.parse(env, fs, args)
 	if done {
 		return exitCode
@@ -58,16 +59,16 @@ func runLambda(ctx context.Context, env *cliEnv, args []string) int {
 			return usageError(env, "lambda", "%v", err)
 		}
 	}
+	line := startProgress(env, *quiet, "lambda")
 	a := fleet.New(lambda.NewFromConfig(awsCfg), cloudwatch.NewFromConfig(awsCfg), cloudwatchlogs.NewFromConfig(awsCfg), fleet.Config{
 		Source:    "selfaudit-cli",
 		Lookback:  time.Duration(*days) * 24 * time.Hour,
 		ErrorRate: *errorRate,
 		Reports:   rs,
+		Progress:  line.Func(),
 	})
-	if env.stderrIsTerminal {
-		fmt.Fprintf(env.stderr, "selfaudit lambda: reading functions, alarms, %d days of metrics and REPORT lines in %s...\n", *days, awsCfg.Region)
-	}
 	res, err := a.Run(ctx)
+	line.Done()
 	if err != nil {
 		return usageError(env, "lambda", "%v", err)
 	}

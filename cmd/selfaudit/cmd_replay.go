@@ -8,6 +8,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -26,7 +27,7 @@ func init() {
 }
 
 const replaySynopsis = "--queue URL|ARN [--target ARN] [--max N] [--rate N] [--dry-run] [--filter-error-code CODE] " +
-	"[--filter-body-contains TEXT] [--max-replays N] [--visibility-timeout SECONDS] [--parking-queue URL|ARN] [--format text|json]"
+	"[--filter-body-contains TEXT] [--max-replays N] [--visibility-timeout SECONDS] [--parking-queue URL|ARN] [--workers N | --max-workers N] [--format text|json] [--quiet]"
 
 // runReplay builds a replay.Request from flags and runs the same engine as
 // the dlq-replayer function with the operator's credentials. Exit codes: 0
@@ -36,7 +37,7 @@ func runReplay(ctx context.Context, env *cliEnv, args []string) int {
 	fs := newFlagSet(env, "replay", replaySynopsis)
 	var req replay.Request
 	var format, parking string
-	var workers int
+	var workers, maxWorkers int
 	fs.StringVar(&req.QueueURL, "queue", "", "dead-letter queue URL or ARN (required)")
 	fs.StringVar(&req.Target, "target", "", "Lambda function ARN (qualifier kept) or SQS queue ARN/URL; default: the function an on-failure record names")
 	fs.IntVar(&req.MaxMessages, "max", replay.DefaultMaxMessages, "most messages to receive in this run")
@@ -48,7 +49,9 @@ func runReplay(ctx context.Context, env *cliEnv, args []string) int {
 	fs.IntVar(&req.VisibilityTimeout, "visibility-timeout", replay.DefaultVisibilityTimeout, "seconds a received message stays hidden while it is delivered")
 	fs.StringVar(&parking, "parking-queue", "", "queue URL or ARN for messages past --max-replays (default: leave them)")
 	fs.StringVar(&format, "format", "text", "output format: text or json")
-	fs.IntVar(&workers, "workers", replay.DefaultWorkers, "concurrent receive-deliver-delete loops")
+	fs.IntVar(&workers, "workers", 0, "a fixed number of concurrent receive-deliver-delete loops; 0 finds the number the endpoints allow")
+	quiet := quietFlag(fs)
+	fs.IntVar(&maxWorkers, "max-workers", replay.DefaultMaxWorkers, "most concurrent loops when the number is found (a target function's reserved concurrency bounds it too)")
 	if done, code := parseFlags(env, fs, args); done {
 		return code
 	}
@@ -60,10 +63,13 @@ func runReplay(ctx context.Context, env *cliEnv, args []string) int {
 	}
 	// Flags that were given are checked as strictly as the function's
 	// event: an explicit 0 or a negative number is an error, not a default.
-	for name, v := range map[string]int{"max": req.MaxMessages, "max-replays": req.MaxReplays, "visibility-timeout": req.VisibilityTimeout, "workers": workers} {
+	for name, v := range map[string]int{"max": req.MaxMessages, "max-replays": req.MaxReplays, "visibility-timeout": req.VisibilityTimeout, "max-workers": maxWorkers} {
 		if v <= 0 {
 			return usageError(env, "replay", "--%s %d: must be a positive number", name, v)
 		}
+	}
+	if workers < 0 {
+		return usageError(env, "replay", "--workers %d: must be 0 (find the number) or positive", workers)
 	}
 	if err := req.Normalize(); err != nil {
 		return usageError(env, "replay", "%s", replayErrLine(err))
@@ -73,9 +79,12 @@ func runReplay(ctx context.Context, env *cliEnv, args []string) int {
 	if err != nil {
 		return usageError(env, "replay", "%s", replayErrLine(err))
 	}
-	eng := replay.New(sqs.NewFromConfig(cfg), lambda.NewFromConfig(cfg), replay.Options{Workers: workers, ParkingQueue: parking})
-	log := logging.New(env.stderr)
+	line := startProgress(env, *quiet, "replay")
+	eng := replay.New(sqs.NewFromConfig(cfg), lambda.NewFromConfig(cfg), replay.Options{Workers: workers, MaxWorkers: maxWorkers, ParkingQueue: parking,
+		Progress: line.Replay(), ProgressEvery: 500 * time.Millisecond})
+	log := logging.New(line.Writer(env.stderr))
 	res, err := eng.Run(log.WithContext(ctx), req)
+	line.Done()
 	if err != nil && (errors.Is(err, replay.ErrBadRequest) || errors.Is(err, replay.ErrUnknownQueue) || errors.Is(err, replay.ErrBadTarget)) {
 		return usageError(env, "replay", "%s", replayErrLine(err))
 	}
@@ -108,6 +117,9 @@ func writeReplayResult(w io.Writer, format string, res replay.Result) error {
 	}
 	fmt.Fprintf(&b, "received %d, replayed %d, failed %d, skipped %d, parked %d, about %d left in the queue\n",
 		res.Received, res.Replayed, res.Failed, res.Skipped, res.Parked, res.RemainingApprox)
+	if res.Concurrency > 0 {
+		fmt.Fprintf(&b, "workers: ended at %d, at most %d; %d throttled calls\n", res.Concurrency, res.PeakConcurrency, res.Throttled)
+	}
 	if r := res.DryRunReport; r != nil {
 		fmt.Fprintf(&b, "would replay %d, would park %d\n", r.WouldReplay, r.WouldPark)
 		writeCounts(&b, "by error code", r.ByErrorCode)

@@ -42,6 +42,8 @@ func TestReplayUsageErrors(t *testing.T) {
 		"stray argument":     {args: []string{"--queue", q, "extra"}, want: "unexpected argument"},
 		"unknown flag":       {args: []string{"--queue", q, "--bogus"}, want: "bogus"},
 		"visibility too big": {args: []string{"--queue", q, "--visibility-timeout", "50000"}, want: "visibilityTimeout"},
+		"negative workers":   {args: []string{"--queue", q, "--workers", "-1"}, want: "--workers -1"},
+		"zero max-workers":   {args: []string{"--queue", q, "--max-workers", "0"}, want: "--max-workers 0"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -107,8 +109,9 @@ func TestReplayAgainstFauxqs(t *testing.T) {
 	}
 
 	t.Run("dry run", func(t *testing.T) {
-		code, out, errOut := replayRun(t, "--queue", dlq, "--target", target, "--dry-run")
-		if code != exitOK || !strings.Contains(out, "dry run: nothing was changed") || !strings.Contains(out, "would replay 7") {
+		code, out, errOut := replayRun(t, "--queue", dlq, "--target", target, "--dry-run", "--workers", "2")
+		if code != exitOK || !strings.Contains(out, "dry run: nothing was changed") || !strings.Contains(out, "would replay 7") ||
+			!strings.Contains(out, "workers: ended at 2, at most 2; 0 throttled calls") {
 			t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
 		}
 	})
@@ -121,7 +124,7 @@ func TestReplayAgainstFauxqs(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &res); err != nil {
 			t.Fatalf("%v: %s", err, out)
 		}
-		for _, k := range []string{"received", "replayed", "failed", "skipped", "parked", "remainingApprox", "dryRun"} {
+		for _, k := range []string{"received", "replayed", "failed", "skipped", "parked", "remainingApprox", "dryRun", "concurrency", "peakConcurrency", "throttled"} {
 			if _, ok := res[k]; !ok {
 				t.Errorf("result lacks %q: %s", k, out)
 			}

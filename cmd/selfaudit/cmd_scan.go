@@ -19,10 +19,11 @@ func init() {
 }
 
 func runScan(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "scan", "[--format text|json|sarif|asff|html] [--account ID] [--region REGION] [--fail-on LEVEL] [--config FILE] [--baseline FILE] [--strict-suppressions] [--scp FILE ...] [--state-table NAME [--new-only]] PATH...")
+	fs := newFlagSet(env, "scan", "[--format text|json|sarif|asff|html] [--account ID] [--region REGION] [--fail-on LEVEL] [--config FILE] [--baseline FILE] [--strict-suppressions] [--scp FILE ...] [--state-table NAME [--new-only]] [--quiet] PATH...")
 	var ff findingFlags
 	ff.register(fs, "text, json, sarif, asff (Security Hub) or html", "the scope is the files scanned, and a finding gone from one of them is listed RESOLVED")
 	scpFiles := scpFlag(fs)
+	quiet := quietFlag(fs)
 	out, done, exitCode := ff.parse(env, fs, args)
 	if done {
 		return exitCode
@@ -38,8 +39,10 @@ func runScan(ctx context.Context, env *cliEnv, args []string) int {
 	if err != nil {
 		return usageError(env, "scan", "%s", oneLine(err))
 	}
-	s := &iamscan.FileScanner{SCPs: scps}
+	line := startProgress(env, *quiet, "scan")
+	s := &iamscan.FileScanner{Account: out.account, SCPs: scps, Progress: line.Func()}
 	rep, err := s.ScanPaths(fs.Args())
+	line.Done()
 	if err != nil {
 		return usageError(env, "scan", "%s", oneLine(err))
 	}

@@ -44,6 +44,11 @@ func TestScanExitCodes(t *testing.T) {
 		"bad format":                {args: []string{"scan", "--format", "xml", d + "clean.yaml"}, code: 2, stderrLine: "unknown format"},
 		"bad fail-on":               {args: []string{"scan", "--fail-on", "severe", d + "clean.yaml"}, code: 2, stderrLine: "--fail-on"},
 		"malformed among good ones": {args: []string{"scan", d + "clean.yaml", d + "malformed.yaml"}, code: 2, stderrLine: "malformed.yaml"},
+		"unreadable policy":         {args: []string{"scan", d + "unreadable-policy.yaml"}, code: 1, stdout: "IAM000"},
+		"other account, unknown":    {args: []string{"scan", "--fail-on", "medium", d + "account-principal.yaml"}, code: 1, stdout: "LMB002"},
+		"other account":             {args: []string{"scan", "--fail-on", "medium", "--account", "123456789012", d + "account-principal.yaml"}, code: 1, stdout: `"ownerAccount":"123456789012"`},
+		"own account":               {args: []string{"scan", "--fail-on", "medium", "--account", "210987654321", d + "account-principal.yaml"}, code: 0, stdout: "0 findings"},
+		"bad account":               {args: []string{"scan", "--account", "12345", d + "clean.yaml"}, code: 2, stderrLine: "--account \"12345\" is not a 12-digit AWS account ID"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -50,7 +50,7 @@ func runTrail(ctx context.Context, env *cliEnv, args []string) int {
 }
 
 func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDeps) int {
-	fs := newFlagSet(env, "trail", "[--format text|json|asff|html] [--account ID] [--region REGION] [--fail-on LEVEL] [--table NAME] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]] (PATH... | --lookup --since 1h)")
+	fs := newFlagSet(env, "trail", "[--format text|json|asff|html] [--account ID] [--region REGION] [--fail-on LEVEL] [--table NAME] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]] [--quiet] (PATH... | --lookup --since 1h)")
 	var rf reportFlags
 	rf.register(fs, "text, json, asff (Security Hub) or html")
 	var sf stateFlags
@@ -64,6 +64,7 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 	trusted := fs.String("trusted-accounts", "", "comma-separated account IDs (the organisation's, partners') a role's trust policy may name without CT007 reporting it as opened outside the organisation")
 	burst := fs.Int("burst", 0, "CT005: access errors from one principal within --burst-window that make a burst (default 10)")
 	burstWindow := fs.Duration("burst-window", 0, "CT005 window (default 5m)")
+	quiet := quietFlag(fs)
 	if done, code := parseFlags(env, fs, args); done {
 		return code
 	}
@@ -125,7 +126,10 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 		}
 		a := cloudtrail.NewAnalyzer(opts)
 		end := time.Now().UTC()
-		if err := a.Lookup(ctx, client, cloudtrail.LookupOptions{Start: end.Add(-*since), End: end}); err != nil {
+		line := startProgress(env, *quiet, "trail")
+		err = a.Lookup(ctx, client, cloudtrail.LookupOptions{Start: end.Add(-*since), End: end, Progress: line.Func()})
+		line.Done()
+		if err != nil {
 			return usageError(env, "trail", "%v", err)
 		}
 		out, stats, err = a.Finish(ctx)
@@ -133,12 +137,15 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 			return usageError(env, "trail", "%v", err)
 		}
 	} else {
+		line := startProgress(env, *quiet, "trail")
+		opts.Progress = line.Func()
 		out, stats, err = cloudtrail.AnalyzePaths(ctx, paths, opts)
+		line.Done()
 		if err != nil {
 			return usageError(env, "trail", "%v", err)
 		}
 	}
-	if env.stderrIsTerminal {
+	if env.stderrIsTerminal && !*quiet {
 		fmt.Fprintf(env.stderr, "selfaudit trail: %d records from %d files, %d findings\n", stats.Records, stats.Files, len(out))
 	}
 	if !sf.enabled() {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/selfaudit/selfaudit/shared/awsid"
 	"github.com/selfaudit/selfaudit/shared/findings"
 )
 
@@ -94,7 +95,7 @@ type reportFlags struct {
 func (r *reportFlags) register(fs *flag.FlagSet, formats string) {
 	fs.StringVar(&r.format, "format", "text", "output format: "+formats)
 	fs.StringVar(&r.failOn, "fail-on", "high", "exit 1 when a finding is at or above: critical, high, medium, low, info or none")
-	fs.StringVar(&r.account, "account", "", "the 12-digit account the findings belong to, for --format asff (default: each finding's own, else the caller's)")
+	fs.StringVar(&r.account, "account", "", "the 12-digit account the findings belong to: for scan, the account the stacks are deployed to (a Lambda permission for it is the stack's own; without it every literal account ID is LMB002); for --format asff, the account of the Security Hub product (default: each finding's own, else the caller's)")
 	fs.StringVar(&r.region, "region", "", "the Region of the Security Hub product for --format asff (default: each finding's own, else the configured Region)")
 }
 
@@ -117,23 +118,10 @@ func (r *reportFlags) parse() (output, error) {
 	if err != nil {
 		return output{}, err
 	}
-	if r.account != "" && !isAccountID(r.account) {
+	if r.account != "" && !awsid.IsAccountID(r.account) {
 		return output{}, fmt.Errorf("--account %q is not a 12-digit AWS account ID", r.account)
 	}
 	return output{format: format, min: min, account: r.account, region: r.region}, nil
-}
-
-// isAccountID reports whether s is a 12-digit AWS account ID.
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // findingFlags are the flags of every command that reports findings:

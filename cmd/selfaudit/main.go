@@ -78,6 +78,8 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"golang.org/x/term"
 )
 
 // Exit codes shared by every subcommand.
@@ -150,7 +152,6 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "scan, iam, lambda and trail remember findings with --state-table NAME (a DynamoDB table, created when missing).")
 }
 
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
+// isTerminal says whether f is a terminal (not merely a character device:
+// /dev/null is one too, and a progress line has no business there).
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

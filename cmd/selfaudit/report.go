@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -105,17 +103,7 @@ func sortTracked(ts []findings.Tracked) {
 		if ri != rj {
 			return rj
 		}
-		a, b := ts[i].Finding, ts[j].Finding
-		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
-		}
-		if a.Check != b.Check {
-			return a.Check < b.Check
-		}
-		if a.Resource != b.Resource {
-			return a.Resource < b.Resource
-		}
-		return a.ID < b.ID
+		return findings.Less(ts[i].Finding, ts[j].Finding)
 	})
 }
 
@@ -206,39 +194,9 @@ func writeTrackedJSON(w io.Writer, r report) error {
 	for st, n := range r.statusCounts() {
 		sc[string(st)] = n
 	}
-	var frame bytes.Buffer
-	enc := json.NewEncoder(&frame)
-	enc.SetIndent("", "  ")
-	err := enc.Encode(trackedReport{Findings: []findings.Tracked{}, Summary: findings.Summarize(countingFindings(r.tracked)),
-		StatusSummary: sc, Baseline: r.baseline, Notes: r.notes})
-	if err != nil {
-		return err
-	}
-	const empty = `"findings": []`
-	head, tail, ok := bytes.Cut(frame.Bytes(), []byte(empty))
-	if !ok {
-		return fmt.Errorf("JSON report has no %s member", empty)
-	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.Write(head)
-	bw.WriteString(`"findings": [`)
-	for i, t := range r.tracked {
-		b, err := json.MarshalIndent(t, "    ", "  ")
-		if err != nil {
-			return err
-		}
-		if i > 0 {
-			bw.WriteString(",")
-		}
-		bw.WriteString("\n    ")
-		bw.Write(b)
-	}
-	if len(r.tracked) > 0 {
-		bw.WriteString("\n  ")
-	}
-	bw.WriteString("]")
-	bw.Write(tail)
-	return bw.Flush()
+	frame := trackedReport{Findings: []findings.Tracked{}, Summary: findings.Summarize(countingFindings(r.tracked)),
+		StatusSummary: sc, Baseline: r.baseline, Notes: r.notes}
+	return findings.StreamJSON(w, frame, r.tracked)
 }
 
 // writeTrackedText leads with the counts of the statuses, then lists the

@@ -107,6 +107,9 @@ type Function struct {
 	LogFormat    string // Text (default) or JSON
 	LogGroup     string // custom log group; default /aws/lambda/<name>
 	LastModified string // default 2025-06-01T10:00:00.000+0000
+	// ReservedConcurrency is what GetFunctionConcurrency answers; 0 means
+	// none reserved.
+	ReservedConcurrency int
 	// Versions are published version numbers; each carries $LATEST's
 	// configuration.
 	Versions []string

@@ -17,8 +17,8 @@ import (
 // Lambda fakes the Lambda REST JSON API over an Estate: ListFunctions
 // (FunctionVersion=ALL lists every version), GetFunctionConfiguration,
 // GetPolicy, ListAliases, ListEventSourceMappings,
-// GetFunctionEventInvokeConfig, ListFunctionEventInvokeConfigs and, when
-// Invoke is set, Invoke. Function names may be ARNs, qualified or not.
+// GetFunctionEventInvokeConfig, ListFunctionEventInvokeConfigs,
+// GetFunctionConcurrency and, when Invoke is set, Invoke. Function names may be ARNs, qualified or not.
 // Errors are Lambda's: the status, X-Amzn-ErrorType and a JSON message.
 type Lambda struct {
 	base
@@ -121,6 +121,8 @@ func route(method string, parts []string) (op, name string) {
 		return "ListAliases", parts[2]
 	case n == 4 && parts[1] == "functions" && method == http.MethodPost && parts[3] == "invocations":
 		return "Invoke", parts[2]
+	case n == 4 && parts[0] == "2019-09-30" && parts[1] == "functions" && method == http.MethodGet && parts[3] == "concurrency":
+		return "GetFunctionConcurrency", parts[2]
 	case n == 4 && parts[0] == "2019-09-25" && method == http.MethodGet && parts[3] == "event-invoke-config":
 		return "GetFunctionEventInvokeConfig", parts[2]
 	case n == 5 && parts[0] == "2019-09-25" && method == http.MethodGet && parts[3] == "event-invoke-config" && parts[4] == "list":
@@ -191,6 +193,12 @@ func (l *Lambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			writeREST(w, functionConfig(f, version))
+		case "GetFunctionConcurrency":
+			out := map[string]any{}
+			if f.ReservedConcurrency > 0 {
+				out["ReservedConcurrentExecutions"] = f.ReservedConcurrency
+			}
+			writeREST(w, out)
 		case "GetPolicy":
 			doc := f.Policies[qualifier]
 			if doc == "" {

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/selfaudit/selfaudit/shared/awsid"
 )
 
 // Security Hub limits of BatchImportFindings (the partner guide's
@@ -338,7 +340,7 @@ func validateHubFinding(m map[string]any, size int, account, region string) (str
 		return bad("data.SchemaVersion should be equal to \"2018-10-08\", not %q", v)
 	}
 	acct := str(m["AwsAccountId"])
-	if len(acct) != 12 || strings.Trim(acct, "0123456789") != "" {
+	if !awsid.IsAccountID(acct) {
 		return bad("data.AwsAccountId should be 12 digits, not %q", acct)
 	}
 	for _, k := range []string{"CreatedAt", "UpdatedAt", "FirstObservedAt", "LastObservedAt"} {

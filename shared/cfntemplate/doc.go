@@ -10,5 +10,13 @@
 //
 // The package knows templates, not IAM: it reports policy documents,
 // managed policy references, SAM policy templates and Lambda permissions as
-// Sources, and leaves judging them to the scanner.
+// Sources, and leaves judging them to the scanner. It does know every form
+// CloudFormation accepts for a policy document, so that a legal template
+// is never a reason to stop: a Source's Policy is the document decoded
+// from an object, a JSON string or the text of a Fn::Sub or Fn::Join,
+// with Fn::If expanded into both branches wherever it stands (around a
+// list, a document, a statement or one value; each variant says which
+// conditions it took) and AWS::NoValue removed with its key or element.
+// What still cannot be read is a Problem with its line and reason, not an
+// error.
 package cfntemplate

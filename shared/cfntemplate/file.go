@@ -37,6 +37,9 @@ type Resource struct {
 	// Properties is the resource's Properties mapping, nil when absent.
 	Properties *yaml.Node
 	Line       int
+	// Condition is the resource's Condition: the resource is only
+	// created when that template condition holds; "" for always.
+	Condition string
 }
 
 // Load parses data read from name. YAML short-form intrinsics are rewritten
@@ -56,6 +59,13 @@ func Load(name string, data []byte) (f *File, err error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w: %s", name, ErrSyntax, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
+	var anchored map[*yaml.Node]int
+	if n := expandedSize(&doc, &anchored); n > maxExpanded {
+		// Anchors and aliases let a few lines stand for a tree larger
+		// than memory (the "billion laughs"): every walk of the template
+		// follows aliases, so such a file is refused before any walk.
+		return nil, fmt.Errorf("%s: %w: aliases expand the document beyond %d nodes", name, ErrSyntax, maxExpanded)
+	}
 	f = &File{Name: name}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return f, nil
@@ -73,6 +83,51 @@ func Load(name string, data []byte) (f *File, err error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// maxExpanded bounds the nodes a document may stand for once its aliases
+// are followed: several times what the largest template CloudFormation
+// accepts (1 MB) can hold, and small enough that the walks of a template
+// (up to 64 per statement, for its Fn::If variants) stay within seconds.
+const maxExpanded = 1_000_000
+
+// expandedSize counts the nodes of n with every alias followed, each
+// shared node counted once per use, saturating above maxExpanded. Only an
+// anchored node can be shared, so only those are memoised in seen (made on
+// first use): the count stays linear, and free for a file without anchors.
+func expandedSize(n *yaml.Node, seen *map[*yaml.Node]int) int {
+	if n == nil {
+		return 0
+	}
+	if n.Anchor != "" {
+		if v, ok := (*seen)[n]; ok {
+			if v < 0 {
+				return maxExpanded + 1 // an alias inside its own anchor
+			}
+			return v
+		}
+		if *seen == nil {
+			*seen = map[*yaml.Node]int{}
+		}
+		(*seen)[n] = -1
+	}
+	size := 1
+	if n.Kind == yaml.AliasNode {
+		size += expandedSize(n.Alias, seen)
+	}
+	for _, c := range n.Content {
+		size += expandedSize(c, seen)
+		if size > maxExpanded {
+			break
+		}
+	}
+	if size > maxExpanded {
+		size = maxExpanded + 1
+	}
+	if n.Anchor != "" {
+		(*seen)[n] = size
+	}
+	return size
 }
 
 // looksLikeTemplate accepts the markers CloudFormation itself relies on: a
@@ -104,6 +159,9 @@ func (f *File) readResources() error {
 			return fmt.Errorf("%s: %w: line %d: resource %q has no Type", f.Name, ErrSyntax, res.Content[i].Line, id)
 		}
 		r := Resource{LogicalID: id, Type: typ.Value, Line: res.Content[i].Line}
+		if c := mapGet(body, "Condition"); c != nil && c.Kind == yaml.ScalarNode {
+			r.Condition = c.Value
+		}
 		if p := mapGet(body, "Properties"); p != nil && p.Kind == yaml.MappingNode {
 			r.Properties = p
 		}
@@ -184,10 +242,18 @@ func splitPointer(p string) []string {
 	}
 	parts := strings.Split(strings.TrimPrefix(p, "/"), "/")
 	for i, s := range parts {
-		parts[i] = strings.NewReplacer("~1", "/", "~0", "~").Replace(s)
+		parts[i] = unescapeToken.Replace(s)
 	}
 	return parts
 }
+
+// The replacers of JSON pointer tokens (RFC 6901), built once: building
+// one costs more than all the pointers of a template (they are safe for
+// concurrent use).
+var (
+	escapeToken   = strings.NewReplacer("~", "~0", "/", "~1")
+	unescapeToken = strings.NewReplacer("~1", "/", "~0", "~")
+)
 
 // Pointer joins tokens into a JSON pointer, escaping "~" and "/".
 func Pointer(base string, tokens ...string) string {
@@ -195,7 +261,7 @@ func Pointer(base string, tokens ...string) string {
 	b.WriteString(base)
 	for _, t := range tokens {
 		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
+		b.WriteString(escapeToken.Replace(t))
 	}
 	return b.String()
 }

@@ -89,9 +89,9 @@ func TestShortFormBecomesLongForm(t *testing.T) {
 		if s.Pointer != "/Resources/Api/Properties/Policies/3" {
 			continue
 		}
-		got := fmt.Sprint(s.Document)
+		got := fmt.Sprint(s.Policy.Statements[0].Value)
 		if !strings.Contains(got, "Fn::Sub:arn:aws:s3:::${Stage}-bucket/*") {
-			t.Errorf("document = %s", got)
+			t.Errorf("statement = %s", got)
 		}
 		return
 	}
@@ -140,6 +140,7 @@ func TestLoadErrors(t *testing.T) {
 		"explicit bad float": {data: "Resources:\n  A:\n    Type: X\n    Properties:\n      P: !!float ''\n", wantErr: "malformed"},
 		"tabs in JSON":       {data: "{\n\t\"Resources\": {\n\t\t\"A\": {\"Type\": \"X\"}\n\t}\n}", tmpl: true},
 		"alias":              {data: "Resources:\n  A: &a\n    Type: AWS::IAM::Policy\n  B: *a\n", tmpl: true},
+		"alias bomb":         {data: aliasBomb(40), wantErr: "aliases expand the document beyond"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -206,4 +207,17 @@ func ExampleFile_Sources() {
 	// Output:
 	// SAM policy template /Resources/Fn/Properties/Policies/0/SQSPollerPolicy line 6
 	// policy /Resources/Fn/Properties/Policies/1 line 7
+}
+
+// aliasBomb is a template whose aliases double the tree at each of n
+// levels, ending in a policy statement list.
+func aliasBomb(n int) string {
+	var b strings.Builder
+	b.WriteString("Resources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      X:\n")
+	b.WriteString("        a0: &a0 {Fn::If: [C, {Effect: Allow, Action: '*', Resource: '*'}, {Ref: AWS::NoValue}]}\n")
+	for i := 1; i < n; i++ {
+		fmt.Fprintf(&b, "        a%d: &a%d {Fn::If: [C%d, *a%d, *a%d]}\n", i, i, i, i-1, i-1)
+	}
+	fmt.Fprintf(&b, "      PolicyDocument:\n        Statement: [{Effect: Allow, Action: *a%d, Resource: '*'}]\n", n-1)
+	return b.String()
 }

@@ -55,9 +55,20 @@ type Source struct {
 	Pointer string
 	Line    int
 
-	// Document is the decoded policy document, with intrinsics in long
-	// form (PolicyDocument, TrustPolicy).
-	Document any
+	// Policy is the policy document made ready for judging, intrinsics
+	// in long form (PolicyDocument, TrustPolicy).
+	Policy *Policy
+	// When lists the conditions under which the source is deployed: the
+	// Fn::If branches taken around it (around a Policies list, a
+	// document, a permission's property). Variants counts the sources
+	// that share this Pointer and differ only in the branches taken
+	// inside it (a Lambda permission with Fn::If in its properties); it is
+	// 1 otherwise.
+	When     []Choice
+	Variants int
+	// Condition is the Condition of the resource declaring the source
+	// (Resource.Condition).
+	Condition string
 	// Ref is the managed policy's name or ARN with pseudo parameters
 	// substituted; empty when it depends on something only known at deploy
 	// time (ManagedPolicy).
@@ -85,7 +96,10 @@ func (f *File) Sources() []Source {
 		}
 		base := Pointer("", "Resources", r.LogicalID, "Properties")
 		add := func(s Source) {
-			s.LogicalID, s.ResourceType = r.LogicalID, r.Type
+			s.LogicalID, s.ResourceType, s.Condition = r.LogicalID, r.Type, r.Condition
+			if s.Variants == 0 {
+				s.Variants = 1
+			}
 			out = append(out, s)
 		}
 		props := r.Properties
@@ -93,7 +107,7 @@ func (f *File) Sources() []Source {
 		case "AWS::IAM::Role":
 			if n := mapGet(props, "AssumeRolePolicyDocument"); n != nil {
 				for _, b := range f.branches(n, Pointer(base, "AssumeRolePolicyDocument")) {
-					add(Source{Kind: TrustPolicy, Pointer: b.ptr, Line: nodeLine(b.n), Document: Value(b.n)})
+					add(f.document(TrustPolicy, b))
 				}
 			}
 			f.inlinePolicies(props, base, add)
@@ -104,7 +118,7 @@ func (f *File) Sources() []Source {
 		case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy", "AWS::IAM::UserPolicy", "AWS::IAM::GroupPolicy":
 			if n := mapGet(props, "PolicyDocument"); n != nil {
 				for _, b := range f.branches(n, Pointer(base, "PolicyDocument")) {
-					add(Source{Kind: PolicyDocument, Pointer: b.ptr, Line: nodeLine(b.n), Document: Value(b.n)})
+					add(f.document(PolicyDocument, b))
 				}
 			}
 		case "AWS::Serverless::Function", "AWS::Serverless::StateMachine":
@@ -118,25 +132,56 @@ func (f *File) Sources() []Source {
 				f.functionURL(props, base, add)
 			}
 		case "AWS::Lambda::Permission":
-			perm, _ := Value(props).(map[string]any)
-			add(Source{Kind: LambdaPermission, Pointer: base, Line: nodeLine(props), Permission: perm})
+			vs, err := f.variants(props, false)
+			if err != nil {
+				// Too many conditions to combine: judge the properties
+				// with every intrinsic as written.
+				vs = []variant{{value: Value(props)}}
+			}
+			for _, v := range vs {
+				perm, _ := v.value.(map[string]any)
+				add(Source{Kind: LambdaPermission, Pointer: base, Line: nodeLine(props), Permission: perm, When: v.when, Variants: len(vs)})
+			}
 		}
 	}
 	return out
 }
 
 type branch struct {
-	n   *yaml.Node
-	ptr string
+	n    *yaml.Node
+	ptr  string
+	when []Choice
+}
+
+// document makes the Source of a policy document.
+func (f *File) document(kind SourceKind, b branch) Source {
+	line := nodeLine(b.n)
+	if line == 0 {
+		// A short-form intrinsic rewritten into long form has no
+		// position: the nearest enclosing one will do.
+		line = f.Line(b.ptr)
+	}
+	p := f.policy(b.n)
+	for i := range p.Statements {
+		if p.Statements[i].Line == 0 {
+			p.Statements[i].Line = line
+		}
+	}
+	for i := range p.Problems {
+		if p.Problems[i].Line == 0 {
+			p.Problems[i].Line = line
+		}
+	}
+	return Source{Kind: kind, Pointer: b.ptr, Line: line, Policy: p, When: b.when}
 }
 
 // branches expands Fn::If into both outcomes (a template is only as safe as
 // its worst condition) and drops Ref AWS::NoValue.
 func (f *File) branches(n *yaml.Node, ptr string) []branch {
-	return f.branchesDepth(n, ptr, 0)
+	return f.branchesDepth(n, ptr, nil, 0)
 }
 
-func (f *File) branchesDepth(n *yaml.Node, ptr string, depth int) []branch {
+func (f *File) branchesDepth(n *yaml.Node, ptr string, when []Choice, depth int) []branch {
 	n = resolveAlias(n)
 	if n == nil || depth > 32 {
 		return nil
@@ -144,14 +189,11 @@ func (f *File) branchesDepth(n *yaml.Node, ptr string, depth int) []branch {
 	if isNoValue(n) {
 		return nil
 	}
-	if args := intrinsic(n, "Fn::If"); args != nil && args.Kind == yaml.SequenceNode && len(args.Content) == 3 {
-		var out []branch
-		for i := 1; i <= 2; i++ {
-			out = append(out, f.branchesDepth(args.Content[i], Pointer(ptr, "Fn::If", itoa(i)), depth+1)...)
-		}
-		return out
+	if cond, then, els, ok := ifArgs(n); ok {
+		out := f.branchesDepth(then, Pointer(ptr, "Fn::If", "1"), appendChoice(when, cond, true), depth+1)
+		return append(out, f.branchesDepth(els, Pointer(ptr, "Fn::If", "2"), appendChoice(when, cond, false), depth+1)...)
 	}
-	return []branch{{n, ptr}}
+	return []branch{{n, ptr, when}}
 }
 
 // items returns the entries of a list property, or the property itself when
@@ -161,7 +203,7 @@ func (f *File) items(n *yaml.Node, ptr string) []branch {
 	for _, b := range f.branches(n, ptr) {
 		if b.n.Kind == yaml.SequenceNode {
 			for i, c := range b.n.Content {
-				out = append(out, f.branches(c, Pointer(b.ptr, itoa(i)))...)
+				out = append(out, f.branchesDepth(c, Pointer(b.ptr, itoa(i)), b.when, 0)...)
 			}
 			continue
 		}
@@ -183,7 +225,8 @@ func (f *File) inlinePolicies(props *yaml.Node, base string, add func(Source)) {
 			continue
 		}
 		for _, b := range f.branches(doc, Pointer(it.ptr, "PolicyDocument")) {
-			add(Source{Kind: PolicyDocument, Pointer: b.ptr, Line: nodeLine(b.n), Document: Value(b.n)})
+			b.when = append(append([]Choice(nil), it.when...), b.when...)
+			add(f.document(PolicyDocument, b))
 		}
 	}
 }
@@ -195,7 +238,7 @@ func (f *File) managedArns(props *yaml.Node, base string, add func(Source)) {
 	}
 	for _, it := range f.items(n, Pointer(base, "ManagedPolicyArns")) {
 		ref, _ := f.resolveString(it.n, 0)
-		add(Source{Kind: ManagedPolicy, Pointer: it.ptr, Line: nodeLine(it.n), Ref: ref})
+		add(Source{Kind: ManagedPolicy, Pointer: it.ptr, Line: nodeLine(it.n), Ref: ref, When: it.when})
 	}
 }
 
@@ -211,17 +254,17 @@ func (f *File) samPolicies(props *yaml.Node, base string, add func(Source)) {
 		line := nodeLine(it.n)
 		switch {
 		case it.n.Kind == yaml.ScalarNode:
-			add(Source{Kind: ManagedPolicy, Pointer: it.ptr, Line: line, Ref: it.n.Value})
+			add(Source{Kind: ManagedPolicy, Pointer: it.ptr, Line: line, Ref: it.n.Value, When: it.when})
 		case it.n.Kind != yaml.MappingNode:
 			continue
 		case mapGet(it.n, "Statement") != nil:
-			add(Source{Kind: PolicyDocument, Pointer: it.ptr, Line: line, Document: Value(it.n)})
+			add(f.document(PolicyDocument, it))
 		case len(it.n.Content) == 2 && isIntrinsicName(it.n.Content[0].Value):
 			ref, _ := f.resolveString(it.n, 0)
-			add(Source{Kind: ManagedPolicy, Pointer: it.ptr, Line: line, Ref: ref})
+			add(Source{Kind: ManagedPolicy, Pointer: it.ptr, Line: line, Ref: ref, When: it.when})
 		case len(it.n.Content) == 2:
 			name := it.n.Content[0].Value
-			add(Source{Kind: SAMPolicyTemplate, Pointer: Pointer(it.ptr, name), Line: line, Template: name, Params: Value(it.n.Content[1])})
+			add(Source{Kind: SAMPolicyTemplate, Pointer: Pointer(it.ptr, name), Line: line, Template: name, Params: Value(it.n.Content[1]), When: it.when})
 		}
 	}
 }

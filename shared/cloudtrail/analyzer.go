@@ -10,11 +10,13 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/rules"
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/progress"
 )
 
 // Baseline is the memory behind CT009 and CT010; package baseline
@@ -47,6 +49,8 @@ type Options struct {
 	Now func() time.Time
 	// Workers per stream; 0 means GOMAXPROCS.
 	Workers int
+	// Progress hears how many bytes of the files AnalyzePaths has read.
+	Progress progress.Func
 }
 
 // Analyzer runs the checks over records from any number of streams. It is
@@ -324,6 +328,10 @@ func AnalyzePaths(ctx context.Context, paths []string, opts Options) ([]findings
 		return nil, Stats{}, err
 	}
 	a := NewAnalyzer(opts)
+	var read *readCounter
+	if opts.Progress != nil {
+		read = newReadCounter(files, opts.Progress)
+	}
 	// Two files at a time keep both cores busy when one file's
 	// decompression is the bottleneck; more would only add memory.
 	par := min(2, runtime.GOMAXPROCS(0))
@@ -337,7 +345,7 @@ func AnalyzePaths(ctx context.Context, paths []string, opts Options) ([]findings
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			if err := a.readFile(ctx, f); err != nil {
+			if err := a.readFile(ctx, f, read); err != nil {
 				errMu.Lock()
 				if firstErr == nil {
 					firstErr = err
@@ -353,11 +361,60 @@ func AnalyzePaths(ctx context.Context, paths []string, opts Options) ([]findings
 	return a.Finish(ctx)
 }
 
-func (a *Analyzer) readFile(ctx context.Context, path string) error {
+func (a *Analyzer) readFile(ctx context.Context, path string, read *readCounter) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	defer f.Close()
-	return a.Read(ctx, f, path)
+	if read == nil {
+		return a.Read(ctx, f, path)
+	}
+	defer read.fileDone()
+	return a.Read(ctx, read.wrap(f), path)
+}
+
+// readCounter counts the bytes read of the files of AnalyzePaths for its
+// Progress: done and total in bytes as stored (compressed or not), which
+// is what the reading takes time over.
+type readCounter struct {
+	report      progress.Func
+	total       int64
+	files       int64
+	done, fdone atomic.Int64
+}
+
+func newReadCounter(files []string, report progress.Func) *readCounter {
+	c := &readCounter{report: report, files: int64(len(files))}
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil {
+			c.total += st.Size()
+		}
+	}
+	return c
+}
+
+func (c *readCounter) wrap(r io.Reader) io.Reader { return countingReader{r: r, c: c} }
+
+func (c *readCounter) fileDone() {
+	n := c.fdone.Add(1)
+	c.send(c.done.Load(), n)
+}
+
+func (c *readCounter) send(done, files int64) {
+	c.report.Report(progress.Update{Done: done, Total: c.total, Unit: "bytes",
+		Detail: fmt.Sprintf("%d of %d files", files, c.files)})
+}
+
+type countingReader struct {
+	r io.Reader
+	c *readCounter
+}
+
+func (cr countingReader) Read(p []byte) (int, error) {
+	n, err := cr.r.Read(p)
+	if n > 0 {
+		cr.c.send(cr.c.done.Add(int64(n)), cr.c.fdone.Load())
+	}
+	return n, err
 }

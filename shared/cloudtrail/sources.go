@@ -12,6 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
+	"github.com/selfaudit/selfaudit/shared/progress"
 )
 
 // GetObjectAPI is the S3 call that reads a log file.
@@ -56,6 +57,10 @@ type LookupOptions struct {
 	// Limiter paces the calls; nil means LookupRate per second. Share one
 	// limiter between sweeps of one account and region.
 	Limiter *rate.Limiter
+	// Progress hears how much of the window each sweep has covered, in
+	// seconds (events come newest first), after every page; the stage
+	// names the event source when there are several.
+	Progress progress.Func
 }
 
 // Lookup reads management events through LookupEvents, paced by the
@@ -73,7 +78,17 @@ func (a *Analyzer) Lookup(ctx context.Context, c LookupEventsAPI, o LookupOption
 	if len(attrs) == 0 {
 		attrs = append(attrs, nil)
 	}
-	for _, la := range attrs {
+	window := int64(o.End.Sub(o.Start).Seconds())
+	for i, la := range attrs {
+		stage := ""
+		if len(o.EventSources) > 1 {
+			stage = o.EventSources[i]
+		}
+		read := 0
+		report := func(covered int64) {
+			o.Progress.Report(progress.Update{Stage: stage, Done: min(window, max(0, covered)), Total: window, Unit: "seconds",
+				Detail: fmt.Sprintf("%d events", read)})
+		}
 		in := &ct.LookupEventsInput{StartTime: aws.Time(o.Start), EndTime: aws.Time(o.End), LookupAttributes: la, MaxResults: aws.Int32(50)}
 		p := ct.NewLookupEventsPaginator(c, in)
 		for p.HasMorePages() {
@@ -84,12 +99,21 @@ func (a *Analyzer) Lookup(ctx context.Context, c LookupEventsAPI, o LookupOption
 			if err != nil {
 				return fmt.Errorf("look up CloudTrail events from %s to %s: %w", o.Start.Format(time.RFC3339), o.End.Format(time.RFC3339), err)
 			}
+			oldest := o.End
 			for _, ev := range page.Events {
 				if err := a.addLookupEvent(ctx, ev); err != nil {
 					return err
 				}
+				if ev.EventTime != nil && ev.EventTime.Before(oldest) {
+					oldest = *ev.EventTime
+				}
+			}
+			read += len(page.Events)
+			if p.HasMorePages() {
+				report(int64(o.End.Sub(oldest).Seconds()))
 			}
 		}
+		report(window)
 	}
 	return nil
 }

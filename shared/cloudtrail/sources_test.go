@@ -17,6 +17,7 @@ import (
 	"github.com/selfaudit/selfaudit/internal/awsfake"
 	"github.com/selfaudit/selfaudit/internal/testenv"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/rules"
+	"github.com/selfaudit/selfaudit/shared/progress"
 )
 
 const openPermission = `{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/bob","accountId":"111122223333","userName":"bob"},"eventTime":"2026-11-20T10:00:00Z","eventSource":"lambda.amazonaws.com","eventName":"AddPermission20150331v2","awsRegion":"eu-west-1","sourceIPAddress":"198.51.100.1","userAgent":"aws-cli/2.15","requestParameters":{"functionName":"orders-api","statementId":"open","action":"lambda:InvokeFunction","principal":"*"},"responseElements":null,"eventID":"%s","recipientAccountId":"111122223333"}`
@@ -51,8 +52,10 @@ func TestLookupPagesAndRate(t *testing.T) {
 	a := NewAnalyzer(Options{Source: "test"})
 	lim := rate.NewLimiter(rate.Limit(LookupRate), 1)
 	start := time.Now()
+	var updates []progress.Update
 	err = a.Lookup(context.Background(), client, LookupOptions{
 		Start: start.Add(-time.Hour), End: start, EventSources: []string{"lambda.amazonaws.com", "iam.amazonaws.com"}, Limiter: lim,
+		Progress: func(u progress.Update) { updates = append(updates, u) },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -94,6 +97,19 @@ func TestLookupPagesAndRate(t *testing.T) {
 	}
 	if strings.Join(sources, ",") != "lambda.amazonaws.com,lambda.amazonaws.com,lambda.amazonaws.com,iam.amazonaws.com,iam.amazonaws.com,iam.amazonaws.com" {
 		t.Errorf("lookup attributes = %v", sources)
+	}
+	// One update per page of each sweep, the last of each covering the
+	// whole hour.
+	if len(updates) != 6 {
+		t.Fatalf("%d progress updates, want one per page: %+v", len(updates), updates)
+	}
+	for i, u := range updates {
+		if u.Total != 3600 || u.Unit != "seconds" || u.Stage != []string{"lambda.amazonaws.com", "iam.amazonaws.com"}[i/3] || u.Done > u.Total {
+			t.Errorf("update %d: %+v", i, u)
+		}
+		if i%3 == 2 && (u.Done != 3600 || u.Detail != "6 events") {
+			t.Errorf("end of sweep %d: %+v, want the whole hour and 6 events", i/3+1, u)
+		}
 	}
 }
 

@@ -177,19 +177,22 @@ func AtOrAbove(fs []Finding, min Severity) bool {
 // Sort orders findings most severe first, then by check, resource and ID,
 // so that output is deterministic and golden files stay stable.
 func Sort(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
-		}
-		if a.Check != b.Check {
-			return a.Check < b.Check
-		}
-		if a.Resource != b.Resource {
-			return a.Resource < b.Resource
-		}
-		return a.ID < b.ID
-	})
+	sort.SliceStable(fs, func(i, j int) bool { return Less(fs[i], fs[j]) })
+}
+
+// Less is the order of Sort, for callers that sort findings held in
+// other types (tracked findings, a report's rows).
+func Less(a, b Finding) bool {
+	if a.Severity != b.Severity {
+		return a.Severity > b.Severity
+	}
+	if a.Check != b.Check {
+		return a.Check < b.Check
+	}
+	if a.Resource != b.Resource {
+		return a.Resource < b.Resource
+	}
+	return a.ID < b.ID
 }
 
 // Dedupe drops findings whose ID was already seen, keeping the first.

@@ -67,24 +67,30 @@ func Write(w io.Writer, format Format, fs []Finding, notes ...string) error {
 // indenting it holds it twice, which on a CloudTrail flood costs more
 // memory than the analysis that produced the findings.
 func WriteJSON(w io.Writer, fs []Finding, notes ...string) error {
-	// The report without its findings gives everything around them, in
-	// the order and layout of the Report type.
-	var frame bytes.Buffer
-	enc := json.NewEncoder(&frame)
+	return StreamJSON(w, Report{Findings: []Finding{}, Summary: Summarize(fs), Notes: notes}, fs)
+}
+
+// StreamJSON writes frame as json.Encoder with SetIndent("", "  ")
+// writes it, with items in place of its "findings" member, which frame
+// must hold empty. The items are encoded one at a time, so a report of any
+// shape (the plain one, the one with statuses) is never held twice.
+func StreamJSON[T any](w io.Writer, frame any, items []T) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(Report{Findings: []Finding{}, Summary: Summarize(fs), Notes: notes}); err != nil {
+	if err := enc.Encode(frame); err != nil {
 		return err
 	}
 	const empty = `"findings": []`
-	head, tail, ok := bytes.Cut(frame.Bytes(), []byte(empty))
+	head, tail, ok := bytes.Cut(buf.Bytes(), []byte(empty))
 	if !ok {
 		return fmt.Errorf("JSON report has no %s member", empty)
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.Write(head)
 	bw.WriteString(`"findings": [`)
-	for i, f := range fs {
-		b, err := json.MarshalIndent(f, "    ", "  ")
+	for i, item := range items {
+		b, err := json.MarshalIndent(item, "    ", "  ")
 		if err != nil {
 			return err
 		}
@@ -94,7 +100,7 @@ func WriteJSON(w io.Writer, fs []Finding, notes ...string) error {
 		bw.WriteString("\n    ")
 		bw.Write(b)
 	}
-	if len(fs) > 0 {
+	if len(items) > 0 {
 		bw.WriteString("\n  ")
 	}
 	bw.WriteString("]")

@@ -17,6 +17,7 @@ import (
 
 	"github.com/selfaudit/selfaudit/shared/awspage"
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/progress"
 )
 
 // Auditor runs the fleet audit. Build it once per process; Run is safe to
@@ -44,6 +45,9 @@ type Result struct {
 	Inventory []*Function
 }
 
+// auditSteps is the number of steps Run reports to Config.Progress.
+const auditSteps = 5
+
 // Run audits every function of the account and region the clients point
 // at. It fails as a whole when a call fails, naming the call and resource,
 // rather than reporting a fleet it only partly saw as clean.
@@ -53,10 +57,15 @@ func (a *Auditor) Run(ctx context.Context) (*Result, error) {
 	end := now.Truncate(time.Minute)
 	start := end.Add(-a.cfg.Lookback.Truncate(time.Minute))
 
+	step := func(n int64, stage string, fns int) {
+		a.cfg.Progress.Report(progress.Update{Stage: stage, Done: n, Total: auditSteps, Unit: "steps", Detail: fmt.Sprintf("%d functions", fns)})
+	}
+	step(0, "listing functions", 0)
 	fns, err := a.listFunctions(ctx)
 	if err != nil {
 		return nil, err
 	}
+	step(1, "reading mappings, alarms, log groups and policies", len(fns))
 	byName := make(map[string]*Function, len(fns))
 	for _, fn := range fns {
 		byName[fn.Name] = fn
@@ -76,6 +85,7 @@ func (a *Auditor) Run(ctx context.Context) (*Result, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	step(2, "reading metrics", len(fns))
 	if err := a.fetchMetrics(ctx, fns, start, end); err != nil {
 		return nil, err
 	}
@@ -87,13 +97,16 @@ func (a *Auditor) Run(ctx context.Context) (*Result, error) {
 			needConfigs = append(needConfigs, fn)
 		}
 	}
+	step(3, "reading invoke configs", len(fns))
 	if err := a.forEach(ctx, needConfigs, a.fetchInvokeConfigs); err != nil {
 		return nil, err
 	}
+	step(4, "reading REPORT lines", len(fns))
 	notes, err := a.fetchReports(ctx, fns, start, end)
 	if err != nil {
 		return nil, err
 	}
+	step(auditSteps, "judging", len(fns))
 
 	ev := evaluator{cfg: a.cfg, alarms: newAlarmIndex(alarms), now: now}
 	var out []findings.Finding

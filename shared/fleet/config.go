@@ -3,6 +3,8 @@ package fleet
 import (
 	"fmt"
 	"time"
+
+	"github.com/selfaudit/selfaudit/shared/progress"
 )
 
 // ReportSource says where right-sizing reads REPORT lines from.
@@ -76,6 +78,9 @@ type Config struct {
 	// MaxEvents caps the REPORT events read per function when reading log
 	// events instead of Insights; default 10,000.
 	MaxEvents int
+	// Progress hears which step of the audit runs (Done and Total count
+	// steps; Detail names the number of functions); nil: nobody listens.
+	Progress progress.Func
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/selfaudit/selfaudit/shared/awsid"
 	"github.com/selfaudit/selfaudit/shared/findings"
 )
 
@@ -603,7 +604,7 @@ var accountARN = regexp.MustCompile(`^arn:[a-z-]+:(?:iam|sts)::(\d{12}):`)
 // account.
 func accountOf(v string) string {
 	v = strings.TrimSpace(v)
-	if len(v) == 12 && strings.Trim(v, "0123456789") == "" {
+	if awsid.IsAccountID(v) {
 		return v
 	}
 	if m := accountARN.FindStringSubmatch(v); m != nil {

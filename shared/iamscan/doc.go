@@ -12,6 +12,14 @@
 // file#/Resources/<LogicalId>/Properties/... with the statement's line; for
 // the account it is the role or function ARN.
 //
+// In templates a policy that cannot be analysed (a statement IAM would
+// reject, a value only known at deploy time) is reported as IAM000 and the
+// rest of the file is judged: only files that are not templates or
+// policies, or not YAML or JSON, are input errors. Findings raised under
+// some Fn::If branches say which in evidence "when". LMB002 judges a
+// literal account principal against FileScanner.Account, the stack's
+// account, or reports it with the owner unknown.
+//
 // The live scan reads the account with one paginated
 // GetAccountAuthorizationDetails pass, so its API calls grow with pages of
 // IAM's answer, not with the number of roles; Lambda resource policies need

@@ -12,7 +12,7 @@ import (
 // documents, account details): no panics, and every error is an input
 // error naming the file.
 func FuzzScanFile(f *testing.F) {
-	for _, pattern := range []string{filepath.Join(templateFixtures, "*"), "testdata/cfnnag/*/*/*"} {
+	for _, pattern := range []string{filepath.Join(templateFixtures, "*"), "testdata/cfnnag/*/*/*", "testdata/lmb002/*"} {
 		seeds, _ := filepath.Glob(pattern)
 		for _, s := range seeds {
 			if b, err := os.ReadFile(s); err == nil {
@@ -23,9 +23,23 @@ func FuzzScanFile(f *testing.F) {
 	f.Add([]byte(`{"Statement": {"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": "sts:AssumeRole"}}`))
 	f.Add([]byte(`{"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "NotResource": "arn:aws:s3:::x"}]}`))
 	f.Add([]byte(`{"RoleDetailList": [{"Arn": "arn:aws:iam::1:role/r", "AssumeRolePolicyDocument": "%7B%7D"}], "Policies": []}`))
+	f.Add([]byte(`{"Statement": [{"Effect": "Allow", "NotPrincipal": {"AWS": "1"}, "dAction": "x"}, {"Effect": "Allow", "Action": "*", "Resource": "*"}]}`))
+	f.Add([]byte(`Resources: {P: {Type: AWS::Lambda::Permission, Properties: {Principal: {"Fn::If": [C, "210987654321", {"Fn::If": [D, "*", {Ref: "AWS::AccountId"}]}]}}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const name = "fuzz/input.json"
-		_, err := (&FileScanner{}).ScanFile(name, data)
+		rep, err := (&FileScanner{}).ScanFile(name, data)
+		if err == nil {
+			seen := map[string]bool{}
+			for _, fd := range rep.Findings {
+				if seen[fd.ID] {
+					t.Fatalf("finding %s %s twice", fd.Check, fd.Resource)
+				}
+				seen[fd.ID] = true
+				if err := fd.Validate(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 		if err == nil {
 			return
 		}

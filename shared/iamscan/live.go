@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,6 +20,7 @@ import (
 	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/iameval"
 	"github.com/selfaudit/selfaudit/shared/iampolicy"
+	"github.com/selfaudit/selfaudit/shared/progress"
 )
 
 // IAMAPI is what the live scan calls on IAM: one paginated
@@ -63,6 +65,10 @@ type Scanner struct {
 	// well inside Lambda's control-plane rate for GetPolicy.
 	Concurrency int
 	Now         func() time.Time
+	// Progress hears how the account scan goes: roles and managed
+	// policies read (page by page, total unknown), then the functions
+	// whose resource policies were judged out of all.
+	Progress progress.Func
 }
 
 func (s *Scanner) now() func() time.Time {
@@ -143,6 +149,8 @@ func (s *Scanner) ReadAccount(ctx context.Context) (*AccountDetails, error) {
 				acct.Policies[aws.ToString(mp.Arn)] = d
 			}
 		}
+		s.Progress.Report(progress.Update{Stage: "reading roles and managed policies", Done: int64(len(acct.Roles) + len(acct.Policies)),
+			Unit: "items", Detail: fmt.Sprintf("page %d", page)})
 	}
 	return acct, nil
 }
@@ -250,12 +258,18 @@ func (s *Scanner) ScanFunctions(ctx context.Context) *Result {
 	results := make([]*Result, len(fns))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
+	var done atomic.Int64
+	report := func(n int64) {
+		s.Progress.Report(progress.Update{Stage: "function policies", Done: n, Total: int64(len(fns)), Unit: "functions"})
+	}
+	report(0)
 	for w := 0; w < min(workers, len(fns)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
 				results[i] = s.scanFunction(ctx, fns[i])
+				report(done.Add(1))
 			}
 		}()
 	}

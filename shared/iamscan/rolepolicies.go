@@ -215,7 +215,12 @@ func TemplateRolePolicies(f *cfntemplate.File, logicalID, account string) (*Role
 			where := f.Name + "#" + src.Pointer
 			switch src.Kind {
 			case cfntemplate.PolicyDocument:
-				if err := add(where, src.Document); err != nil {
+				if src.Policy == nil {
+					continue
+				}
+				doc, notes := documentOf(where, src)
+				out.Notes = append(out.Notes, notes...)
+				if err := add(where, doc); err != nil {
 					return nil, err
 				}
 			case cfntemplate.ManagedPolicy:
@@ -388,4 +393,33 @@ func substituteStrings(v any, account string) any {
 		return out
 	}
 	return v
+}
+
+// documentOf rebuilds a plain policy document from a template source's
+// decoded statements for the simulator. A statement behind a template
+// condition is kept in every variant, so the simulation answers for the
+// union of the branches (said in a note); a part the template reader could
+// not decode is left out, also said in a note.
+func documentOf(where string, src cfntemplate.Source) (map[string]any, []string) {
+	var notes []string
+	if len(src.When) > 0 {
+		notes = append(notes, fmt.Sprintf("%s: deployed only when %s: included", where, cfntemplate.Choices(src.When)))
+	}
+	stmts := make([]any, 0, len(src.Policy.Statements))
+	branched := false
+	for _, st := range src.Policy.Statements {
+		stmts = append(stmts, st.Value)
+		branched = branched || len(st.Branch) > 0 || st.Variants > 1
+	}
+	if branched {
+		notes = append(notes, fmt.Sprintf("%s: statements behind template conditions: every branch included", where))
+	}
+	for _, p := range src.Policy.Problems {
+		notes = append(notes, fmt.Sprintf("%s%s (line %d): not included: %s", where, p.Pointer, p.Line, p.Reason))
+	}
+	doc := map[string]any{"Statement": stmts}
+	if src.Policy.Version != "" {
+		doc["Version"] = src.Policy.Version
+	}
+	return doc, notes
 }

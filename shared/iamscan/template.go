@@ -13,7 +13,7 @@ import (
 	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/iameval"
 	"github.com/selfaudit/selfaudit/shared/iampolicy"
-	"github.com/selfaudit/selfaudit/shared/iamscan/samtemplates"
+	"github.com/selfaudit/selfaudit/shared/progress"
 )
 
 // Sources of findings (the "source" field; docs/architecture.md,
@@ -54,8 +54,18 @@ type Report struct {
 type FileScanner struct {
 	Now func() time.Time
 	// SCPs cap what the scan of an account's authorization details
-	// reports (AccountOptions.SCPs).
+	// reports (AccountOptions.SCPs) and what the escalation graph of a
+	// template's roles may use.
 	SCPs [][]iameval.Policy
+	// Account is the 12-digit ID of the account the templates are
+	// deployed to, when known: a Lambda permission or resource policy
+	// naming it is the stack's own. Empty means unknown, and every literal
+	// account ID is reported under LMB002 with evidence saying so;
+	// ${AWS::AccountId} is the stack's own either way.
+	Account string
+	// Progress hears each file ScanPaths read (the total is not known
+	// while folders are walked).
+	Progress progress.Func
 }
 
 func (s *FileScanner) now() time.Time {
@@ -117,6 +127,7 @@ func unwrapPathError(err error) error {
 }
 
 func (s *FileScanner) scanPath(rep *Report, path string, explicit bool) error {
+	s.Progress.Report(progress.Update{Done: int64(rep.Files + rep.Skipped), Unit: "files", Detail: path})
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("%s: %w: %v", path, ErrInput, unwrapPathError(err))
@@ -168,7 +179,7 @@ func (s *FileScanner) ScanFile(name string, data []byte) (*FileReport, error) {
 	switch {
 	case v == nil:
 	case v["Statement"] != nil:
-		return s.scanPolicyFile(f, v)
+		return s.scanPolicyFile(f), nil
 	case v["RoleDetailList"] != nil || v["Policies"] != nil && v["UserDetailList"] != nil:
 		acct, err := DecodeAuthorizationDetails(data)
 		if err != nil {
@@ -183,21 +194,13 @@ func (s *FileScanner) ScanFile(name string, data []byte) (*FileReport, error) {
 // scanPolicyFile judges a plain policy document. Its kind follows from its
 // statements: only sts:AssumeRole* with a Principal is a trust policy, only
 // lambda:* with a Principal is a Lambda resource policy, anything else is an
-// identity policy.
-func (s *FileScanner) scanPolicyFile(f *cfntemplate.File, v map[string]any) (*FileReport, error) {
-	doc, err := iampolicy.FromValue(v)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w: invalid policy document: %v", f.Name, ErrInput, err)
-	}
-	kind := policyFileKind(doc)
-	now := s.now()
-	var out FileReport
-	for _, is := range iampolicy.Evaluate(doc, kind, iampolicy.Options{}) {
-		res := f.Name + "#" + is.Pointer
-		out.Findings = append(out.Findings, newFinding(is, res, is.Key, SourceTemplate, now,
-			&findings.Location{File: f.Name, Line: f.Line(is.Pointer)}, nil))
-	}
-	return &out, nil
+// identity policy. A statement that cannot be read is an IAM000 finding,
+// as in templates, and the others are judged.
+func (s *FileScanner) scanPolicyFile(f *cfntemplate.File) *FileReport {
+	j := s.newJudge(f)
+	pol := f.Policy()
+	j.policy(cfntemplate.Source{Pointer: "", Line: 1, Variants: 1}, pol, -1, true, nil)
+	return j.report()
 }
 
 func policyFileKind(doc *iampolicy.Document) iampolicy.Kind {
@@ -233,87 +236,15 @@ func policyFileKind(doc *iampolicy.Document) iampolicy.Kind {
 }
 
 func (s *FileScanner) scanTemplate(f *cfntemplate.File) (*FileReport, error) {
-	now := s.now()
-	out := &FileReport{}
+	j := s.newJudge(f)
 	for _, src := range f.Sources() {
-		if err := s.scanSource(out, f, src, now); err != nil {
-			return nil, err
-		}
+		j.source(src)
 	}
-	esc, notes := templateEscalations(f, s.SCPs, now)
-	out.Findings = append(out.Findings, esc...)
-	out.Notes = append(out.Notes, notes...)
-	return out, nil
-}
-
-func (s *FileScanner) scanSource(out *FileReport, f *cfntemplate.File, src cfntemplate.Source, now time.Time) error {
-	where := fmt.Sprintf("%s#%s", f.Name, src.Pointer)
-	ctx := map[string]any{"logicalId": src.LogicalID, "resourceType": src.ResourceType}
-	eval := func(doc *iampolicy.Document, kind iampolicy.Kind, perStatement bool, extra map[string]any) {
-		for _, is := range iampolicy.Evaluate(doc, kind, iampolicy.Options{}) {
-			res, line, key := where, src.Line, is.Key
-			ev := mergeMaps(ctx, extra)
-			if perStatement {
-				res = where + is.Pointer
-				line = f.Line(src.Pointer + is.Pointer)
-			} else {
-				ev["statementPointer"] = is.Pointer
-			}
-			if line == 0 {
-				line = src.Line
-			}
-			out.Findings = append(out.Findings, newFinding(is, res, key, SourceTemplate, now,
-				&findings.Location{File: f.Name, Line: line}, ev))
-		}
-	}
-	switch src.Kind {
-	case cfntemplate.PolicyDocument, cfntemplate.TrustPolicy:
-		doc, err := iampolicy.FromValue(src.Document)
-		if err != nil {
-			return fmt.Errorf("%s: %w: line %d: %s of %s: %v", f.Name, ErrInput, src.Line, src.Kind, src.LogicalID, err)
-		}
-		kind := iampolicy.Identity
-		if src.Kind == cfntemplate.TrustPolicy {
-			kind = iampolicy.Trust
-		}
-		eval(doc, kind, true, nil)
-	case cfntemplate.ManagedPolicy:
-		if src.Ref == "" {
-			out.Notes = append(out.Notes, fmt.Sprintf("%s (line %d): managed policy of %s is only known at deploy time: not judged", where, src.Line, src.LogicalID))
-			return nil
-		}
-		doc, ok := iampolicy.ManagedPolicy(src.Ref)
-		if !ok {
-			if isAWSManaged(src.Ref) {
-				out.Notes = append(out.Notes, fmt.Sprintf("%s (line %d): AWS managed policy %s is not in the embedded set: not judged", where, src.Line, src.Ref))
-			}
-			// A customer managed policy is judged where it is
-			// declared (an AWS::IAM::ManagedPolicy, or the live scan).
-			return nil
-		}
-		eval(doc, iampolicy.Identity, false, map[string]any{"managedPolicy": src.Ref})
-	case cfntemplate.SAMPolicyTemplate:
-		m, ok, err := samtemplates.Document(src.Template, src.Params)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			out.Notes = append(out.Notes, fmt.Sprintf("%s (line %d): SAM policy template %s is not known to this build: not judged", where, src.Line, src.Template))
-			return nil
-		}
-		doc, err := iampolicy.FromValue(m)
-		if err != nil {
-			return fmt.Errorf("%s: %w: line %d: SAM policy template %s of %s: %v", f.Name, ErrInput, src.Line, src.Template, src.LogicalID, err)
-		}
-		eval(doc, iampolicy.Identity, false, map[string]any{"policyTemplate": src.Template})
-	case cfntemplate.LambdaPermission:
-		doc, err := iampolicy.FromValue(PermissionDocument(src.Permission))
-		if err != nil {
-			return fmt.Errorf("%s: %w: line %d: Lambda permission %s: %v", f.Name, ErrInput, src.Line, src.LogicalID, err)
-		}
-		eval(doc, iampolicy.LambdaResource, false, map[string]any{"permission": src.Permission})
-	}
-	return nil
+	rep := j.report()
+	esc, notes := templateEscalations(f, s.SCPs, j.now)
+	rep.Findings = append(rep.Findings, esc...)
+	rep.Notes = append(rep.Notes, notes...)
+	return rep, nil
 }
 
 func isAWSManaged(ref string) bool {

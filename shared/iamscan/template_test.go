@@ -35,7 +35,7 @@ func TestScanTemplates(t *testing.T) {
 		"SAM short form": {file: "sam-shortform.yaml", want: []string{
 			"IAM001 #/Resources/Api/Properties/Policies/2@25",
 			"IAM001 #/Resources/Api/Properties/Policies/3/Statement/1@30",
-			"IAM003 #/Resources/Api/Properties/Policies/4/Fn::If/2/Statement@37",
+			"IAM003 #/Resources/Api/Properties/Policies/4/Fn::If/2/Statement@37 when=not IsProd",
 			"IAM004 #/Resources/FnRole/Properties/Policies/0/PolicyDocument/Statement/0@68",
 			"IAM005 #/Resources/CustomPolicy/Properties/PolicyDocument/Statement@76",
 			"IAM006 #/Resources/Api/Properties/Policies/1@24",
@@ -52,6 +52,30 @@ func TestScanTemplates(t *testing.T) {
 			"IAM006 #/Statement/0@4",
 		}},
 		"trust policy file": {file: "policy-trust.json", want: []string{"IAM008 #/Statement@3"}},
+		// Every form CloudFormation accepts for a document is judged, and
+		// a document that cannot be read is IAM000 beside the others.
+		"JSON string documents": {file: "forms-json-string.yaml", want: []string{
+			"IAM000 #/Resources/Broken/Properties/PolicyDocument@24",
+			"IAM001 #/Resources/Flow/Properties/PolicyDocument/Statement/0@8",
+			"IAM003 #/Resources/Block/Properties/PolicyDocument/Statement/1@18",
+			"IAM004 #/Resources/Later/Properties/PolicyDocument/Statement@31",
+		}},
+		"Fn::Sub and Fn::Join documents": {file: "forms-sub.yaml", want: []string{
+			"IAM000 #/Resources/Imported/Properties/PolicyDocument@45",
+			"IAM000 #/Resources/NotJSON/Properties/PolicyDocument@41",
+			"IAM001 #/Resources/SubList/Properties/PolicyDocument/Statement@26",
+			"IAM005 #/Resources/SubString/Properties/PolicyDocument/Statement/2@18",
+			"IAM008 #/Resources/Joined/Properties/AssumeRolePolicyDocument/Statement/1@34",
+		}},
+		"Fn::If, AWS::NoValue and NotPrincipal": {file: "forms-if.yaml", want: []string{
+			"IAM001 #/Resources/ProdOnly/Properties/PolicyDocument/Statement@73 when=IsProd and Open",
+			"IAM001 #/Resources/Value/Properties/PolicyDocument/Statement@50 when=Open",
+			"IAM001 #/Resources/WholeList/Properties/Policies/Fn::If/1/0/PolicyDocument/Statement/0@23 when=IsProd",
+			"IAM004 #/Resources/OneStatement/Properties/PolicyDocument/Statement/1/Fn::If/1@44 when=IsProd",
+			"IAM007 #/Resources/StatementList/Properties/PolicyDocument/Statement/Fn::If/1/0@32 when=IsProd",
+			"IAM008 #/Resources/Trust/Properties/AssumeRolePolicyDocument/Statement/0@60 when=Open",
+			"IAM008 #/Resources/Trust/Properties/AssumeRolePolicyDocument/Statement/1@63",
+		}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -73,7 +97,11 @@ func TestScanTemplates(t *testing.T) {
 				if !strings.HasPrefix(f.Resource, path+"#/") || f.Location == nil || f.Location.File != path {
 					t.Errorf("resource %q location %+v", f.Resource, f.Location)
 				}
-				got = append(got, f.Check+" "+strings.TrimPrefix(f.Resource, path)+"@"+strconv.Itoa(f.Location.Line))
+				g := f.Check + " " + strings.TrimPrefix(f.Resource, path) + "@" + strconv.Itoa(f.Location.Line)
+				if w, ok := f.Evidence["when"].([]string); ok {
+					g += " when=" + strings.Join(w, " | ")
+				}
+				got = append(got, g)
 			}
 			sort.Strings(got)
 			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
@@ -151,7 +179,6 @@ func TestScanPaths(t *testing.T) {
 		"explicit non-template": {path: filepath.Join(dir, "config.json"), wantErr: "neither a CloudFormation/SAM template nor an IAM policy document"},
 		"missing file":          {path: filepath.Join(dir, "nope.yaml"), wantErr: "no such file"},
 		"malformed":             {path: write("bad/broken.yaml", "Resources:\n  A: [\n"), wantErr: "broken.yaml"},
-		"bad policy":            {path: write("badpol.json", `{"Statement": [{"Effect": "Maybe", "Action": "s3:GetObject", "Resource": "*"}]}`), wantErr: "badpol.json"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -163,6 +190,20 @@ func TestScanPaths(t *testing.T) {
 				t.Errorf("error does not start with the file name: %v", err)
 			}
 		})
+	}
+	// A policy file with a statement IAM would reject is a policy: the
+	// statement is IAM000 and the others are judged.
+	rep, err = scanner().ScanPaths([]string{write("badpol.json", `{"Statement": [{"Effect": "Maybe", "Action": "s3:GetObject", "Resource": "*"}, {"Effect": "Allow", "Action": "*", "Resource": "*"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var checks []string
+	for _, f := range rep.Findings {
+		checks = append(checks, f.Check+" "+f.Resource[strings.Index(f.Resource, "#"):])
+	}
+	sort.Strings(checks)
+	if got := strings.Join(checks, ","); got != "IAM000 #/Statement/0,IAM001 #/Statement/1" {
+		t.Errorf("bad policy file: findings %s", got)
 	}
 	// A malformed file inside a walked folder is still an error: a template
 	// that cannot be read cannot be vouched for.

@@ -33,18 +33,21 @@ func templateEscalations(f *cfntemplate.File, scps [][]iameval.Policy, now time.
 	trusts := map[string]*iampolicy.Document{}
 	var notes []string
 	for _, src := range f.Sources() {
-		if src.Kind != cfntemplate.TrustPolicy {
+		if src.Kind != cfntemplate.TrustPolicy || src.Policy == nil {
 			continue
 		}
-		if d, err := iampolicy.FromValue(substitutePseudo(src.Document, templateAccount)); err == nil {
-			if prev := trusts[src.LogicalID]; prev != nil {
-				// Both branches of an Fn::If: either may deploy.
-				merged := *prev
-				merged.Statements = append(append([]iampolicy.Statement(nil), prev.Statements...), d.Statements...)
-				d = &merged
-			}
-			trusts[src.LogicalID] = d
+		// Every branch of an Fn::If is included: either may deploy.
+		doc, _ := documentOf(f.Name+"#"+src.Pointer, src)
+		d, err := iampolicy.FromValue(substitutePseudo(doc, templateAccount))
+		if err != nil {
+			continue
 		}
+		if prev := trusts[src.LogicalID]; prev != nil {
+			merged := *prev
+			merged.Statements = append(append([]iampolicy.Statement(nil), prev.Statements...), d.Statements...)
+			d = &merged
+		}
+		trusts[src.LogicalID] = d
 	}
 	var principals []iamgraph.Principal
 	where := map[string]cfntemplate.Resource{}

@@ -26,7 +26,16 @@ type InvokeAPI interface {
 	Invoke(ctx context.Context, params *lambda.InvokeInput, optFns ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
 }
 
+// ConcurrencyAPI reads a function's reserved concurrency, which bounds
+// the workers of a run to that function. An InvokeAPI that also has it is
+// asked; one without it (or a caller without the permission) leaves the
+// bound to MaxWorkers.
+type ConcurrencyAPI interface {
+	GetFunctionConcurrency(ctx context.Context, params *lambda.GetFunctionConcurrencyInput, optFns ...func(*lambda.Options)) (*lambda.GetFunctionConcurrencyOutput, error)
+}
+
 var (
-	_ QueueAPI  = (*sqs.Client)(nil)
-	_ InvokeAPI = (*lambda.Client)(nil)
+	_ QueueAPI       = (*sqs.Client)(nil)
+	_ InvokeAPI      = (*lambda.Client)(nil)
+	_ ConcurrencyAPI = (*lambda.Client)(nil)
 )

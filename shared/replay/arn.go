@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+
+	"github.com/selfaudit/selfaudit/shared/awsid"
 )
 
 // QueueRef names an SQS queue given either as a URL or as an ARN. Exactly
@@ -49,19 +51,6 @@ func isQueueName(s string) bool {
 	return isName(s, 80)
 }
 
-// isAccount: twelve digits.
-func isAccount(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // isQualifier: $LATEST, a version number or an alias name.
 func isQualifier(s string) bool { return s == "$LATEST" || isName(s, 128) }
 
@@ -77,7 +66,7 @@ func ParseQueue(s string) (QueueRef, error) {
 		if a.Service != "sqs" {
 			return QueueRef{}, fmt.Errorf("queue ARN %q names a %s resource, not an SQS queue", s, a.Service)
 		}
-		if !isAccount(a.AccountID) || !isQueueName(a.Resource) {
+		if !awsid.IsAccountID(a.AccountID) || !isQueueName(a.Resource) {
 			return QueueRef{}, fmt.Errorf("queue ARN %q: want arn:aws:sqs:REGION:ACCOUNT:NAME", s)
 		}
 		return QueueRef{ARN: s, Name: a.Resource, Account: a.AccountID}, nil
@@ -167,7 +156,7 @@ func parseFunctionARN(s string, a arn.ARN) (Target, error) {
 	if parts[0] != "function" || len(parts) < 2 || len(parts) > 3 {
 		return Target{}, fmt.Errorf("target ARN %q is a Lambda %s, not a function", s, parts[0])
 	}
-	if !isAccount(a.AccountID) || a.Region == "" || !isName(parts[1], 64) {
+	if !awsid.IsAccountID(a.AccountID) || a.Region == "" || !isName(parts[1], 64) {
 		return Target{}, fmt.Errorf("target ARN %q: want arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]", s)
 	}
 	t := Target{Kind: TargetLambda, ARN: s}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -65,12 +66,16 @@ type item struct {
 	accepted  bool
 	err       error
 	deleteErr error
+	// throttled: the delivery failed because the target said to slow
+	// down, which the controller counts as a throttle, not an error.
+	throttled bool
 }
 
 func (it *item) id() string { return aws.ToString(it.msg.MessageId) }
 
-// processBatch classifies, delivers and deletes one received batch.
-func (r *run) processBatch(ctx context.Context, msgs []types.Message) {
+// processBatch classifies, delivers and deletes one received batch, and
+// says how the delivery went for the concurrency controller.
+func (r *run) processBatch(ctx context.Context, msgs []types.Message) batchOutcome {
 	items := make([]*item, len(msgs))
 	fresh := 0
 	for i, m := range msgs {
@@ -82,7 +87,7 @@ func (r *run) processBatch(ctx context.Context, msgs []types.Message) {
 	if fresh == 0 {
 		// Every message is one this run already looked at and let go:
 		// the queue has nothing new for it.
-		r.drained.Store(true)
+		r.stop()
 	}
 
 	var toQueue, toPark, toLambda []*item
@@ -96,29 +101,69 @@ func (r *run) processBatch(ctx context.Context, msgs []types.Message) {
 			toLambda = append(toLambda, it)
 		}
 	}
+	if r.limiter != nil {
+		// Tokens are taken for the messages about to be delivered, not
+		// before the receive: an empty or filtered-out receive costs
+		// none, so a rate-limited run ends as soon as the queue is dry.
+		if n := len(toQueue) + len(toPark) + len(toLambda); n > 0 {
+			if err := r.limiter.WaitN(ctx, n); err != nil {
+				// The run is being cut off before these could go out
+				// at the rate: they are let go, as skipped ones are.
+				r.holdBack(items, "stopped before its turn at the rate limit")
+				toQueue, toPark, toLambda = nil, nil, nil
+			}
+		}
+	}
+	var throttled atomic.Int32
 	var wg sync.WaitGroup
 	if len(toQueue) > 0 {
 		wg.Add(1)
-		go func() { defer wg.Done(); r.sendToQueue(ctx, r.p.tqueue, toQueue) }()
+		go func() { defer wg.Done(); throttled.Add(r.sendToQueue(ctx, r.p.tqueue, toQueue)) }()
 	}
 	if len(toPark) > 0 {
 		wg.Add(1)
-		go func() { defer wg.Done(); r.sendToQueue(ctx, *r.p.parking, toPark) }()
+		go func() { defer wg.Done(); throttled.Add(r.sendToQueue(ctx, *r.p.parking, toPark)) }()
 	}
 	for _, it := range toLambda {
 		wg.Add(1)
-		go func() { defer wg.Done(); r.invoke(ctx, it) }()
+		go func() { defer wg.Done(); throttled.Add(r.invoke(ctx, it)) }()
 	}
 	wg.Wait()
 
+	var o batchOutcome
 	var done []*item
 	for _, it := range items {
-		if it.accepted {
+		switch {
+		case it.accepted:
 			done = append(done, it)
+			o.delivered++
+			o.attempted++
+		case it.act == actQueue || it.act == actPark || it.act == actLambda:
+			o.attempted++
+			if !it.throttled {
+				o.failed++
+			}
 		}
 	}
-	r.deleteAccepted(ctx, done)
+	throttled.Add(r.deleteAccepted(ctx, done))
 	r.account(ctx, items)
+	o.throttled = int(throttled.Load())
+	return o
+}
+
+// holdBack turns the deliveries of a batch into messages left in the
+// queue: made visible at the end, counted as skipped, never failed.
+func (r *run) holdBack(items []*item, reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, it := range items {
+		switch it.act {
+		case actQueue, actPark, actLambda:
+			it.act, it.reason = actSkip, reason
+			r.seen[it.id()] = seenHeld
+			r.release[it.id()] = aws.ToString(it.msg.ReceiptHandle)
+		}
+	}
 }
 
 // classify decides what to do with one message, without side effects on
@@ -205,13 +250,13 @@ func (r *run) lookedAt(it *item, size int) {
 // and marks each item accepted only when the response lists it among the
 // successful entries. An entry in neither list, or a call that failed,
 // leaves the outcome unknown: the item is not accepted.
-func (r *run) sendToQueue(ctx context.Context, q queueInfo, items []*item) {
+func (r *run) sendToQueue(ctx context.Context, q queueInfo, items []*item) (throttled int32) {
 	var chunk []types.SendMessageBatchRequestEntry
 	var chunkItems []*item
 	size := 0
 	flush := func() {
 		if len(chunk) > 0 {
-			r.sendChunk(ctx, q, chunk, chunkItems)
+			throttled += r.sendChunk(ctx, q, chunk, chunkItems)
 		}
 		chunk, chunkItems, size = nil, nil, 0
 	}
@@ -226,20 +271,29 @@ func (r *run) sendToQueue(ctx context.Context, q queueInfo, items []*item) {
 		size += n
 	}
 	flush()
+	return throttled
 }
 
-func (r *run) sendChunk(ctx context.Context, q queueInfo, entries []types.SendMessageBatchRequestEntry, items []*item) {
+// sendChunk sends one SendMessageBatch and marks its items; it returns the
+// number of throttled attempts and entries.
+func (r *run) sendChunk(ctx context.Context, q queueInfo, entries []types.SendMessageBatchRequestEntry, items []*item) (throttled int32) {
 	byID := make(map[string]*item, len(items))
 	for i, e := range entries {
 		byID[aws.ToString(e.Id)] = items[i]
 	}
-	out, err := r.e.sqs.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(q.url), Entries: entries})
+	out, err := r.e.sqs.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(q.url), Entries: entries}, r.e.sqsRetries.sqs)
 	if err != nil {
+		isThrottle := throttleCode(err) != ""
 		for _, it := range items {
 			it.err = fmt.Errorf("send to %s: outcome unknown: %w", q.url, err)
+			it.throttled = isThrottle
 		}
-		return
+		if isThrottle {
+			return 1
+		}
+		return 0
 	}
+	throttled = int32(retriedThrottles(out.ResultMetadata))
 	for _, s := range out.Successful {
 		if it := byID[aws.ToString(s.Id)]; it != nil {
 			it.accepted = true
@@ -248,6 +302,10 @@ func (r *run) sendChunk(ctx context.Context, q queueInfo, entries []types.SendMe
 	for _, f := range out.Failed {
 		if it := byID[aws.ToString(f.Id)]; it != nil && !it.accepted {
 			it.err = fmt.Errorf("send to %s rejected: %s: %s", q.url, aws.ToString(f.Code), aws.ToString(f.Message))
+			if isThrottleCode(aws.ToString(f.Code)) {
+				it.throttled = true
+				throttled++
+			}
 		}
 	}
 	for _, it := range items {
@@ -255,6 +313,7 @@ func (r *run) sendChunk(ctx context.Context, q queueInfo, entries []types.SendMe
 			it.err = fmt.Errorf("send to %s: entry missing from the response, outcome unknown", q.url)
 		}
 	}
+	return throttled
 }
 
 // entry builds the SendMessageBatch entry for it: the body unchanged, the
@@ -294,31 +353,42 @@ func entrySize(e types.SendMessageBatchRequestEntry) int {
 }
 
 // invoke re-sends one event to its function asynchronously. Only a 202
-// answer is acceptance.
-func (r *run) invoke(ctx context.Context, it *item) {
+// answer is acceptance. It returns the number of throttled attempts.
+func (r *run) invoke(ctx context.Context, it *item) (throttled int32) {
 	out, err := r.e.lambda.Invoke(ctx, &lambda.InvokeInput{
 		FunctionName:   aws.String(it.fn.Function),
 		Qualifier:      optString(it.fn.Qualifier),
 		InvocationType: lambdatypes.InvocationTypeEvent,
 		Payload:        it.dec.Payload,
-	})
+	}, r.e.fnRetries.lambda)
+	if err == nil {
+		throttled = int32(retriedThrottles(out.ResultMetadata))
+	}
 	switch {
 	case err != nil:
 		it.err = fmt.Errorf("invoke %s: %w", it.fn.ARN, err)
+		if code := throttleCode(err); code != "" {
+			// The reason (reserved concurrency, account concurrency,
+			// invocation rate) is not in the error's message.
+			it.err = fmt.Errorf("invoke %s: throttled (%s): %w", it.fn.ARN, code, err)
+			it.throttled = true
+			throttled++
+		}
 	case out.StatusCode != 202:
 		it.err = fmt.Errorf("invoke %s: status %d, want 202", it.fn.ARN, out.StatusCode)
 	default:
 		it.accepted = true
 		r.e.ledger.add(ledgerKey(it.fn, it.dec.Payload), it.count)
 	}
+	return throttled
 }
 
 // deleteAccepted removes delivered messages from the DLQ. A failed delete
 // means the message comes back and is delivered again: a duplicate, which
-// is logged, never a loss.
-func (r *run) deleteAccepted(ctx context.Context, items []*item) {
+// is logged, never a loss. It returns the number of throttled attempts.
+func (r *run) deleteAccepted(ctx context.Context, items []*item) (throttled int32) {
 	if len(items) == 0 {
-		return
+		return 0
 	}
 	entries := make([]types.DeleteMessageBatchRequestEntry, len(items))
 	for i, it := range items {
@@ -328,18 +398,26 @@ func (r *run) deleteAccepted(ctx context.Context, items []*item) {
 	// context that survives the work context's cut-off for a few seconds.
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	out, err := r.e.sqs.DeleteMessageBatch(dctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(r.p.source.url), Entries: entries})
+	out, err := r.e.sqs.DeleteMessageBatch(dctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(r.p.source.url), Entries: entries}, r.e.sqsRetries.sqs)
 	if err != nil {
 		for _, it := range items {
 			it.deleteErr = fmt.Errorf("delete from %s: %w", r.p.source.url, err)
 		}
-		return
+		if throttleCode(err) != "" {
+			return 1
+		}
+		return 0
 	}
+	throttled = int32(retriedThrottles(out.ResultMetadata))
 	for _, f := range out.Failed {
 		if i, err := strconv.Atoi(aws.ToString(f.Id)); err == nil && i >= 0 && i < len(items) {
 			items[i].deleteErr = fmt.Errorf("delete from %s rejected: %s: %s", r.p.source.url, aws.ToString(f.Code), aws.ToString(f.Message))
+			if isThrottleCode(aws.ToString(f.Code)) {
+				throttled++
+			}
 		}
 	}
+	return throttled
 }
 
 // account adds a batch to the result and writes one log line per message.

@@ -188,3 +188,59 @@ func TestEngineAgainstLoop(t *testing.T) {
 		t.Errorf("calls per message: engine %.2f, loop %.2f; want batching (about 0.3 and 3)", ce, cl)
 	}
 }
+
+// BenchmarkReplayLatency measures what the adaptive concurrency buys at a
+// real endpoint's round trip: every SQS call goes through a transport that
+// adds 20 ms (SELFAUDIT_BENCH_LATENCY changes it), and 3,000 messages
+// (SELFAUDIT_BENCH_LATENCY_MESSAGES) are moved DLQ -> queue with the
+// flags `selfaudit replay --max 3000` uses by default (adaptive workers up
+// to 64, 1 s long polls), and beside it, on the same fauxqs in the same
+// process, with 8 fixed workers, the engine's former default. Reported:
+// msgs/s, and the workers the adaptive run ended at and peaked at. Figures
+// are in README.md.
+func BenchmarkReplayLatency(b *testing.B) {
+	n := 3000
+	if v, err := strconv.Atoi(os.Getenv("SELFAUDIT_BENCH_LATENCY_MESSAGES")); err == nil && v > 0 {
+		n = v
+	}
+	delay := 20 * time.Millisecond
+	if d, err := time.ParseDuration(os.Getenv("SELFAUDIT_BENCH_LATENCY")); err == nil && d >= 0 {
+		delay = d
+	}
+	clean := fauxqs(b, nil)
+	slow := fauxqs(b, latencyTransport{next: http.DefaultTransport.(*http.Transport).Clone(), delay: delay})
+	for _, mode := range []struct {
+		name string
+		opts replay.Options
+	}{
+		{"adaptive", replay.Options{}},
+		{"fixed-8", replay.Options{Workers: 8}},
+	} {
+		b.Run(mode.name, func(b *testing.B) {
+			eng := replay.New(slow, nil, mode.opts)
+			var elapsed time.Duration
+			var settled, peak int
+			for range b.N {
+				b.StopTimer()
+				dlq := newQueue(b, clean, "lat-dlq", false)
+				target := newQueue(b, clean, "lat-target", false)
+				fillFast(b, clean, dlq, n)
+				b.StartTimer()
+				start := time.Now()
+				res, err := eng.Run(context.Background(), replay.Request{QueueURL: dlq, Target: target, MaxMessages: n})
+				elapsed += time.Since(start)
+				b.StopTimer()
+				if err != nil || res.Replayed != n {
+					b.Fatalf("replayed %d of %d: %v", res.Replayed, n, err)
+				}
+				settled += res.Concurrency
+				peak = max(peak, res.PeakConcurrency)
+				b.Logf("%s: %d messages in %v; workers ended at %d, peak %d, %d throttled", mode.name, n, time.Since(start).Round(time.Millisecond), res.Concurrency, res.PeakConcurrency, res.Throttled)
+			}
+			b.ReportMetric(float64(n*b.N)/elapsed.Seconds(), "msgs/s")
+			b.ReportMetric(float64(settled)/float64(b.N), "workers")
+			b.ReportMetric(float64(peak), "peak-workers")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}

@@ -22,6 +22,13 @@
 // message is moved to the parking queue, or left and reported, so a message
 // that keeps failing is never looped forever.
 //
+// The engine runs as many receive-deliver-delete workers at once as the
+// endpoints allow (concurrency.go): it starts with a few, doubles them while
+// delivered messages per second keep rising, and halves them when a call is
+// throttled or deliveries start failing, within Options.MaxWorkers and a
+// target function's reserved concurrency. Options.Workers fixes the number
+// instead. Options.Progress hears how a run goes (progress.go).
+//
 // The engine calls SQS and Lambda through the narrow interfaces in api.go,
 // which the SDK clients satisfy; the same engine runs in the dlq-replayer
 // function and behind `selfaudit replay`.

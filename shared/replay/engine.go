@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
+	"github.com/rs/zerolog"
 )
 
 // Sentinel errors; each is wrapped with the resource it concerns. A run that
@@ -27,7 +28,6 @@ var (
 
 // Defaults of Options.
 const (
-	DefaultWorkers      = 8
 	DefaultSafetyMargin = 10 * time.Second
 	DefaultReceiveWait  = time.Second
 	// batchSize is SQS's limit for ReceiveMessage, SendMessageBatch,
@@ -42,8 +42,15 @@ const (
 
 // Options tune an Engine. Zero values take the defaults.
 type Options struct {
-	// Workers is how many receive-deliver-delete loops run at once.
+	// Workers fixes how many receive-deliver-delete loops run at once.
+	// Zero lets the engine find the number: it starts at
+	// DefaultStartWorkers, adds workers while delivered messages per
+	// second keep rising and nothing is throttled, and halves them on a
+	// throttle or a climbing error rate (concurrency.go).
 	Workers int
+	// MaxWorkers bounds the adaptive number (default DefaultMaxWorkers);
+	// a Lambda target with reserved concurrency bounds it as well.
+	MaxWorkers int
 	// ParkingQueue (URL or ARN) receives messages replayed MaxReplays
 	// times; without it such messages stay in the DLQ and are reported as
 	// skipped.
@@ -55,6 +62,13 @@ type Options struct {
 	// ReceiveWait is the long-poll wait of ReceiveMessage. An empty answer
 	// after a long poll means the queue is drained. Negative: short polls.
 	ReceiveWait time.Duration
+	// Progress, when set, is called every ProgressEvery (default 1 s)
+	// while a run goes on, and once at its end with Done set. It runs on
+	// a goroutine of its own and must not block for long. LogProgress is
+	// the one the function uses.
+	Progress func(context.Context, Progress)
+	// ProgressEvery is the interval between Progress calls.
+	ProgressEvery time.Duration
 }
 
 // Engine replays dead-lettered messages. It is safe for concurrent use and
@@ -65,13 +79,25 @@ type Engine struct {
 	lambda InvokeAPI
 	opts   Options
 	ledger *ledger
+	// sqsRetries and fnRetries are the retryers of the engine's own
+	// calls (retries.go).
+	sqsRetries, fnRetries standardRetries
 }
 
 // New returns an engine over the given clients. fn may be nil when no
 // Lambda target is ever used; a request that needs it is then rejected.
+//
+// When fn also has GetFunctionConcurrency (ConcurrencyAPI, as the SDK's
+// client does), a Lambda target's reserved concurrency bounds the workers.
 func New(q QueueAPI, fn InvokeAPI, opts Options) *Engine {
-	if opts.Workers <= 0 {
-		opts.Workers = DefaultWorkers
+	if opts.Workers < 0 {
+		opts.Workers = 0
+	}
+	if opts.MaxWorkers <= 0 {
+		opts.MaxWorkers = DefaultMaxWorkers
+	}
+	if opts.ProgressEvery <= 0 {
+		opts.ProgressEvery = time.Second
 	}
 	if opts.SafetyMargin <= 0 {
 		opts.SafetyMargin = DefaultSafetyMargin
@@ -95,6 +121,9 @@ type plan struct {
 	target  Target
 	tqueue  queueInfo
 	parking *queueInfo
+	// reserved is a Lambda target's reserved concurrency; 0: none or
+	// unknown.
+	reserved int
 }
 
 // Run replays up to req.MaxMessages messages. Validation and resolution of
@@ -137,6 +166,7 @@ func (e *Engine) prepare(ctx context.Context, req Request) (plan, error) {
 			if err := e.checkFunction(ctx, p.target); err != nil {
 				return plan{}, err
 			}
+			p.reserved = e.reservedConcurrency(ctx, p.target)
 		}
 	}
 	if e.opts.ParkingQueue != "" {
@@ -221,6 +251,26 @@ func (e *Engine) checkFunction(ctx context.Context, t Target) error {
 		return fmt.Errorf("check target function %s: %w", t.ARN, err)
 	}
 	return nil
+}
+
+// reservedConcurrency reads a function's reserved concurrency, or 0 when
+// it has none or it cannot be read (the caller may lack
+// lambda:GetFunctionConcurrency, which only costs the bound, not the run).
+func (e *Engine) reservedConcurrency(ctx context.Context, t Target) int {
+	c, ok := e.lambda.(ConcurrencyAPI)
+	if !ok {
+		return 0
+	}
+	out, err := c.GetFunctionConcurrency(ctx, &lambda.GetFunctionConcurrencyInput{FunctionName: aws.String(t.Function)})
+	if err != nil {
+		zerolog.Ctx(ctx).Debug().Err(err).Str("function", t.ARN).Msg("reserved concurrency unknown")
+		return 0
+	}
+	if out.ReservedConcurrentExecutions == nil {
+		return 0
+	}
+	// Reserved concurrency 0 stops the function; one worker finds out.
+	return max(1, int(*out.ReservedConcurrentExecutions))
 }
 
 func optString(s string) *string {

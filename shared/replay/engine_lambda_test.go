@@ -145,6 +145,27 @@ func TestReplayToLambda(t *testing.T) {
 		}
 	})
 
+	t.Run("reserved concurrency bounds the workers", func(t *testing.T) {
+		front.Put(&awsfake.Function{Name: "hello", ReservedConcurrency: 2})
+		defer front.Put(&awsfake.Function{Name: "hello"})
+		dlq := newQueue(t, c, "fn-dlq", false)
+		var many []string
+		for i := range 60 {
+			many = append(many, fmt.Sprintf(`{"order":%d}`, 100+i))
+		}
+		sendBodies(t, c, dlq, many, nil)
+		res, err := replay.New(c, fn, replay.Options{}).Run(ctx, replay.Request{QueueURL: dlq, Target: "arn:aws:lambda:us-east-1:123456789012:function:hello"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Replayed != 60 || res.PeakConcurrency > 2 || res.Concurrency < 1 {
+			t.Errorf("result = %+v; want 60 replayed by at most 2 workers (the function's reserved concurrency)", res)
+		}
+		if front.Count("GetFunctionConcurrency") == 0 {
+			t.Error("the engine never asked for the function's reserved concurrency")
+		}
+	})
+
 	t.Run("unknown target function touches nothing", func(t *testing.T) {
 		dlq := newQueue(t, c, "fn-dlq", false)
 		sendBodies(t, c, dlq, events[:3], nil)

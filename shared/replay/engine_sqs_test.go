@@ -40,7 +40,7 @@ func TestReplayToQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := replay.Result{Received: n, Replayed: n}
+	want := replay.Result{Received: n, Replayed: n, Concurrency: 4, PeakConcurrency: 4}
 	if res != want {
 		t.Errorf("result = %+v, want %+v", res, want)
 	}

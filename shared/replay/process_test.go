@@ -81,4 +81,36 @@ func TestCLIKilledMidReplay(t *testing.T) {
 	if strings.Contains(stderr.String(), "msg-") {
 		t.Error("a log line contains a message body")
 	}
+	if strings.Contains(stderr.String(), "replay (delivered") || strings.Contains(stderr.String(), "\x1b[") {
+		t.Error("a progress line went into a pipe")
+	}
+}
+
+// TestCLIReplayProgress runs the built `selfaudit replay` against fauxqs
+// with stderr on a pseudo-terminal: it draws a progress line with the
+// messages received out of those expected, what was delivered, failed and
+// parked, the queue's depth and the workers. The same run through a pipe
+// (TestCLIKilledMidReplay's runs) draws none.
+func TestCLIReplayProgress(t *testing.T) {
+	c := fauxqs(t, nil)
+	bin := testenv.BuildPackage(t, "./cmd/selfaudit", "selfaudit")
+	dlq := newQueue(t, c, "tty-dlq", false)
+	target := newQueue(t, c, "tty-target", false)
+	const n = 200
+	fill(t, c, dlq, n, nil)
+	cmd := exec.Command(bin, "replay", "--queue", dlq, "--target", target, "--rate", "100", "--format", "json")
+	cmd.Env = os.Environ()
+	term, out := testenv.RunOnPTY(t, cmd)
+	var res replay.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Replayed != n {
+		t.Fatalf("result %q: %v", out, err)
+	}
+	for _, want := range []string{"replay (delivered ", ", failed 0, parked 0, queue ~", " workers)", "/200", "msgs/s", "\x1b[2K"} {
+		if !strings.Contains(term, want) {
+			t.Errorf("terminal lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("terminal:\n%q", term)
+	}
 }

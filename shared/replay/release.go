@@ -39,7 +39,7 @@ func (r *run) finish(ctx context.Context) Result {
 		for i, h := range part {
 			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(h), VisibilityTimeout: 0}
 		}
-		out, err := r.e.sqs.ChangeMessageVisibilityBatch(fctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(r.p.source.url), Entries: entries})
+		out, err := r.e.sqs.ChangeMessageVisibilityBatch(fctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(r.p.source.url), Entries: entries}, r.e.sqsRetries.sqs)
 		if err == nil && len(out.Failed) > 0 {
 			err = fmt.Errorf("%d entries rejected, first: %s", len(out.Failed), aws.ToString(out.Failed[0].Code))
 		}
@@ -69,5 +69,6 @@ func (r *run) finish(ctx context.Context) Result {
 	}
 	res := r.res
 	res.DryRunReport = r.report
+	res.Concurrency, res.PeakConcurrency, res.Throttled = r.concurrency()
 	return res
 }

@@ -73,6 +73,13 @@ type Result struct {
 	RemainingApprox int           `json:"remainingApprox"`
 	DryRun          bool          `json:"dryRun"`
 	DryRunReport    *DryRunReport `json:"dryRunReport,omitempty"`
+	// Concurrency is the number of workers the run ended with (the one
+	// it settled on, or the fixed number), PeakConcurrency the most it
+	// used, Throttled the calls and entries the endpoints throttled
+	// (the SDK's retries included).
+	Concurrency     int `json:"concurrency"`
+	PeakConcurrency int `json:"peakConcurrency"`
+	Throttled       int `json:"throttled"`
 }
 
 // DryRunReport says what a real run would have done with the messages a dry

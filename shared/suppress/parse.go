@@ -10,6 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/selfaudit/selfaudit/shared/awsid"
 	"github.com/selfaudit/selfaudit/shared/checks"
 )
 
@@ -230,7 +231,7 @@ func (p *parser) field(n int, key, val string, line int, r *Rule) {
 			p.fail(line, "suppression %d: resource is empty (leave it out to match every resource)", n)
 		}
 	case "account":
-		if !isAccount(val) {
+		if !awsid.IsAccountID(val) {
 			p.fail(line, "suppression %d: account %q is not a 12-digit AWS account ID (quote it to keep leading zeros)", n, val)
 		}
 	case "reason":
@@ -276,18 +277,6 @@ func checkProblem(pat string, opts Options, cache *[]string) string {
 		return fmt.Sprintf("check %q matches no known check (see selfaudit checks)", pat)
 	}
 	return fmt.Sprintf("unknown check %q (see selfaudit checks)", pat)
-}
-
-func isAccount(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func deref(n *yaml.Node) *yaml.Node {

@@ -3,6 +3,7 @@ package rules
 import (
 	"strings"
 
+	"github.com/selfaudit/selfaudit/shared/awsid"
 	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
 	"github.com/selfaudit/selfaudit/shared/findings"
@@ -127,7 +128,7 @@ func identityProvider(c *Config, r *record.Record, what string) []Hit {
 			kind = "oidc-provider/" + strings.TrimPrefix(pstr(p, "url", "Url"), "https://")
 			name = ""
 		}
-		res = "arn:" + partition(r.AWSRegion) + ":iam::" + r.Account() + ":" + kind + name
+		res = "arn:" + awsid.PartitionOf(r.AWSRegion) + ":iam::" + r.Account() + ":" + kind + name
 	}
 	ev := map[string]any{"api": r.Action(), "change": what}
 	if u := pstr(p, "url", "Url"); u != "" {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/selfaudit/selfaudit/shared/awsid"
 	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
 	"github.com/selfaudit/selfaudit/shared/findings"
@@ -177,12 +178,11 @@ func untrustedAccounts(c *Config, r *record.Record, doc string) []string {
 // 12-digit ID or the account field of an IAM or STS ARN; "" otherwise.
 func principalAccount(v string) string {
 	v = strings.TrimSpace(v)
-	isID := func(s string) bool { return len(s) == 12 && strings.Trim(s, "0123456789") == "" }
-	if isID(v) {
+	if awsid.IsAccountID(v) {
 		return v
 	}
 	parts := strings.SplitN(v, ":", 6)
-	if len(parts) == 6 && parts[0] == "arn" && (parts[2] == "iam" || parts[2] == "sts") && isID(parts[4]) {
+	if len(parts) == 6 && parts[0] == "arn" && (parts[2] == "iam" || parts[2] == "sts") && awsid.IsAccountID(parts[4]) {
 		return parts[4]
 	}
 	return ""
@@ -191,7 +191,7 @@ func principalAccount(v string) string {
 // IAMResourceARN names the role, user, group or policy an IAM call changed.
 func IAMResourceARN(r *record.Record) string {
 	acct := r.Account()
-	pre := "arn:" + partition(r.AWSRegion) + ":iam::" + acct + ":"
+	pre := "arn:" + awsid.PartitionOf(r.AWSRegion) + ":iam::" + acct + ":"
 	for _, k := range []struct{ field, kind string }{{"roleName", "role/"}, {"userName", "user/"}, {"groupName", "group/"}} {
 		if v := param(r, k.field); v != "" {
 			return pre + k.kind + v

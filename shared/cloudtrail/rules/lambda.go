@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/selfaudit/selfaudit/shared/awsid"
 	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
 	"github.com/selfaudit/selfaudit/shared/findings"
@@ -52,21 +53,21 @@ func FunctionARN(r *record.Record) string {
 			if strings.HasPrefix(l, "arn:") {
 				return l
 			}
-			return "arn:" + partition(r.AWSRegion) + ":lambda:" + r.AWSRegion + ":" + r.Account() + ":layer:" + l
+			return "arn:" + awsid.PartitionOf(r.AWSRegion) + ":lambda:" + r.AWSRegion + ":" + r.Account() + ":layer:" + l
 		}
 		if u := strField(p, "uUID"); u != "" {
-			return "arn:" + partition(r.AWSRegion) + ":lambda:" + r.AWSRegion + ":" + r.Account() + ":event-source-mapping:" + u
+			return "arn:" + awsid.PartitionOf(r.AWSRegion) + ":lambda:" + r.AWSRegion + ":" + r.Account() + ":event-source-mapping:" + u
 		}
-		return "arn:" + partition(r.AWSRegion) + ":lambda:" + r.AWSRegion + ":" + r.Account() + ":function:*"
+		return "arn:" + awsid.PartitionOf(r.AWSRegion) + ":lambda:" + r.AWSRegion + ":" + r.Account() + ":function:*"
 	}
 	if strings.HasPrefix(name, "arn:") {
 		return unqualified(name)
 	}
 	if acct, rest, ok := strings.Cut(name, ":function:"); ok {
-		return unqualified("arn:" + partition(r.AWSRegion) + ":lambda:" + r.AWSRegion + ":" + acct + ":function:" + rest)
+		return unqualified("arn:" + awsid.PartitionOf(r.AWSRegion) + ":lambda:" + r.AWSRegion + ":" + acct + ":function:" + rest)
 	}
 	name, _, _ = strings.Cut(name, ":")
-	return "arn:" + partition(r.AWSRegion) + ":lambda:" + r.AWSRegion + ":" + r.Account() + ":function:" + name
+	return "arn:" + awsid.PartitionOf(r.AWSRegion) + ":lambda:" + r.AWSRegion + ":" + r.Account() + ":function:" + name
 }
 
 // unqualified drops a version or alias from a function ARN.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/selfaudit/selfaudit/shared/awsid"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
 	"github.com/selfaudit/selfaudit/shared/findings"
 )
@@ -223,7 +224,7 @@ func bucketLoggingOff(c *Config, r *record.Record) []Hit {
 	if slices.Contains(c.TrailBuckets, bucket) || strings.Contains(strings.ToLower(bucket), "cloudtrail") {
 		sev, log = findings.High, "S3 access logging of the trail's bucket"
 	}
-	h := logHit(r, "arn:"+partition(r.AWSRegion)+":s3:::"+bucket, sev, log, "switched off")
+	h := logHit(r, "arn:"+awsid.PartitionOf(r.AWSRegion)+":s3:::"+bucket, sev, log, "switched off")
 	h[0].Evidence["bucket"] = bucket
 	return h
 }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"github.com/selfaudit/selfaudit/shared/awsid"
 	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
 	"github.com/selfaudit/selfaudit/shared/findings"
@@ -29,10 +30,10 @@ var CT012 = register(&Rule{
 			return nil
 		}
 		p := func() map[string]any { return params(r) }
-		orgARN := "arn:" + partition(r.AWSRegion) + ":organizations::" + r.Account() + ":account"
+		orgARN := "arn:" + awsid.PartitionOf(r.AWSRegion) + ":organizations::" + r.Account() + ":account"
 		switch r.Action() {
 		case "LeaveOrganization":
-			acct := "arn:" + partition(r.AWSRegion) + ":organizations::" + r.Account() + ":account/" + r.Account()
+			acct := "arn:" + awsid.PartitionOf(r.AWSRegion) + ":organizations::" + r.Account() + ":account/" + r.Account()
 			if r.Failed() {
 				return []Hit{{Resource: acct, Severity: findings.High, Title: "Refused attempt to leave the organisation",
 					Evidence: map[string]any{"api": r.Action(), "change": "attempt to leave the organisation refused"}}}
@@ -51,7 +52,7 @@ var CT012 = register(&Rule{
 		case "DetachPolicy":
 			pp := p()
 			policy, target := pstr(pp, "policyId", "PolicyId"), pstr(pp, "targetId", "TargetId")
-			return []Hit{{Resource: "arn:" + partition(r.AWSRegion) + ":organizations::" + r.Account() + ":policy/" + policy,
+			return []Hit{{Resource: "arn:" + awsid.PartitionOf(r.AWSRegion) + ":organizations::" + r.Account() + ":policy/" + policy,
 				Title:    "Organisation policy detached from an account or organisational unit",
 				Evidence: map[string]any{"api": r.Action(), "change": "policy detached", "policyId": policy, "targetId": target}}}
 		case "DisablePolicyType":
@@ -61,7 +62,7 @@ var CT012 = register(&Rule{
 				return nil
 			}
 			root := pstr(pp, "rootId", "RootId")
-			return []Hit{{Resource: "arn:" + partition(r.AWSRegion) + ":organizations::" + r.Account() + ":root/" + root,
+			return []Hit{{Resource: "arn:" + awsid.PartitionOf(r.AWSRegion) + ":organizations::" + r.Account() + ":root/" + root,
 				Title:    "Service control policies disabled",
 				Evidence: map[string]any{"api": r.Action(), "change": "service control policy type disabled", "policyType": typ, "rootId": root}}}
 		}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/selfaudit/selfaudit/shared/awsid"
 	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
 	"github.com/selfaudit/selfaudit/shared/findings"
@@ -107,7 +108,7 @@ var publicAPIs = map[string]map[string]func(r *record.Record) []Hit{
 // arnIn builds an ARN of service in the record's partition, region and
 // account: arnIn(r, "sqs", "orders") is arn:aws:sqs:eu-west-1:111122223333:orders.
 func arnIn(r *record.Record, service, resource string) string {
-	return "arn:" + partition(r.AWSRegion) + ":" + service + ":" + r.AWSRegion + ":" + r.Account() + ":" + resource
+	return "arn:" + awsid.PartitionOf(r.AWSRegion) + ":" + service + ":" + r.AWSRegion + ":" + r.Account() + ":" + resource
 }
 
 // pget returns member key of m, trying the spelling given first and then
@@ -240,7 +241,7 @@ func queueARN(r *record.Record, queueURL, name string) string {
 	if u, err := url.Parse(queueURL); err == nil && u.Path != "" {
 		parts := strings.Split(strings.Trim(u.Path, "/"), "/")
 		if len(parts) == 2 {
-			return "arn:" + partition(r.AWSRegion) + ":sqs:" + r.AWSRegion + ":" + parts[0] + ":" + parts[1]
+			return "arn:" + awsid.PartitionOf(r.AWSRegion) + ":sqs:" + r.AWSRegion + ":" + parts[0] + ":" + parts[1]
 		}
 	}
 	if name == "" {
@@ -300,7 +301,7 @@ func bucketARN(r *record.Record) string {
 	if b == "" {
 		b = "*"
 	}
-	return "arn:" + partition(r.AWSRegion) + ":s3:::" + b
+	return "arn:" + awsid.PartitionOf(r.AWSRegion) + ":s3:::" + b
 }
 
 func s3Policy(r *record.Record) []Hit {
@@ -363,9 +364,9 @@ func s3BlockOff(r *record.Record) []Hit {
 	res := bucketARN(r)
 	account := strings.Contains(r.Action(), "Account") || !strings.Contains(r.Action(), "Bucket")
 	if account {
-		res = "arn:" + partition(r.AWSRegion) + ":s3:" + r.AWSRegion + ":" + r.Account() + ":account"
+		res = "arn:" + awsid.PartitionOf(r.AWSRegion) + ":s3:" + r.AWSRegion + ":" + r.Account() + ":account"
 		if a := pstr(params(r), "accountId"); a != "" {
-			res = "arn:" + partition(r.AWSRegion) + ":s3:" + r.AWSRegion + ":" + a + ":account"
+			res = "arn:" + awsid.PartitionOf(r.AWSRegion) + ":s3:" + r.AWSRegion + ":" + a + ":account"
 		}
 	}
 	ev := map[string]any{"api": r.Action(), "resourceType": "S3 Block Public Access"}
@@ -423,7 +424,7 @@ func ecrPolicy(r *record.Record) []Hit {
 	p := params(r)
 	res := arnIn(r, "ecr", "repository/"+pstr(p, "repositoryName", "RepositoryName"))
 	if reg := pstr(p, "registryId"); reg != "" && reg != r.Account() {
-		res = "arn:" + partition(r.AWSRegion) + ":ecr:" + r.AWSRegion + ":" + reg + ":repository/" + pstr(p, "repositoryName", "RepositoryName")
+		res = "arn:" + awsid.PartitionOf(r.AWSRegion) + ":ecr:" + r.AWSRegion + ":" + reg + ":repository/" + pstr(p, "repositoryName", "RepositoryName")
 	}
 	return policyHits(r, res, "ECR repository", pget(p, "policyText", "PolicyText"))
 }
@@ -472,10 +473,10 @@ func ec2Sharing(r *record.Record) []Hit {
 	var res, kind string
 	if id := pstr(p, "snapshotId"); id != "" {
 		perm, kind = pmap(p, "createVolumePermission"), "EBS snapshot"
-		res = "arn:" + partition(r.AWSRegion) + ":ec2:" + r.AWSRegion + "::snapshot/" + id
+		res = "arn:" + awsid.PartitionOf(r.AWSRegion) + ":ec2:" + r.AWSRegion + "::snapshot/" + id
 	} else {
 		perm, kind = pmap(p, "launchPermission"), "AMI"
-		res = "arn:" + partition(r.AWSRegion) + ":ec2:" + r.AWSRegion + "::image/" + pstr(p, "imageId")
+		res = "arn:" + awsid.PartitionOf(r.AWSRegion) + ":ec2:" + r.AWSRegion + "::image/" + pstr(p, "imageId")
 	}
 	add := pmap(perm, "add")
 	items, _ := pget(add, "items").([]any)

@@ -3,6 +3,7 @@ package rules
 import (
 	"strings"
 
+	"github.com/selfaudit/selfaudit/shared/awsid"
 	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
 	"github.com/selfaudit/selfaudit/shared/findings"
@@ -31,7 +32,7 @@ var CT006 = register(&Rule{
 		if r.EventSource == "signin.amazonaws.com" && signInFailed(r) {
 			return nil // a failed sign-in is not activity
 		}
-		res := "arn:" + partition(r.AWSRegion) + ":iam::" + r.Account() + ":root"
+		res := "arn:" + awsid.PartitionOf(r.AWSRegion) + ":iam::" + r.Account() + ":root"
 		h := Hit{Resource: res, Evidence: map[string]any{"api": r.Action()}}
 		a := r.Action()
 		switch {

@@ -423,17 +423,6 @@ func fromConsole(r *record.Record) bool {
 		strings.Contains(ua, "AWS Console Lambda") || strings.Contains(ua, "aws-internal/3") && strings.Contains(ua, "console")
 }
 
-// partition derives the ARN partition from a region name.
-func partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
-}
-
 // params decodes requestParameters into a string-keyed map; a record
 // without them, or with malformed ones, yields an empty map.
 func params(r *record.Record) map[string]any { return r.Params() }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"github.com/selfaudit/selfaudit/shared/awsid"
 	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
 	"github.com/selfaudit/selfaudit/shared/findings"
@@ -38,7 +39,7 @@ var CT014 = register(&Rule{
 		}
 		user := r.UserIdentity.ARN
 		if user == "" {
-			user = "arn:" + partition(r.AWSRegion) + ":iam::" + r.Account() + ":user/" + r.UserIdentity.UserName
+			user = "arn:" + awsid.PartitionOf(r.AWSRegion) + ":iam::" + r.Account() + ":user/" + r.UserIdentity.UserName
 		}
 		h := Hit{Resource: user, Evidence: map[string]any{"api": r.Action(), "mfaUsed": "No", "userName": r.UserIdentity.UserName}}
 		if c.Admins != nil && c.Admins.IsAdmin(user) {

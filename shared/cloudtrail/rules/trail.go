@@ -3,6 +3,7 @@ package rules
 import (
 	"strings"
 
+	"github.com/selfaudit/selfaudit/shared/awsid"
 	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/record"
 	"github.com/selfaudit/selfaudit/shared/findings"
@@ -133,5 +134,5 @@ func trailARN(r *record.Record, name string) string {
 	if name == "" {
 		name = "*"
 	}
-	return "arn:" + partition(r.AWSRegion) + ":cloudtrail:" + r.AWSRegion + ":" + r.Account() + ":trail/" + name
+	return "arn:" + awsid.PartitionOf(r.AWSRegion) + ":cloudtrail:" + r.AWSRegion + ":" + r.Account() + ":trail/" + name
 }

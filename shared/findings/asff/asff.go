@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/selfaudit/selfaudit/shared/awsid"
 	"github.com/selfaudit/selfaudit/shared/findings"
 )
 
@@ -183,7 +184,7 @@ func Convert(t findings.Tracked, opts Options) (Finding, error) {
 	switch {
 	case account == "":
 		return Finding{}, fmt.Errorf("%s: %w: set the account (Options.Account, --account), the resource names none", where, ErrNoAccount)
-	case !validAccount(account):
+	case !awsid.IsAccountID(account):
 		return Finding{}, fmt.Errorf("%s: account %q is not a 12-digit AWS account ID", where, account)
 	}
 	region := opts.Region
@@ -204,7 +205,7 @@ func Convert(t findings.Tracked, opts Options) (Finding, error) {
 		partition = res.Partition
 	}
 	if partition == "" {
-		partition = PartitionOf(region)
+		partition = awsid.PartitionOf(region)
 	}
 	if !partitions[partition] {
 		return Finding{}, fmt.Errorf("%s: partition %q: want aws, aws-cn or aws-us-gov", where, partition)

@@ -2,6 +2,7 @@ package asff
 
 import (
 	"encoding/json"
+	"github.com/selfaudit/selfaudit/shared/awsid"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -33,7 +34,7 @@ func FuzzConvert(f *testing.F) {
 		if out.Remediation != nil && (utf8.RuneCountInString(out.Remediation.Recommendation.Text) > MaxRecommendation || blank(out.Remediation.Recommendation.Text)) {
 			t.Fatalf("recommendation %q", out.Remediation.Recommendation.Text)
 		}
-		if !validAccount(out.AwsAccountID) || !strings.HasPrefix(out.ProductARN, "arn:aws") || len(out.Resources) != 1 || out.Resources[0].ID != resource {
+		if !awsid.IsAccountID(out.AwsAccountID) || !strings.HasPrefix(out.ProductARN, "arn:aws") || len(out.Resources) != 1 || out.Resources[0].ID != resource {
 			t.Fatalf("finding %+v", out)
 		}
 		if len(out.Resources[0].Region) > 16 || !utf8.ValidString(out.Title+out.Description) {

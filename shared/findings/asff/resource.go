@@ -59,31 +59,6 @@ func resourceType(a arn) string {
 // partitions are the values ASFF accepts for a resource's Partition.
 var partitions = map[string]bool{"aws": true, "aws-cn": true, "aws-us-gov": true}
 
-// PartitionOf returns the partition a Region belongs to: aws-cn for the
-// China Regions, aws-us-gov for GovCloud, aws otherwise (and for "").
-func PartitionOf(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
-}
-
-// validAccount reports whether s is a 12-digit account ID.
-func validAccount(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // validRegion reports whether s looks like a Region name: lower-case
 // letters, digits and hyphens, at most 16 characters (ASFF's limit).
 func validRegion(s string) bool {
