@@ -8,6 +8,7 @@ import (
 
 	"github.com/selfaudit/selfaudit/shared/cfntemplate"
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/iameffect"
 	"github.com/selfaudit/selfaudit/shared/iampolicy"
 	"github.com/selfaudit/selfaudit/shared/iamscan/samtemplates"
 )
@@ -28,6 +29,8 @@ type judge struct {
 	notes []string
 	order []string
 	byID  map[string]*merged
+	// effect holds each role's effective-permission judge (judge_effect.go).
+	effect map[string]*iameffect.Judge
 }
 
 // merged is one finding and the variants that raised it.
@@ -193,7 +196,11 @@ func (j *judge) document(src cfntemplate.Source, doc *iampolicy.Document, kind i
 	} else {
 		outer = append(outer, src.When...)
 	}
-	for _, is := range iampolicy.Evaluate(doc, kind, opts) {
+	issues := iampolicy.Evaluate(doc, kind, opts)
+	if kind == iampolicy.Identity {
+		issues = j.effective(src, doc, issues)
+	}
+	for _, is := range issues {
 		ev := j.evidence(src, is, extra)
 		ev["statementPointer"] = is.Pointer
 		j.add(newFinding(is, where, is.Key, SourceTemplate, j.now,
@@ -241,7 +248,11 @@ func (j *judge) policy(src cfntemplate.Source, pol *cfntemplate.Policy, kind iam
 		opts = j.lambdaOptions()
 	}
 	base := j.f.Name + "#" + src.Pointer
-	for _, is := range iampolicy.Evaluate(doc, kind, opts) {
+	issues := iampolicy.Evaluate(doc, kind, opts)
+	if kind == iampolicy.Identity {
+		issues = j.effective(src, doc, issues)
+	}
+	for _, is := range issues {
 		tmp := is.Pointer
 		k := strings.LastIndexByte(tmp, '#')
 		i, _ := strconv.Atoi(tmp[k+1:])

@@ -64,3 +64,45 @@ func fmtPath(f findings.Finding) string {
 	}
 	return b.String()
 }
+
+// TestTemplateEffectivePermissions: a role's grants in a template are
+// judged by everything the template gives the role: a Deny in another of
+// its policies, a boundary that lets nothing reported through, and a
+// condition no request satisfies each take the finding away, with a note;
+// the same grant without them stays, naming the granting statement.
+func TestTemplateEffectivePermissions(t *testing.T) {
+	t.Parallel()
+	const name = "testdata/escalation/effective.yaml"
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := (&FileScanner{Now: fixedNow}).ScanFile(name, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byRole := map[string][]string{}
+	for _, f := range rep.Findings {
+		id, _ := f.Evidence["logicalId"].(string)
+		if strings.HasPrefix(f.Check, "IAM00") && f.Check != "IAM008" {
+			byRole[id] = append(byRole[id], f.Check)
+			if id == "Kept" && f.Evidence["grantedBy"] == nil {
+				t.Errorf("Kept %s: no grantedBy: %v", f.Check, f.Evidence)
+			}
+		}
+	}
+	for _, id := range []string{"Cancelled", "Bounded", "Never"} {
+		if len(byRole[id]) > 0 {
+			t.Errorf("%s: %v reported", id, byRole[id])
+		}
+	}
+	if len(byRole["Kept"]) == 0 {
+		t.Error("Kept: nothing reported")
+	}
+	notes := strings.Join(rep.Notes, "\n")
+	for _, want := range []string{"Cancelled not reported: a Deny cancels", "NoS3", "Bounded not reported: permissions boundary", "Never not reported: its condition is satisfied by no request"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes lack %q:\n%s", want, notes)
+		}
+	}
+}
