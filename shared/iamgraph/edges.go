@@ -3,6 +3,7 @@ package iamgraph
 import (
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/selfaudit/selfaudit/shared/iameffect"
 	"github.com/selfaudit/selfaudit/shared/iameval"
@@ -25,6 +26,9 @@ func callerARN(n *node) string {
 // on resource can be allowed (iameffect.Judge.Possible), and which Allow
 // statements grant it.
 func (g *Graph) allowed(n *node, action, resource string, extra map[string][]string) (bool, []iameffect.Ref) {
+	if !n.mentions(action) {
+		return false, nil
+	}
 	r := iameval.Evaluate(iameval.Request{Principal: callerARN(n), Action: action, Resource: resource}, n.judge.Possible(extra))
 	if r.Decision != iameval.Allowed {
 		return false, nil
@@ -34,6 +38,44 @@ func (g *Graph) allowed(n *node, action, resource string, extra map[string][]str
 		refs = append(refs, iameffect.Ref{Policy: d.Policy, Index: d.Index, Sid: d.Sid})
 	}
 	return true, refs
+}
+
+// mentions reports whether any Allow statement of the node's identity
+// policies names the action (by a matching Action pattern, or a NotAction
+// that leaves it out): without one no request for it can be allowed, and
+// iameval need not be asked. Cached per action.
+func (n *node) mentions(action string) bool {
+	la := strings.ToLower(action)
+	if v, ok := n.mention[la]; ok {
+		return v
+	}
+	found := false
+	for _, p := range n.p.Identity {
+		if p.Doc == nil {
+			continue
+		}
+		for i := range p.Doc.Statements {
+			s := &p.Doc.Statements[i]
+			if !strings.EqualFold(s.Effect, "Allow") {
+				continue
+			}
+			if s.NotAction != nil {
+				hit := false
+				for _, a := range s.NotAction {
+					hit = hit || iampolicy.WildcardMatch(strings.ToLower(strings.TrimSpace(a)), la)
+				}
+				found = found || !hit
+			}
+			for _, a := range s.Action {
+				found = found || iampolicy.WildcardMatch(strings.ToLower(strings.TrimSpace(a)), la)
+			}
+		}
+	}
+	if n.mention == nil {
+		n.mention = map[string]bool{}
+	}
+	n.mention[la] = found
+	return found
 }
 
 // check is one permission to test, for a hop's evidence.
@@ -122,8 +164,8 @@ func (g *Graph) selfRewrite(n *node) *Hop {
 }
 
 // passPaths are the new-passrole paths of the catalogue that name the
-// service the passed role must trust.
-func passPaths() []iampolicy.EscalationPath {
+// service the passed role must trust, computed once.
+var passPaths = sync.OnceValue(func() []iampolicy.EscalationPath {
 	var out []iampolicy.EscalationPath
 	for _, p := range iampolicy.EscalationPaths() {
 		if p.Category != "new-passrole" || len(p.TrustedServices) == 0 {
@@ -137,7 +179,7 @@ func passPaths() []iampolicy.EscalationPath {
 		}
 	}
 	return out
-}
+})
 
 // probeTypes gives, per service, a resource of the type its
 // code-running actions create, so that a grant scoped to that type

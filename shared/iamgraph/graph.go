@@ -86,6 +86,8 @@ type node struct {
 	admin bool
 	// self is the hop by which the node rewrites its own permissions.
 	self *Hop
+	// mention caches mentions (edges.go).
+	mention map[string]bool
 }
 
 type edge struct {

@@ -31,6 +31,7 @@ type judge struct {
 	byID  map[string]*merged
 	// effect holds each role's effective-permission judge (judge_effect.go).
 	effect map[string]*iameffect.Judge
+	roles  map[string]rolePoliciesResult
 }
 
 // merged is one finding and the variants that raised it.

@@ -27,7 +27,7 @@ func (j *judge) effective(src cfntemplate.Source, doc *iampolicy.Document, issue
 	}
 	ej, seen := j.effect[src.LogicalID]
 	if !seen {
-		if rp, err := TemplateRolePolicies(j.f, src.LogicalID, templateAccount); err == nil {
+		if rp, err := j.rolePolicies(src.LogicalID); err == nil {
 			set := iameffect.Set{SCPs: j.s.SCPs, Now: j.now,
 				Known: map[string][]string{"aws:PrincipalArn": {rp.ARN}, "aws:PrincipalAccount": {templateAccount}}}
 			for _, np := range rp.Identity {
@@ -63,4 +63,23 @@ func (j *judge) effective(src cfntemplate.Source, doc *iampolicy.Document, issue
 		j.notes = append(j.notes, note)
 	}
 	return kept
+}
+
+// rolePolicies is TemplateRolePolicies for this file, once per role: the
+// effective-permission judge and the escalation graph both need it.
+func (j *judge) rolePolicies(logicalID string) (*RolePolicies, error) {
+	if j.roles == nil {
+		j.roles = map[string]rolePoliciesResult{}
+	}
+	if r, ok := j.roles[logicalID]; ok {
+		return r.rp, r.err
+	}
+	rp, err := TemplateRolePolicies(j.f, logicalID, templateAccount)
+	j.roles[logicalID] = rolePoliciesResult{rp, err}
+	return rp, err
+}
+
+type rolePoliciesResult struct {
+	rp  *RolePolicies
+	err error
 }

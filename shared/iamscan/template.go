@@ -237,11 +237,12 @@ func policyFileKind(doc *iampolicy.Document) iampolicy.Kind {
 
 func (s *FileScanner) scanTemplate(f *cfntemplate.File) (*FileReport, error) {
 	j := s.newJudge(f)
-	for _, src := range f.Sources() {
+	sources := f.Sources()
+	for _, src := range sources {
 		j.source(src)
 	}
 	rep := j.report()
-	esc, notes := templateEscalations(f, s.SCPs, j.now)
+	esc, notes := templateEscalations(f, sources, j.rolePolicies, s.SCPs, j.now)
 	rep.Findings = append(rep.Findings, esc...)
 	rep.Notes = append(rep.Notes, notes...)
 	return rep, nil

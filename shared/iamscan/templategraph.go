@@ -29,10 +29,10 @@ var lambdaTrust = &iampolicy.Document{Version: "2012-10-17", Statements: []iampo
 // administrator-equivalent permissions. A role is named
 // arn:aws:iam::123456789012:role/<LogicalId> in the path; the finding
 // points at the resource.
-func templateEscalations(f *cfntemplate.File, scps [][]iameval.Policy, now time.Time) ([]findings.Finding, []string) {
+func templateEscalations(f *cfntemplate.File, sources []cfntemplate.Source, roles func(string) (*RolePolicies, error), scps [][]iameval.Policy, now time.Time) ([]findings.Finding, []string) {
 	trusts := map[string]*iampolicy.Document{}
 	var notes []string
-	for _, src := range f.Sources() {
+	for _, src := range sources {
 		if src.Kind != cfntemplate.TrustPolicy || src.Policy == nil {
 			continue
 		}
@@ -65,7 +65,7 @@ func templateEscalations(f *cfntemplate.File, scps [][]iameval.Policy, now time.
 		default:
 			continue
 		}
-		rp, err := TemplateRolePolicies(f, r.LogicalID, templateAccount)
+		rp, err := roles(r.LogicalID)
 		if err != nil {
 			notes = append(notes, fmt.Sprintf("%s#/Resources/%s: not in the escalation graph: %v", f.Name, r.LogicalID, err))
 			continue

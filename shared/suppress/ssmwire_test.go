@@ -31,7 +31,7 @@ func TestSSMWire(t *testing.T) {
 	fake.Put("/selfaudit/suppressions", oneRule)
 	srv := awsfake.Serve(t, fake)
 	cfg := aws.Config{Region: "eu-west-1", RetryMaxAttempts: 3,
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
+		Credentials:   credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
 		ConfigSources: []any{endpoints{"SSM": srv.URL(fake)}}}
 	w := newSSMWire(cfg)
 	w.sleep = func(time.Duration) {}
