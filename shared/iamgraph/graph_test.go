@@ -48,7 +48,11 @@ func fixture(t testing.TB) Input {
 		return `{"Statement":{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"` + target + `"}}`
 	}
 	lambdaPerms := `{"Effect":"Allow","Action":["lambda:CreateFunction","lambda:InvokeFunction"],"Resource":"*"}`
-	return Input{Now: testNow, Principals: []Principal{
+	fn := "arn:aws:lambda:us-east-1:" + acct + ":function:nightly"
+	return Input{Now: testNow, Functions: []Function{{ARN: fn, Role: role("LambdaAdmin")}}, Principals: []Principal{
+		// One hop: lambda-003, new code for a function that runs as an
+		// administrator.
+		{ARN: user("lena"), Kind: User, Identity: []iameval.Policy{pol(t, "lena", `{"Statement":{"Effect":"Allow","Action":"lambda:UpdateFunctionCode","Resource":"`+fn+`"}}`)}},
 		{ARN: role("Admin"), Kind: Role, Trust: trust(t, rootTrust), Identity: []iameval.Policy{pol(t, "AdministratorAccess", adminPolicy)}},
 		{ARN: role("Locked"), Kind: Role, Trust: trust(t, `{"AWS":"`+user("nobody")+`"}`), Identity: []iameval.Policy{pol(t, "AdministratorAccess", adminPolicy)}},
 		{ARN: role("LambdaAdmin"), Kind: Role, Trust: trust(t, `{"Service":"lambda.amazonaws.com"}`), Identity: []iameval.Policy{pol(t, "AdministratorAccess", adminPolicy)}},
@@ -111,6 +115,7 @@ func TestEscalations(t *testing.T) {
 		user("carol"):      {1, role("LambdaAdmin"), "lambda-001"},
 		role("SelfWriter"): {1, role("SelfWriter"), "iam-005"},
 		user("ivan"):       {1, user("root-like"), "iam-002"},
+		user("lena"):       {1, role("LambdaAdmin"), "lambda-003"},
 	}
 	for p, w := range want {
 		e, ok := got[p]

@@ -19,6 +19,7 @@ import (
 	"github.com/selfaudit/selfaudit/shared/awspage"
 	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/iameval"
+	"github.com/selfaudit/selfaudit/shared/iamgraph"
 	"github.com/selfaudit/selfaudit/shared/iampolicy"
 	"github.com/selfaudit/selfaudit/shared/progress"
 )
@@ -82,13 +83,17 @@ func (s *Scanner) now() func() time.Time {
 // policy. Failures are in the result's Errors.
 func (s *Scanner) ScanAccount(ctx context.Context) *Result {
 	res := &Result{}
+	// Functions first: the roles they run as are the targets of
+	// lambda:UpdateFunctionCode in the escalation graph.
+	fns, listed := s.listFunctions(ctx)
 	acct, err := s.ReadAccount(ctx)
 	if err != nil {
 		res.Errors = append(res.Errors, ResourceError{Resource: "account", Operation: "GetAccountAuthorizationDetails", Err: err})
 	} else {
-		res.Merge(ScanAccountDetails(acct, AccountOptions{AllRoles: s.AllRoles, Now: s.Now, SCPs: s.SCPs}))
+		res.Merge(ScanAccountDetails(acct, AccountOptions{AllRoles: s.AllRoles, Now: s.Now, SCPs: s.SCPs, Functions: fns}))
 	}
-	res.Merge(s.ScanFunctions(ctx))
+	res.Merge(listed)
+	res.Merge(s.scanFunctionList(ctx, fns))
 	findings.Sort(res.Findings)
 	return res
 }
@@ -234,12 +239,21 @@ func defaultVersion(mp iamtypes.ManagedPolicyDetail) (ManagedPolicyDetail, bool,
 
 // ScanFunctions lists every function and judges its resource policy.
 func (s *Scanner) ScanFunctions(ctx context.Context) *Result {
+	fns, res := s.listFunctions(ctx)
+	res.Merge(s.scanFunctionList(ctx, fns))
+	findings.Sort(res.Findings)
+	return res
+}
+
+// listFunctions lists every function with the role it runs as; a listing
+// error is in the result.
+func (s *Scanner) listFunctions(ctx context.Context) ([]iamgraph.Function, *Result) {
 	res := &Result{}
 	in := &lambda.ListFunctionsInput{}
 	if s.PageSize > 0 {
 		in.MaxItems = aws.Int32(min(s.PageSize, 50))
 	}
-	var fns []string
+	var fns []iamgraph.Function
 	p := lambda.NewListFunctionsPaginator(s.Lambda, in)
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
@@ -248,8 +262,18 @@ func (s *Scanner) ScanFunctions(ctx context.Context) *Result {
 			break
 		}
 		for _, fn := range out.Functions {
-			fns = append(fns, aws.ToString(fn.FunctionArn))
+			fns = append(fns, iamgraph.Function{ARN: aws.ToString(fn.FunctionArn), Role: aws.ToString(fn.Role)})
 		}
+	}
+	return fns, res
+}
+
+// scanFunctionList judges the resource policy of each listed function.
+func (s *Scanner) scanFunctionList(ctx context.Context, list []iamgraph.Function) *Result {
+	res := &Result{}
+	fns := make([]string, len(list))
+	for i, f := range list {
+		fns[i] = f.ARN
 	}
 	workers := s.Concurrency
 	if workers <= 0 {
