@@ -251,8 +251,9 @@ func TestStateUsageErrors(t *testing.T) {
 	}
 }
 
-// iamAccount serves the example account of shared/iamscan (3 roles with 7
-// findings, 8 functions with 6) and an STS that answers its account ID.
+// iamAccount serves the example account of shared/iamscan (3 roles with 8
+// findings, IAM009 included; 3 users and 2 groups; 8 functions with 6) and
+// an STS that answers its account ID.
 func iamAccount(t *testing.T) (*awsfake.IAM, *awsfake.Lambda) {
 	t.Helper()
 	fixtures := filepath.Join(testenv.ModuleRoot(t), "shared", "iamscan", "testdata")
@@ -295,16 +296,16 @@ func TestIAMStateUnreadableParts(t *testing.T) {
 		note   string
 	}{
 		{name: "full read: every finding new", setup: func() {}, code: exitOK,
-			want: map[string]findings.Status{webhook: findings.StatusNew, roleFinding: findings.StatusNew}, counts: counts(13, 0, 0, 0)},
+			want: map[string]findings.Status{webhook: findings.StatusNew, roleFinding: findings.StatusNew}, counts: counts(14, 0, 0, 0)},
 		{name: "one function policy unreadable: its finding stays, unlisted", setup: func() { fl.Override("GetPolicy", denied("public-webhook")) }, code: exitUsage,
-			want: map[string]findings.Status{roleFinding: findings.StatusOpen}, absent: []string{webhook}, counts: counts(0, 0, 12, 0),
+			want: map[string]findings.Status{roleFinding: findings.StatusOpen}, absent: []string{webhook}, counts: counts(0, 0, 13, 0),
 			note: "1 remembered findings neither confirmed nor resolved"},
 		{name: "IAM unreadable: the role findings stay", setup: func() {
 			fl.Override("GetPolicy", nil)
 			fi.SetError("GetAccountAuthorizationDetails", &awsfake.APIError{Status: http.StatusForbidden, Type: "AccessDenied"})
 		}, code: exitUsage,
 			want: map[string]findings.Status{webhook: findings.StatusOpen}, absent: []string{roleFinding}, counts: counts(0, 0, 6, 0),
-			note: "7 remembered findings neither confirmed nor resolved"},
+			note: "8 remembered findings neither confirmed nor resolved"},
 		{name: "policy removed: resolved", setup: func() {
 			fi.SetError("GetAccountAuthorizationDetails", nil)
 			fl.Override("GetPolicy", func(c awsfake.Call) *awsfake.APIError {
@@ -314,7 +315,7 @@ func TestIAMStateUnreadableParts(t *testing.T) {
 				return nil
 			})
 		}, code: exitOK,
-			want: map[string]findings.Status{webhook: findings.StatusResolved, roleFinding: findings.StatusOpen}, counts: counts(0, 0, 12, 1)},
+			want: map[string]findings.Status{webhook: findings.StatusResolved, roleFinding: findings.StatusOpen}, counts: counts(0, 0, 13, 1)},
 	}
 	for _, st := range steps {
 		st.setup()

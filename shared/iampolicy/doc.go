@@ -55,7 +55,9 @@
 // IAM003 (NotAction) and IAM007 (NotResource) are reported beside the
 // action checks, because they describe the statement's shape rather than a
 // grant: Action "*" with NotResource is IAM001 and IAM007. Deny statements
-// never produce issues.
+// never produce issues; they take issues away in shared/iameffect, which
+// judges a principal's issues by all its policies, boundary and SCPs
+// together (the account and template scans do).
 //
 // # Privilege escalation (IAM005)
 //
