@@ -7,9 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/selfaudit/selfaudit/internal/testenv"
 )
 
-const exampleAccount = "../../shared/iamscan/testdata/cloudsplaining/example-authz-details.json"
 
 // TestScanSCP: --scp caps what the scan of an account reports. A deny list
 // cancels IAM004, the IAM005 of iam:CreateAccessKey and the IAM009 path
@@ -17,6 +18,7 @@ const exampleAccount = "../../shared/iamscan/testdata/cloudsplaining/example-aut
 // a missing file is a usage error.
 func TestScanSCP(t *testing.T) {
 	t.Parallel()
+	exampleAccount := filepath.Join(testenv.ModuleRoot(t), "shared", "iamscan", "testdata", "cloudsplaining", "example-authz-details.json")
 	scan := func(args ...string) (int, map[string]int, string) {
 		var out, errOut bytes.Buffer
 		env := &cliEnv{stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }}
