@@ -11,7 +11,6 @@ import (
 	"github.com/selfaudit/selfaudit/internal/testenv"
 )
 
-
 // TestScanSCP: --scp caps what the scan of an account reports. A deny list
 // cancels IAM004, the IAM005 of iam:CreateAccessKey and the IAM009 path
 // built on it; an allow list of s3:* leaves only findings on S3 actions;
