@@ -276,6 +276,11 @@ type AccountOptions struct {
 	// Functions are the account's functions and the roles they run as,
 	// when known, for the lambda:UpdateFunctionCode escalation path.
 	Functions []iamgraph.Function
+	// Graph is the whole account when the details judged are only part of
+	// it (a targeted scan of one role): the escalation graph is built from
+	// it, and IAM009 is reported for the judged roles only. Nil means the
+	// details are the whole account.
+	Graph *AccountDetails
 }
 
 // Result is the outcome of a live (or offline account) scan.
@@ -465,7 +470,14 @@ func ScanAccountDetails(acct *AccountDetails, opts AccountOptions) *Result {
 			res.Notes = append(res.Notes, droppedNotes(role.ARN, md.arn, dropped)...)
 		}
 	}
-	principals = append(principals, pc.usersAndGroups(acct, opts.AllRoles, inScope)...)
+	if opts.Graph != nil && opts.Graph != acct {
+		// A targeted scan: the graph is the whole account's, and IAM009
+		// is reported for the roles judged here only.
+		gpc := &policyCache{acct: opts.Graph, docs: map[string]*managedDoc{}}
+		principals = append(gpc.rolePrincipals(opts.Graph), gpc.usersAndGroups(opts.Graph, false, inScope)...)
+	} else {
+		principals = append(principals, pc.usersAndGroups(acct, opts.AllRoles, inScope)...)
+	}
 	res.Findings = append(res.Findings, escalationFindings(iamgraph.Build(iamgraph.Input{
 		Principals: principals, Functions: opts.Functions, SCPs: opts.SCPs, Now: now,
 	}), inScope, now)...)
@@ -515,6 +527,34 @@ func (pc *policyCache) boundary(arn string) *iameval.Policy {
 		return nil
 	}
 	return &iameval.Policy{Name: "permissions boundary " + arn, Doc: md.doc}
+}
+
+// rolePrincipals turns every role of the account into a graph node, for a
+// graph built apart from the roles' judging (AccountOptions.Graph). A
+// policy that cannot be parsed is left out (the account scan reports it).
+func (pc *policyCache) rolePrincipals(acct *AccountDetails) []iamgraph.Principal {
+	var out []iamgraph.Principal
+	for _, role := range acct.Roles {
+		p := iamgraph.Principal{ARN: role.ARN, Kind: iamgraph.Role, Managed: customerManaged(role.Attached)}
+		if role.Trust != nil {
+			if d, err := iampolicy.FromValue(role.Trust); err == nil {
+				p.Trust = d
+			}
+		}
+		for _, ip := range role.Inline {
+			if d, err := iampolicy.FromValue(ip.Document); err == nil {
+				p.Identity = append(p.Identity, iameval.Policy{Name: ip.Name, Doc: d})
+			}
+		}
+		for _, a := range role.Attached {
+			if md := pc.get(a, iampolicy.Options{}); md.doc != nil {
+				p.Identity = append(p.Identity, iameval.Policy{Name: a.ARN, Doc: md.doc})
+			}
+		}
+		p.Boundary = pc.boundary(role.Boundary)
+		out = append(out, p)
+	}
+	return out
 }
 
 // usersAndGroups turns the account's users and groups into graph nodes: a

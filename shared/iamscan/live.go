@@ -375,7 +375,9 @@ func functionARNFromPolicy(policy, name string) string {
 
 // ScanRole judges one role, whatever its trust policy says: a targeted
 // scan is asked for because this role just changed. It reads the role, its
-// inline policies and the default versions of its attached policies.
+// inline policies and the default versions of its attached policies, and
+// for its escalation paths (IAM009) the account's principals in one
+// GetAccountAuthorizationDetails pass.
 func (s *Scanner) ScanRole(ctx context.Context, name string) *Result {
 	res := &Result{}
 	rd, acct, err := s.readRole(ctx, name)
@@ -384,7 +386,17 @@ func (s *Scanner) ScanRole(ctx context.Context, name string) *Result {
 		return res
 	}
 	acct.Roles = []RoleDetail{rd}
-	res.Merge(ScanAccountDetails(acct, AccountOptions{AllRoles: true, Now: s.Now, SCPs: s.SCPs}))
+	// The role's escalation paths (IAM009) run through the rest of the
+	// account, which one GetAccountAuthorizationDetails pass reads: without
+	// it this scan would resolve a path the account scan found. When it
+	// fails, the role's findings are left as they were (an error on the
+	// role), and the graph has the role alone.
+	whole, err := s.ReadAccount(ctx)
+	if err != nil {
+		res.Errors = append(res.Errors, ResourceError{Resource: rd.ARN, Operation: "GetAccountAuthorizationDetails (escalation paths)", Err: err})
+		whole = nil
+	}
+	res.Merge(ScanAccountDetails(acct, AccountOptions{AllRoles: true, Now: s.Now, SCPs: s.SCPs, Graph: whole}))
 	res.Target = rd.ARN
 	if trust, err := iampolicy.FromValue(rd.Trust); rd.Trust == nil || (err == nil && !LambdaCanAssume(trust)) {
 		res.BeyondDefault = true
