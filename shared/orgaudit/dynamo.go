@@ -324,7 +324,8 @@ func (l *DynamoLedger) Load(ctx context.Context, run string) (*RunState, error) 
 			a := strAttr(item, attrSK)[len(skAccount):]
 			st.Run.Accounts = append(st.Run.Accounts, a)
 			st.Accounts = append(st.Accounts, AccountState{Account: a, Units: strMap(item, attrUnits), Reasons: strMap(item, attrReasons),
-				Tally: Tally{New: numAttr(item, attrNew), Resolved: numAttr(item, attrResolved), Open: numAttr(item, attrOpen)}})
+				Tally:     Tally{New: numAttr(item, attrNew), Resolved: numAttr(item, attrResolved), Open: numAttr(item, attrOpen)},
+				Remaining: numAttr(item, attrRemaining)})
 		}
 	}
 	return st, nil

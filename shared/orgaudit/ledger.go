@@ -68,6 +68,9 @@ type AccountState struct {
 	Units   map[string]string // Unit.Key() → state
 	Reasons map[string]string // Unit.Key() → reason, for units not covered
 	Tally   Tally
+	// Remaining is the account's count of pending units: zero when every
+	// unit was marked once, negative only if one were counted twice.
+	Remaining int
 }
 
 // RunState is a run and every account's units.
@@ -137,6 +140,7 @@ func (l *MemoryLedger) Create(_ context.Context, run Run) error {
 		st := &AccountState{Account: a, Units: map[string]string{}, Reasons: map[string]string{}}
 		for _, u := range UnitsOf(run.ID, a, run.Regions, run.Scanners) {
 			st.Units[u.Key()] = StatePending
+			st.Remaining++
 		}
 		r.accounts[a] = st
 	}
@@ -188,6 +192,7 @@ func (l *MemoryLedger) Mark(_ context.Context, u Unit, m Mark) (Marked, error) {
 		return Marked{State: a.Units[u.Key()], AccountDone: accountDone(a)}, nil
 	}
 	a.Units[u.Key()] = m.State
+	a.Remaining--
 	if m.Reason != "" {
 		a.Reasons[u.Key()] = m.Reason
 	}
