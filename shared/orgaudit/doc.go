@@ -13,7 +13,7 @@
 //
 // # The run
 //
-// Coordinator.Start lists the organisation's active accounts
+// The coordinator (package coordinator) lists the organisation's active accounts
 // (organizations:ListAccounts, paginated), keeps those the plan includes
 // (account IDs, or OU and root IDs whose accounts are found with
 // ListChildren and ListAccountsForParent) and drops those it excludes,

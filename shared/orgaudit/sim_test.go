@@ -27,6 +27,7 @@ import (
 	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/fleet"
 	"github.com/selfaudit/selfaudit/shared/orgaudit"
+	"github.com/selfaudit/selfaudit/shared/orgaudit/coordinator"
 	"github.com/selfaudit/selfaudit/shared/orgaudit/fleetunit"
 	"github.com/selfaudit/selfaudit/shared/orgaudit/iamunit"
 )
@@ -44,9 +45,9 @@ type simConfig struct {
 	// Visibility is the units queues' visibility timeout (seconds) and
 	// MaxReceive their redrive policy's maxReceiveCount.
 	Visibility, MaxReceive int
-	MinLatency time.Duration
-	MaxLatency time.Duration
-	Timeout    time.Duration
+	MinLatency             time.Duration
+	MaxLatency             time.Duration
+	Timeout                time.Duration
 	// Kill stops every worker when this many units are marked, and starts
 	// new ones, as a deployment or a crash of every execution environment
 	// would.
@@ -184,8 +185,8 @@ func runSim(t *testing.T, sc simConfig) simResult {
 	regions := benchRegions[:sc.Regions]
 
 	start := time.Now()
-	coord := &orgaudit.Coordinator{Org: organizations.NewFromConfig(cfg), Queue: sqsc, Ledger: ledger, Queues: queues}
-	run, err := coord.Start(ctx, orgaudit.Plan{Regions: regions})
+	coord := &coordinator.Coordinator{Org: organizations.NewFromConfig(cfg), Queue: sqsc, Ledger: ledger, Queues: queues}
+	run, err := coord.Start(ctx, coordinator.Plan{Regions: regions})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,9 @@
-package orgaudit
+// Package coordinator starts organisation audit runs: it lists the
+// organisation's accounts, records the run in the ledger and sends one
+// message per unit to the units queues (see package orgaudit). It is apart
+// from the workers' package so that their bootstraps do not link the
+// Organizations and SQS clients.
+package coordinator
 
 import (
 	"context"
@@ -17,6 +22,8 @@ import (
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/selfaudit/selfaudit/shared/orgaudit"
 )
 
 // OrgAPI is what the coordinator reads of AWS Organizations.
@@ -41,7 +48,7 @@ type Plan struct {
 	// Regions are the regions of the fleet audits; the first is also the
 	// IAM scan's. Required.
 	Regions []string
-	// Scanners default to Scanners().
+	// Scanners default to orgaudit.Scanners().
 	Scanners []string
 	// Include lists account IDs, OU IDs (ou-...) and root IDs (r-...);
 	// empty means every active account. Exclude is applied after.
@@ -62,17 +69,17 @@ func (p Plan) Validate() error {
 		errs = append(errs, errors.New("plan: no regions"))
 	}
 	for _, r := range p.Regions {
-		if !ValidRegion(r) {
+		if !orgaudit.ValidRegion(r) {
 			errs = append(errs, fmt.Errorf("plan: region %q is not a region name", r))
 		}
 	}
 	for _, s := range p.Scanners {
-		if s != ScannerIAM && s != ScannerFleet {
-			errs = append(errs, fmt.Errorf("plan: scanner %q: want %s or %s", s, ScannerIAM, ScannerFleet))
+		if s != orgaudit.ScannerIAM && s != orgaudit.ScannerFleet {
+			errs = append(errs, fmt.Errorf("plan: scanner %q: want %s or %s", s, orgaudit.ScannerIAM, orgaudit.ScannerFleet))
 		}
 	}
 	for _, id := range append(slices.Clone(p.Include), p.Exclude...) {
-		if !ValidAccount(id) && !strings.HasPrefix(id, "ou-") && !strings.HasPrefix(id, "r-") {
+		if !orgaudit.ValidAccount(id) && !strings.HasPrefix(id, "ou-") && !strings.HasPrefix(id, "r-") {
 			errs = append(errs, fmt.Errorf("plan: %q is neither an account ID (12 digits) nor an OU (ou-...) or root (r-...) ID", id))
 		}
 	}
@@ -83,7 +90,7 @@ func (p Plan) Validate() error {
 type Coordinator struct {
 	Org    OrgAPI
 	Queue  QueueAPI
-	Ledger Ledger
+	Ledger orgaudit.Ledger
 	// Queues maps a scanner to the URL of its units queue; the deadline
 	// message goes to the first scanner's.
 	Queues map[string]string
@@ -196,7 +203,7 @@ func expand(ctx context.Context, org OrgAPI, ids []string) (map[string]bool, err
 		return nil
 	}
 	for _, id := range ids {
-		if ValidAccount(id) {
+		if orgaudit.ValidAccount(id) {
 			out[id] = true
 			continue
 		}
@@ -210,21 +217,21 @@ func expand(ctx context.Context, org OrgAPI, ids []string) (map[string]bool, err
 // Start lists the accounts, records the run and sends its units. A run
 // whose units could not all be sent fails; the units sent are audited and
 // the deadline reports the rest lost.
-func (c *Coordinator) Start(ctx context.Context, p Plan) (Run, error) {
+func (c *Coordinator) Start(ctx context.Context, p Plan) (orgaudit.Run, error) {
 	if err := p.Validate(); err != nil {
-		return Run{}, err
+		return orgaudit.Run{}, err
 	}
 	if len(p.Scanners) == 0 {
-		p.Scanners = Scanners()
+		p.Scanners = orgaudit.Scanners()
 	}
 	for _, s := range p.Scanners {
 		if c.Queues[s] == "" {
-			return Run{}, fmt.Errorf("no units queue for scanner %s", s)
+			return orgaudit.Run{}, fmt.Errorf("no units queue for scanner %s", s)
 		}
 	}
 	accounts, orgARN, err := Accounts(ctx, c.Org, p)
 	if err != nil {
-		return Run{}, err
+		return orgaudit.Run{}, err
 	}
 	now := c.now().UTC()
 	deadline := p.Deadline
@@ -235,7 +242,7 @@ func (c *Coordinator) Start(ctx context.Context, p Plan) (Run, error) {
 	if c.NewID != nil {
 		id = c.NewID()
 	}
-	run := Run{ID: id, Created: now, Deadline: now.Add(deadline), Regions: p.Regions, Scanners: p.Scanners, Accounts: accounts, Organization: orgARN}
+	run := orgaudit.Run{ID: id, Created: now, Deadline: now.Add(deadline), Regions: p.Regions, Scanners: p.Scanners, Accounts: accounts, Organization: orgARN}
 	if len(accounts) == 0 {
 		return run, errors.New("the plan selects no active account")
 	}
@@ -244,15 +251,15 @@ func (c *Coordinator) Start(ctx context.Context, p Plan) (Run, error) {
 	}
 	var msgs []queued
 	for _, a := range accounts {
-		for _, u := range UnitsOf(id, a, p.Regions, p.Scanners) {
-			msgs = append(msgs, queued{queue: c.Queues[u.Scanner], body: Message{Kind: KindUnit, Unit: u}.Body()})
+		for _, u := range orgaudit.UnitsOf(id, a, p.Regions, p.Scanners) {
+			msgs = append(msgs, queued{queue: c.Queues[u.Scanner], body: orgaudit.Message{Kind: orgaudit.KindUnit, Unit: u}.Body()})
 		}
 	}
 	if err := c.send(ctx, msgs, 0); err != nil {
 		return run, fmt.Errorf("send units of run %s: %w", id, err)
 	}
 	delay := min(int32(deadline/time.Second), 900)
-	last := queued{queue: c.Queues[p.Scanners[0]], body: Message{Kind: KindDeadline, Unit: Unit{Run: id}, Deadline: run.Deadline}.Body()}
+	last := queued{queue: c.Queues[p.Scanners[0]], body: orgaudit.Message{Kind: orgaudit.KindDeadline, Unit: orgaudit.Unit{Run: id}, Deadline: run.Deadline}.Body()}
 	if err := c.send(ctx, []queued{last}, delay); err != nil {
 		return run, fmt.Errorf("send deadline of run %s: %w", id, err)
 	}
@@ -336,4 +343,14 @@ func (c *Coordinator) sendBatch(ctx context.Context, queue string, bodies []stri
 		return fmt.Errorf("%d messages not sent to %s: %w", len(left), queue, last)
 	}
 	return nil
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
