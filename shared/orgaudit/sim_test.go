@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -78,6 +79,39 @@ type simResult struct {
 func (r simResult) Line() string {
 	return fmt.Sprintf("org-audit: accounts=%d regions=%d units=%d done=%d not_covered=%d lost=%d seconds=%.1f calls=%d throttled=%d",
 		r.Accounts, r.Regions, r.Units, r.Done, r.NotCovered, r.Lost, r.Seconds, r.Calls, r.Throttled)
+}
+
+// timedScanner records how long each unit's scan took and how many failed.
+type timedScanner struct {
+	orgaudit.UnitScanner
+	stats *scanStats
+}
+
+type scanStats struct {
+	mu       sync.Mutex
+	slowest  []time.Duration
+	failures int
+	total    time.Duration
+	n        int
+}
+
+func (s timedScanner) Scan(ctx context.Context, cfg aws.Config, u orgaudit.Unit) (orgaudit.Scan, error) {
+	start := time.Now()
+	res, err := s.UnitScanner.Scan(ctx, cfg, u)
+	d := time.Since(start)
+	s.stats.mu.Lock()
+	defer s.stats.mu.Unlock()
+	s.stats.n++
+	s.stats.total += d
+	if err != nil || res.Err != nil {
+		s.stats.failures++
+	}
+	s.stats.slowest = append(s.stats.slowest, d)
+	slices.Sort(s.stats.slowest)
+	if len(s.stats.slowest) > 5 {
+		s.stats.slowest = s.stats.slowest[len(s.stats.slowest)-5:]
+	}
+	return res, err
 }
 
 // countingBus counts finding events instead of keeping them.
@@ -192,15 +226,19 @@ func runSim(t *testing.T, sc simConfig) simResult {
 	}
 	t.Logf("run %s: %d accounts, %d units sent in %s", run.ID, len(run.Accounts), run.Units(), time.Since(start).Round(time.Millisecond))
 
+	stats := &scanStats{}
+	defer func() {
+		t.Logf("scans %d (failed %d), mean %s, slowest %v", stats.n, stats.failures, (stats.total / time.Duration(max(stats.n, 1))).Round(time.Millisecond), stats.slowest)
+	}()
 	newWorker := func(scanner string) *orgaudit.Worker {
 		roles := &orgaudit.Roles{STS: sts.NewFromConfig(cfg), Base: cfg, ExternalID: "selfaudit-bench"}
 		w := &orgaudit.Worker{Roles: roles, Ledger: ledger, Completer: completer,
 			Delivery: findingstore.Delivery{Store: store, Bus: bus}}
 		switch scanner {
 		case orgaudit.ScannerIAM:
-			w.Scanners = map[string]orgaudit.UnitScanner{scanner: iamunit.Scanner{}}
+			w.Scanners = map[string]orgaudit.UnitScanner{scanner: timedScanner{iamunit.Scanner{}, stats}}
 		default:
-			w.Scanners = map[string]orgaudit.UnitScanner{scanner: fleetunit.Scanner{Config: fleet.Config{Reports: fleet.ReportsOff}}}
+			w.Scanners = map[string]orgaudit.UnitScanner{scanner: timedScanner{fleetunit.Scanner{Config: fleet.Config{Reports: fleet.ReportsOff}}, stats}}
 		}
 		return w
 	}
