@@ -9,19 +9,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 )
 
 // DefaultRoleName is the member role org/member-role.yaml creates.
 const DefaultRoleName = "selfaudit-audit"
-
-// AssumeRoleAPI is the STS call a worker makes.
-type AssumeRoleAPI interface {
-	AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error)
-}
-
-var _ AssumeRoleAPI = (*sts.Client)(nil)
 
 // NotCoveredError is an account the worker may not enter: its member role
 // is missing or denies this caller. The unit is recorded not covered
@@ -151,32 +143,22 @@ type assumer struct {
 
 func (a *assumer) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	r := a.roles
-	in := &sts.AssumeRoleInput{RoleArn: aws.String(r.RoleARN(a.account)), RoleSessionName: aws.String(r.SessionName)}
-	if r.SessionName == "" {
-		in.RoleSessionName = aws.String("selfaudit")
-	}
-	if r.ExternalID != "" {
-		in.ExternalId = aws.String(r.ExternalID)
-	}
-	if r.Duration > 0 {
-		in.DurationSeconds = aws.Int32(int32(r.Duration / time.Second))
+	in := AssumeRoleInput{RoleARN: r.RoleARN(a.account), SessionName: r.SessionName, ExternalID: r.ExternalID, Duration: r.Duration}
+	if in.SessionName == "" {
+		in.SessionName = "selfaudit"
 	}
 	r.mu.Lock()
 	r.calls++
 	r.mu.Unlock()
-	out, err := r.STS.AssumeRole(ctx, in)
+	c, err := r.STS.AssumeRole(ctx, in)
 	if err != nil {
 		if reason, ok := denied(err); ok {
-			return aws.Credentials{}, &NotCoveredError{Account: a.account, Reason: "cannot assume " + aws.ToString(in.RoleArn) + ": " + reason}
+			return aws.Credentials{}, &NotCoveredError{Account: a.account, Reason: "cannot assume " + in.RoleARN + ": " + reason}
 		}
-		return aws.Credentials{}, fmt.Errorf("assume %s: %w", aws.ToString(in.RoleArn), err)
+		return aws.Credentials{}, fmt.Errorf("assume %s: %w", in.RoleARN, err)
 	}
-	c := out.Credentials
-	if c == nil {
-		return aws.Credentials{}, fmt.Errorf("assume %s: no credentials in the answer", aws.ToString(in.RoleArn))
-	}
-	return aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey),
-		SessionToken: aws.ToString(c.SessionToken), Source: "orgaudit", CanExpire: c.Expiration != nil, Expires: aws.ToTime(c.Expiration), AccountID: a.account}, nil
+	c.Source, c.AccountID = "orgaudit", a.account
+	return c, nil
 }
 
 // denied reports whether err is an answer that says the role cannot be

@@ -3,11 +3,9 @@ package orgaudit
 import (
 	"encoding/json"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/findingstore"
@@ -52,7 +50,7 @@ func WorkerFromEnv(cfg aws.Config, getenv func(string) string, store *findingsto
 	ledger := &DynamoLedger{Client: dynamodb.NewFromConfig(cfg), Table: table}
 	d := findingstore.Delivery{Store: store, Bus: bus}
 	return &Worker{
-		Roles:     &Roles{STS: sts.NewFromConfig(cfg), Base: cfg, RoleName: role, ExternalID: external},
+		Roles:     &Roles{STS: &QuerySTS{Config: cfg}, Base: cfg, RoleName: role, ExternalID: external},
 		Scanners:  map[string]UnitScanner{scanner: s},
 		Ledger:    ledger,
 		Delivery:  d,
@@ -62,18 +60,10 @@ func WorkerFromEnv(cfg aws.Config, getenv func(string) string, store *findingsto
 
 // SQSEvent returns the SQS event raw holds, false for any other event: a
 // posture function tells its units from its schedule by this.
-func SQSEvent(raw json.RawMessage) (events.SQSEvent, bool) {
-	var probe struct {
-		Records []struct {
-			EventSource string `json:"eventSource"`
-		} `json:"Records"`
+func SQSEvent(raw json.RawMessage) (SQSBatch, bool) {
+	var b SQSBatch
+	if json.Unmarshal(raw, &b) != nil || len(b.Records) == 0 || b.Records[0].EventSource != "aws:sqs" {
+		return SQSBatch{}, false
 	}
-	if json.Unmarshal(raw, &probe) != nil || len(probe.Records) == 0 || probe.Records[0].EventSource != "aws:sqs" {
-		return events.SQSEvent{}, false
-	}
-	var ev events.SQSEvent
-	if json.Unmarshal(raw, &ev) != nil {
-		return events.SQSEvent{}, false
-	}
-	return ev, true
+	return b, true
 }

@@ -12,14 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/selfaudit/selfaudit/internal/awsfake"
 	"github.com/selfaudit/selfaudit/internal/testenv"
@@ -231,7 +229,7 @@ func runSim(t *testing.T, sc simConfig) simResult {
 		t.Logf("scans %d (failed %d), mean %s, slowest %v", stats.n, stats.failures, (stats.total / time.Duration(max(stats.n, 1))).Round(time.Millisecond), stats.slowest)
 	}()
 	newWorker := func(scanner string) *orgaudit.Worker {
-		roles := &orgaudit.Roles{STS: sts.NewFromConfig(cfg), Base: cfg, ExternalID: "selfaudit-bench"}
+		roles := &orgaudit.Roles{STS: &orgaudit.QuerySTS{Config: cfg}, Base: cfg, ExternalID: "selfaudit-bench"}
 		w := &orgaudit.Worker{Roles: roles, Ledger: ledger, Completer: completer,
 			Delivery: findingstore.Delivery{Store: store, Bus: bus}}
 		switch scanner {
@@ -317,13 +315,12 @@ func poll(ctx context.Context, c *sqs.Client, queue string, w *orgaudit.Worker) 
 		if err != nil || len(out.Messages) == 0 {
 			continue
 		}
-		ev := events.SQSEvent{}
+		ev := orgaudit.SQSBatch{}
 		for _, m := range out.Messages {
-			ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body)})
+			ev.Records = append(ev.Records, orgaudit.SQSRecord{MessageID: aws.ToString(m.MessageId), Body: aws.ToString(m.Body), EventSource: "aws:sqs"})
 		}
-		resp := w.HandleSQS(ctx, ev)
 		failed := map[string]bool{}
-		for _, f := range resp.BatchItemFailures {
+		for _, f := range w.HandleSQS(ctx, ev) {
 			failed[f.ItemIdentifier] = true
 		}
 		for _, m := range out.Messages {

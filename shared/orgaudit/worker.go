@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/rs/zerolog"
 
@@ -163,13 +162,31 @@ func (w *Worker) finishAccount(ctx context.Context, u Unit) (*Coverage, error) {
 	return w.Completer.Complete(ctx, u.Run, false)
 }
 
-// HandleSQS handles a batch of messages from the units queue and reports
+// SQSRecord is the part of an SQS event record a worker reads.
+type SQSRecord struct {
+	MessageID   string `json:"messageId"`
+	Body        string `json:"body"`
+	EventSource string `json:"eventSource"`
+}
+
+// SQSBatch is an SQS event as Lambda's event source mapping delivers it.
+type SQSBatch struct {
+	Records []SQSRecord `json:"Records"`
+}
+
+// BatchItemFailure names a record to deliver again, in the response
+// shape of ReportBatchItemFailures.
+type BatchItemFailure struct {
+	ItemIdentifier string `json:"itemIdentifier"`
+}
+
+// HandleSQS handles a batch of messages from the units queue and returns
 // the ones to deliver again (ReportBatchItemFailures): a malformed
 // message, or a unit that failed. Records are handled in turn; Lambda's
 // concurrency, capped by the event source mapping's MaximumConcurrency,
 // is what runs units in parallel.
-func (w *Worker) HandleSQS(ctx context.Context, ev events.SQSEvent) events.SQSEventResponse {
-	var resp events.SQSEventResponse
+func (w *Worker) HandleSQS(ctx context.Context, ev SQSBatch) []BatchItemFailure {
+	failures := []BatchItemFailure{}
 	log := zerolog.Ctx(ctx)
 	for _, rec := range ev.Records {
 		m, err := ParseMessage([]byte(rec.Body))
@@ -177,9 +194,9 @@ func (w *Worker) HandleSQS(ctx context.Context, ev events.SQSEvent) events.SQSEv
 			_, err = w.Handle(ctx, m)
 		}
 		if err != nil {
-			log.Error().Err(err).Str("messageId", rec.MessageId).Msg("unit failed; SQS delivers it again")
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+			log.Error().Err(err).Str("messageId", rec.MessageID).Msg("unit failed; SQS delivers it again")
+			failures = append(failures, BatchItemFailure{ItemIdentifier: rec.MessageID})
 		}
 	}
-	return resp
+	return failures
 }
