@@ -69,7 +69,7 @@ bench: tools ## run the benchmarks (figures quoted in README.md)
 # twice as readily) change the simulated organisation; the last line is the figures.
 bench-org: tools ## simulate an organisation audit (1,000 accounts x 4 regions) in-process (figures in README.md)
 	set -o pipefail; ORG_BENCH=1 .ci/emulators.sh run go test -count=1 -timeout 20m -v -run '^TestBenchOrg$$' ./shared/orgaudit/ 2>&1 \
-	  | grep -v '^ok\|^PASS\|^=== RUN\|^--- PASS'
+	  | grep --line-buffered -v '^ok\|^PASS\|^=== RUN\|^--- PASS'
 
 fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 	@for p in $$(go list ./...); do \

@@ -131,6 +131,37 @@ func cmpOr(v, def int) int {
 func (o *Organization) Estate(account, region string) *Estate {
 	n := o.FunctionCount(account, region)
 	e := GenerateEstate(n)
+	// Three functions in four are well run (an API behind an alias, with
+	// alarms); the fourth keeps GenerateEstate's problems.
+	alarmed := map[string]bool{}
+	for _, a := range e.Alarms {
+		if fn := a.Dims["FunctionName"]; fn != "" {
+			alarmed[fn] = true
+		}
+		for _, m := range a.Math {
+			alarmed[m.Dims["FunctionName"]] = true
+		}
+	}
+	clean := map[string]bool{}
+	for i, f := range e.Functions {
+		if i%4 == 0 {
+			continue
+		}
+		clean[f.ARN()] = true
+		f.Policies = map[string]string{"live": ServicePolicy(f.Name, "live", "apigateway.amazonaws.com", "arn:aws:execute-api:"+region+":"+account+":api/*")}
+		f.AsyncEvents, f.OnFailure = 0, nil
+		f.Versions, f.Aliases = []string{"1", "2", "3"}, map[string]string{"live": "3"}
+		if !alarmed[f.Name] {
+			e.Alarms = append(e.Alarms, errorAlarms(f.Name)...)
+		}
+	}
+	kept := e.Mappings[:0]
+	for _, m := range e.Mappings {
+		if !clean[strings.TrimSuffix(m.FunctionArn, ":live")] {
+			kept = append(kept, m)
+		}
+	}
+	e.Mappings = kept
 	for _, f := range e.Functions {
 		f.Arn = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, account, f.Name)
 		f.Role = fmt.Sprintf("arn:aws:iam::%s:role/%s-role", account, f.Name)

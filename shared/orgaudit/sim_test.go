@@ -254,6 +254,20 @@ func runSim(t *testing.T, sc simConfig) simResult {
 			}()
 		}
 	}
+	progressDone := make(chan struct{})
+	defer close(progressDone)
+	go func() {
+		tick := time.NewTicker(30 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-progressDone:
+				return
+			case <-tick.C:
+				t.Logf("%4.0fs: %d of %d units marked, %d calls, %d throttled", time.Since(start).Seconds(), ledger.marked.Load(), run.Units(), of.Counters.Calls.Load(), of.Counters.Throttled.Load())
+			}
+		}
+	}()
 	deadline := time.Now().Add(sc.Timeout)
 	killed := sc.Kill == 0
 	for {
