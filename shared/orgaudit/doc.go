@@ -26,8 +26,10 @@
 // # Workers
 //
 // Worker.Handle takes one message. It assumes the member role
-// (sts:AssumeRole with the external ID; Roles caches the credentials per
-// account until five minutes before they expire), scans with the
+// (sts:AssumeRole with the external ID, through QuerySTS, which speaks
+// STS's Query protocol so that a worker does not link the SDK's STS client;
+// Roles caches the credentials per account until five minutes before they
+// expire), scans with the
 // engine of the unit's scanner through an aws.Config built from those
 // credentials and the shared adaptive retryer, reconciles the findings in
 // exactly the unit's scope (findingstore.Scope: scanner, account, region)
@@ -60,4 +62,12 @@
 // resolved) and reconciles the ORG001 finding, which names every account
 // not audited (HIGH; CRITICAL when more than 10 % of the accounts), and
 // resolves it once a run covers every account.
+//
+// # Where it runs
+//
+// `selfaudit org audit` runs the same units with goroutines and a
+// MemoryLedger; `make bench-org` runs the coordinator and the workers in
+// one process against fauxqs, dynalite and a generated organisation
+// (internal/awsfake's Organization), and TestKillAndRestartWorkers stops
+// every worker mid-run to show that no unit is lost or counted twice.
 package orgaudit
