@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
 )
 
@@ -52,7 +54,10 @@ type Roles struct {
 	ExpiryWindow time.Duration
 	// DenialTTL is how long a denial is remembered; default 1 minute.
 	DenialTTL time.Duration
-	Now       func() time.Time
+	// Retryer is the retryer of the member accounts' clients; default
+	// UnitRetryer.
+	Retryer func() aws.Retryer
+	Now     func() time.Time
 
 	mu      sync.Mutex
 	caches  map[string]*aws.CredentialsCache
@@ -132,7 +137,30 @@ func (r *Roles) Config(ctx context.Context, account, region string) (aws.Config,
 	cfg := r.Base.Copy()
 	cfg.Region = region
 	cfg.Credentials = c
+	cfg.Retryer = r.Retryer
+	if cfg.Retryer == nil {
+		cfg.Retryer = UnitRetryer
+	}
+	cfg.RetryMaxAttempts = 0
 	return cfg, nil
+}
+
+// UnitRetryer is the SDK's adaptive retryer for a unit's clients, which
+// slows a client's calls down as throttling answers come back, without
+// the retry quota of the SDK's default: that quota (500 tokens, 5 a
+// retry) protects a service from one client's retry storm, but a unit's
+// clients talk to one member account whose per-account rate they share
+// with nobody else of this run, and giving up there fails the whole unit,
+// which SQS then runs again from the start. Ten attempts with backoff up
+// to 20 s ride out the account's token bucket.
+func UnitRetryer() aws.Retryer {
+	return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
+		o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
+			so.MaxAttempts = 10
+			so.MaxBackoff = 20 * time.Second
+			so.RateLimiter = ratelimit.None
+		})
+	})
 }
 
 // assumer is the credentials provider of one account.

@@ -34,9 +34,9 @@ import (
 // simConfig is one simulated organisation audit.
 type simConfig struct {
 	Accounts, Regions int
-	// Concurrency caps the workers, as an event source mapping's
-	// MaximumConcurrency: a fifth poll the IAM queue, the rest the fleet
-	// queue (the share of their units).
+	// Concurrency caps the workers, as the event source mappings'
+	// MaximumConcurrency summed: each worker polls both queues, a fifth
+	// of them the IAM queue first (the share of its units).
 	Concurrency int
 	// Throttle divides the fakes' API rates (2: throttled twice as
 	// readily).
@@ -240,17 +240,24 @@ func runSim(t *testing.T, sc simConfig) simResult {
 		}
 		return w
 	}
-	iamWorkers := max(1, sc.Concurrency/5)
 	startPool := func(ctx context.Context, wg *sync.WaitGroup) {
 		for i := 0; i < sc.Concurrency; i++ {
-			scanner := orgaudit.ScannerFleet
-			if i < iamWorkers {
-				scanner = orgaudit.ScannerIAM
-			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				poll(ctx, sqsc, queues[scanner], newWorker(scanner))
+				// One environment of each function, taking turns: the
+				// cap is on both event source mappings together, so
+				// neither queue waits while the other's workers idle.
+				order := []string{orgaudit.ScannerIAM, orgaudit.ScannerFleet}
+				if i%5 != 0 {
+					order[0], order[1] = order[1], order[0]
+				}
+				ws := map[string]*orgaudit.Worker{orgaudit.ScannerIAM: newWorker(orgaudit.ScannerIAM), orgaudit.ScannerFleet: newWorker(orgaudit.ScannerFleet)}
+				for ctx.Err() == nil {
+					if !pollOnce(ctx, sqsc, queues[order[0]], ws[order[0]]) && !pollOnce(ctx, sqsc, queues[order[1]], ws[order[1]]) {
+						continue
+					}
+				}
 			}()
 		}
 	}
@@ -320,29 +327,29 @@ func completed(of *awsfake.OrgFakes) bool {
 	return false
 }
 
-// poll is one Lambda execution environment behind an SQS event source
-// mapping with batch size 1: receive, invoke, delete what succeeded.
-func poll(ctx context.Context, c *sqs.Client, queue string, w *orgaudit.Worker) {
-	for ctx.Err() == nil {
-		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queue), MaxNumberOfMessages: 1, WaitTimeSeconds: 1,
-			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameApproximateReceiveCount}})
-		if err != nil || len(out.Messages) == 0 {
-			continue
-		}
-		ev := orgaudit.SQSBatch{}
-		for _, m := range out.Messages {
-			ev.Records = append(ev.Records, orgaudit.SQSRecord{MessageID: aws.ToString(m.MessageId), Body: aws.ToString(m.Body), EventSource: "aws:sqs"})
-		}
-		failed := map[string]bool{}
-		for _, f := range w.HandleSQS(ctx, ev) {
-			failed[f.ItemIdentifier] = true
-		}
-		for _, m := range out.Messages {
-			if !failed[aws.ToString(m.MessageId)] {
-				_, _ = c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(queue), ReceiptHandle: m.ReceiptHandle})
-			}
+// pollOnce is one poll of an SQS event source mapping with batch size 1:
+// receive, invoke, delete what succeeded. It reports whether a message
+// came.
+func pollOnce(ctx context.Context, c *sqs.Client, queue string, w *orgaudit.Worker) bool {
+	out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queue), MaxNumberOfMessages: 1, WaitTimeSeconds: 1,
+		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameApproximateReceiveCount}})
+	if err != nil || len(out.Messages) == 0 {
+		return false
+	}
+	ev := orgaudit.SQSBatch{}
+	for _, m := range out.Messages {
+		ev.Records = append(ev.Records, orgaudit.SQSRecord{MessageID: aws.ToString(m.MessageId), Body: aws.ToString(m.Body), EventSource: "aws:sqs"})
+	}
+	failed := map[string]bool{}
+	for _, f := range w.HandleSQS(ctx, ev) {
+		failed[f.ItemIdentifier] = true
+	}
+	for _, m := range out.Messages {
+		if !failed[aws.ToString(m.MessageId)] {
+			_, _ = c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(queue), ReceiptHandle: m.ReceiptHandle})
 		}
 	}
+	return true
 }
 
 // checkExactlyOnce fails unless every unit was marked exactly once, every
