@@ -412,6 +412,6 @@ func TestBenchOrg(t *testing.T) {
 	r := runSim(t, simConfig{Accounts: envInt("ORG_ACCOUNTS", 1000), Regions: envInt("ORG_REGIONS", 4), Concurrency: envInt("ORG_CONCURRENCY", 100),
 		Throttle: throttle, Visibility: 60, MaxReceive: 5, Timeout: 14 * time.Minute})
 	checkExactlyOnce(t, r)
-	t.Logf("assume-role calls, finding events %d", r.FindingEvents)
+	t.Logf("finding events %d", r.FindingEvents)
 	fmt.Println(r.Line())
 }
