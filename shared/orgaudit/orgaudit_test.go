@@ -77,7 +77,10 @@ func TestDeadlineReportsLostUnits(t *testing.T) {
 	if _, err := w.Handle(ctx, Message{Kind: KindUnit, Unit: Unit{Run: "r2", Account: acct(1), Region: "eu-west-1", Scanner: ScannerFleet}}); err != nil {
 		t.Fatal(err)
 	}
-	out, err := w.Handle(ctx, Message{Kind: KindDeadline, Unit: Unit{Run: "r2"}})
+	if _, err := w.Handle(ctx, Message{Kind: KindDeadline, Unit: Unit{Run: "r2"}, Deadline: time.Now().Add(time.Hour)}); err == nil {
+		t.Fatal("a deadline message before the deadline completed the run")
+	}
+	out, err := w.Handle(ctx, Message{Kind: KindDeadline, Unit: Unit{Run: "r2"}, Deadline: time.Now().Add(-time.Second)})
 	if err != nil || out.Completed == nil {
 		t.Fatalf("deadline: %+v %v", out, err)
 	}

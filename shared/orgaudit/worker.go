@@ -78,6 +78,12 @@ func (w *Worker) now() time.Time {
 // message. An error means the message should be delivered again.
 func (w *Worker) Handle(ctx context.Context, m Message) (Outcome, error) {
 	if m.Kind == KindDeadline {
+		if !m.Deadline.IsZero() && w.now().Before(m.Deadline) {
+			// SQS delays a message 15 minutes at most: a longer run's
+			// deadline message comes early and waits out the rest in
+			// the queue, one visibility timeout at a time.
+			return Outcome{}, fmt.Errorf("run %s: deadline %s not reached yet", m.Run, m.Deadline.Format(time.RFC3339))
+		}
 		cov, err := w.Completer.Complete(ctx, m.Run, true)
 		return Outcome{Completed: cov}, err
 	}
