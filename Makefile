@@ -10,7 +10,7 @@ GOTEST_FLAGS ?=
 # Emulator-backed tests fail rather than skip when this is set.
 export SELFAUDIT_REQUIRE_EMULATORS ?= 1
 
-.PHONY: help build test audit invoke bench bench-replay lint tools validate clean fuzz selfaudit docs \
+.PHONY: help build test audit invoke bench bench-replay bench-org lint tools validate clean fuzz selfaudit docs \
 	$(addprefix build-,$(FUNCTIONS))
 
 help: ## list targets
@@ -67,6 +67,12 @@ bench: tools ## run the benchmarks (figures quoted in README.md)
 
 bench-replay: tools ## replay at 20 ms per SQS call: adaptive workers beside 8 fixed, 5 samples each
 	.ci/emulators.sh run go test -run '^$$' -bench 'BenchmarkReplayLatency' -count 5 ./shared/replay/ | tee bench-replay.out
+
+# ORG_ACCOUNTS, ORG_REGIONS, ORG_CONCURRENCY and ORG_THROTTLE (2 throttles
+# twice as readily) change the simulated organisation; the last line is the figures.
+bench-org: tools ## simulate an organisation audit (1,000 accounts x 4 regions) in-process (figures in README.md)
+	set -o pipefail; ORG_BENCH=1 .ci/emulators.sh run go test -count=1 -timeout 20m -v -run '^TestBenchOrg$$' ./shared/orgaudit/ 2>&1 \
+	  | grep --line-buffered -v '^ok\|^PASS\|^=== RUN\|^--- PASS'
 
 fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 	@for p in $$(go list ./...); do \

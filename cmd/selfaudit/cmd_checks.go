@@ -15,6 +15,7 @@ import (
 	_ "github.com/selfaudit/selfaudit/shared/fleet"
 	_ "github.com/selfaudit/selfaudit/shared/hook"
 	_ "github.com/selfaudit/selfaudit/shared/iampolicy"
+	_ "github.com/selfaudit/selfaudit/shared/orgaudit"
 )
 
 func init() {

@@ -38,7 +38,7 @@ func expectedIDs() []string {
 	var ids []string
 	for _, r := range [][]string{
 		idRange("IAM", 0, 9), idRange("LMB", 1, 3), idRange("CT", 1, 14), idRange("LMB", 101, 120),
-		idRange("HOOK", 0, 8), idRange("HOOK", 10, 12), idRange("HOOK", 90, 94),
+		idRange("HOOK", 0, 8), idRange("HOOK", 10, 12), idRange("HOOK", 90, 94), idRange("ORG", 1, 1),
 	} {
 		ids = append(ids, r...)
 	}
@@ -58,7 +58,7 @@ func TestEveryCheckIsRegistered(t *testing.T) {
 	if want := expectedIDs(); !slices.Equal(got, want) {
 		t.Fatalf("registered checks:\n%v\nwant:\n%v", got, want)
 	}
-	wantEngine := map[string]checks.Engine{"IAM": checks.EngineIAM, "CT": checks.EngineCloudTrail, "HOOK": checks.EngineHook}
+	wantEngine := map[string]checks.Engine{"IAM": checks.EngineIAM, "CT": checks.EngineCloudTrail, "HOOK": checks.EngineHook, "ORG": checks.EngineOrg}
 	for _, c := range all {
 		t.Run(c.ID, func(t *testing.T) {
 			if err := c.Validate(); err != nil {

@@ -25,11 +25,14 @@ const (
 	// EngineHook verifies a new function version before CodeDeploy shifts
 	// traffic to it (package hook).
 	EngineHook Engine = "hook"
+	// EngineOrg audits an AWS Organization account by account and reports
+	// what it could not reach (package orgaudit).
+	EngineOrg Engine = "org"
 )
 
 // Engines lists every engine in the order the registry documents them.
 func Engines() []Engine {
-	return []Engine{EngineIAM, EngineCloudTrail, EngineFleet, EngineHook}
+	return []Engine{EngineIAM, EngineCloudTrail, EngineFleet, EngineHook, EngineOrg}
 }
 
 // Input names what a check reads.
@@ -49,11 +52,14 @@ const (
 	// InputDeployment is a CodeDeploy deployment and the function version
 	// it is about to send traffic to.
 	InputDeployment Input = "deployment"
+	// InputOrganization is an organisation audit run: which accounts,
+	// regions and scanners it covered.
+	InputOrganization Input = "organization"
 )
 
 // Inputs lists every input.
 func Inputs() []Input {
-	return []Input{InputTemplate, InputAccount, InputCloudTrail, InputFleet, InputDeployment}
+	return []Input{InputTemplate, InputAccount, InputCloudTrail, InputFleet, InputDeployment, InputOrganization}
 }
 
 // References point at what explains a check. Docs is required; the

@@ -19,6 +19,8 @@ func (e Engine) Title() string {
 		return "Lambda fleet operations checklist"
 	case EngineHook:
 		return "Pre-traffic deployment hook"
+	case EngineOrg:
+		return "Organisation audit coverage"
 	}
 	return string(e)
 }

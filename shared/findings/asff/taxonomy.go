@@ -64,6 +64,8 @@ func engineOf(check string, info checkInfo, known bool) string {
 		return "hook"
 	case strings.HasPrefix(check, "LMB1"):
 		return "fleet"
+	case strings.HasPrefix(check, "ORG"):
+		return "org"
 	}
 	return "iam"
 }

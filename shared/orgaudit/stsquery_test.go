@@ -1,0 +1,71 @@
+package orgaudit_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/smithy-go"
+
+	"github.com/selfaudit/selfaudit/internal/awsfake"
+	"github.com/selfaudit/selfaudit/shared/orgaudit"
+)
+
+// TestQuerySTSAgainstFake assumes a member role through the fake STS and is
+// refused where the organisation has no role or the external ID differs.
+func TestQuerySTSAgainstFake(t *testing.T) {
+	t.Parallel()
+	org := &awsfake.Organization{Accounts: 10, NoRoleEvery: 5, ExternalID: "ext-1"}
+	of, fakes := awsfake.NewOrgFakes(org, awsfake.OrgLimits{MinLatency: time.Microsecond, MaxLatency: 2 * time.Microsecond})
+	srv := awsfake.Serve(t, fakes...)
+	var stsURL string
+	for _, f := range fakes {
+		if f.Service() == "STS" {
+			stsURL = srv.URL(f)
+		}
+	}
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(stsURL), Credentials: credentials.NewStaticCredentialsProvider("AKIDAUDIT", "s", "")}
+	q := &orgaudit.QuerySTS{Config: cfg}
+	roles := &orgaudit.Roles{STS: q, Base: cfg, ExternalID: "ext-1"}
+	ctx := context.Background()
+	var covered, denied int
+	for i := 0; i < 10; i++ {
+		a := awsfake.OrgAccount(i)
+		c, err := roles.Config(ctx, a, "eu-west-1")
+		var nc *orgaudit.NotCoveredError
+		switch {
+		case errors.As(err, &nc):
+			denied++
+			if org.HasRole(a) {
+				t.Errorf("%s: denied although it has the role: %v", a, err)
+			}
+		case err != nil:
+			t.Fatalf("%s: %v", a, err)
+		default:
+			covered++
+			got, err := c.Credentials.Retrieve(ctx)
+			if err != nil || got.AccessKeyID != "ASIA"+a+"FAKE" || !got.CanExpire || c.Region != "eu-west-1" {
+				t.Errorf("%s: credentials %+v, %v", a, got, err)
+			}
+		}
+	}
+	if covered != 8 || denied != 2 {
+		t.Errorf("covered %d, denied %d; want 8 and 2", covered, denied)
+	}
+	// Cached: a second round asks STS nothing.
+	before := of.AssumeRoles.Load()
+	for i := 0; i < 10; i++ {
+		_, _ = roles.Config(ctx, awsfake.OrgAccount(i), "us-east-1")
+	}
+	if after := of.AssumeRoles.Load(); after != before {
+		t.Errorf("%d AssumeRole calls for cached accounts", after-before)
+	}
+	_, err := q.AssumeRole(ctx, orgaudit.AssumeRoleInput{RoleARN: "arn:aws:iam::" + awsfake.OrgAccount(0) + ":role/selfaudit-audit", SessionName: "s", ExternalID: "wrong"})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDenied" {
+		t.Errorf("wrong external ID: %v", err)
+	}
+}
