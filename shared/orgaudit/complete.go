@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -90,7 +92,7 @@ func CoverageOf(st *RunState, now time.Time) Coverage {
 	}
 	for _, a := range st.Accounts {
 		gap := AccountGap{Account: a.Account}
-		for _, k := range sortedKeys(a.Units) {
+		for _, k := range slices.Sorted(maps.Keys(a.Units)) {
 			s := a.Units[k]
 			cov.Units++
 			switch s {
@@ -149,7 +151,7 @@ func (c Coverage) Finding(resource string, now time.Time) (f findings.Finding, o
 	for i, g := range c.Gaps {
 		accounts[i] = g.Account
 		var why []string
-		for _, k := range sortedKeys(g.NotCovered) {
+		for _, k := range slices.Sorted(maps.Keys(g.NotCovered)) {
 			why = append(why, k+": "+g.NotCovered[k])
 		}
 		for _, k := range g.Lost {

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -155,7 +156,7 @@ func Accounts(ctx context.Context, org OrgAPI, p Plan) (accounts []string, orgAR
 			delete(selected, a)
 		}
 	}
-	return sortedKeys(selected), orgARN, nil
+	return slices.Sorted(maps.Keys(selected)), orgARN, nil
 }
 
 // organizationARN turns arn:aws:organizations::MGMT:account/o-x/ACCT into
@@ -280,7 +281,7 @@ func (c *Coordinator) send(ctx context.Context, msgs []queued, delay int32) erro
 		bodies []string
 	}
 	var batches []batch
-	for _, q := range sortedKeys(byQueue) {
+	for _, q := range slices.Sorted(maps.Keys(byQueue)) {
 		bodies := byQueue[q]
 		for i := 0; i < len(bodies); i += 10 {
 			batches = append(batches, batch{q, bodies[i:min(i+10, len(bodies))]})
@@ -320,7 +321,7 @@ func (c *Coordinator) sendBatch(ctx context.Context, queue string, bodies []stri
 			}
 		}
 		in := &sqs.SendMessageBatchInput{QueueUrl: aws.String(queue)}
-		for _, id := range sortedKeys(left) {
+		for _, id := range slices.Sorted(maps.Keys(left)) {
 			e := sqstypes.SendMessageBatchRequestEntry{Id: aws.String(id), MessageBody: aws.String(left[id])}
 			if delay > 0 {
 				e.DelaySeconds = delay
@@ -343,14 +344,4 @@ func (c *Coordinator) sendBatch(ctx context.Context, queue string, bodies []stri
 		return fmt.Errorf("%d messages not sent to %s: %w", len(left), queue, last)
 	}
 	return nil
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
