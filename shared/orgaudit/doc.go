@@ -26,10 +26,9 @@
 // # Workers
 //
 // Worker.Handle takes one message. It assumes the member role
-// (sts:AssumeRole with the external ID, through QuerySTS, which speaks
-// STS's Query protocol so that a worker does not link the SDK's STS client;
-// Roles caches the credentials per account until five minutes before they
-// expire), scans with the
+// (sts:AssumeRole with the external ID, through the SDK's STS client
+// behind the narrow AssumeRoleAPI; Roles caches the credentials per account
+// until five minutes before they expire), scans with the
 // engine of the unit's scanner through an aws.Config built from those
 // credentials and the shared adaptive retryer, reconciles the findings in
 // exactly the unit's scope (findingstore.Scope: scanner, account, region)

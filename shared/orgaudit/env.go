@@ -50,7 +50,7 @@ func WorkerFromEnv(cfg aws.Config, getenv func(string) string, store *findingsto
 	ledger := &DynamoLedger{Client: dynamodb.NewFromConfig(cfg), Table: table}
 	d := findingstore.Delivery{Store: store, Bus: bus}
 	return &Worker{
-		Roles:     &Roles{STS: &QuerySTS{Config: cfg}, Base: cfg, RoleName: role, ExternalID: external},
+		Roles:     &Roles{STS: NewSTS(cfg), Base: cfg, RoleName: role, ExternalID: external},
 		Scanners:  map[string]UnitScanner{scanner: s},
 		Ledger:    ledger,
 		Delivery:  d,

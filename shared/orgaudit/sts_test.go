@@ -14,9 +14,9 @@ import (
 	"github.com/selfaudit/selfaudit/shared/orgaudit"
 )
 
-// TestQuerySTSAgainstFake assumes a member role through the fake STS and is
+// TestSTSAgainstFake assumes a member role through the fake STS and is
 // refused where the organisation has no role or the external ID differs.
-func TestQuerySTSAgainstFake(t *testing.T) {
+func TestSTSAgainstFake(t *testing.T) {
 	t.Parallel()
 	org := &awsfake.Organization{Accounts: 10, NoRoleEvery: 5, ExternalID: "ext-1"}
 	of, fakes := awsfake.NewOrgFakes(org, awsfake.OrgLimits{MinLatency: time.Microsecond, MaxLatency: 2 * time.Microsecond})
@@ -28,7 +28,7 @@ func TestQuerySTSAgainstFake(t *testing.T) {
 		}
 	}
 	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(stsURL), Credentials: credentials.NewStaticCredentialsProvider("AKIDAUDIT", "s", "")}
-	q := &orgaudit.QuerySTS{Config: cfg}
+	q := orgaudit.NewSTS(cfg)
 	roles := &orgaudit.Roles{STS: q, Base: cfg, ExternalID: "ext-1"}
 	ctx := context.Background()
 	var covered, denied int
