@@ -1,0 +1,19 @@
+package main
+
+import (
+	"encoding/json"
+
+	"github.com/selfaudit/selfaudit/shared/lambdamain"
+	"github.com/selfaudit/selfaudit/shared/orgaudit/coordinator"
+)
+
+func main() { lambdamain.Start("org-coordinator", setup) }
+
+// setup reads the plan and builds the clients once per cold start.
+func setup(rt *lambdamain.Runtime) (lambdamain.Handler[json.RawMessage, Output], error) {
+	c, plan, err := coordinator.FromEnv(rt.AWS, rt.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return (&handler{coordinator: c, plan: plan}).Handle, nil
+}
