@@ -37,6 +37,14 @@ func TestHandle(t *testing.T) {
 	if len(f.got.Regions) != 2 {
 		t.Errorf("plan %+v", f.got)
 	}
+	h.accounts = func(context.Context, coordinator.Plan) ([]string, string, error) {
+		return []string{"111111111111"}, "", nil
+	}
+	f.got = coordinator.Plan{}
+	out, err = h.Handle(context.Background(), []byte(`{"dryRun":true}`))
+	if err != nil || !out.DryRun || out.Accounts != 1 || f.got.Regions != nil {
+		t.Errorf("dry run: %+v, %v; started %+v", out, err, f.got)
+	}
 	f.err = errors.New("boom")
 	if _, err := h.Handle(context.Background(), nil); err == nil {
 		t.Error("a failed start does not fail the invocation")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
@@ -15,5 +16,8 @@ func setup(rt *lambdamain.Runtime) (lambdamain.Handler[json.RawMessage, Output],
 	if err != nil {
 		return nil, err
 	}
-	return (&handler{coordinator: c, plan: plan}).Handle, nil
+	accounts := func(ctx context.Context, p coordinator.Plan) ([]string, string, error) {
+		return coordinator.Accounts(ctx, c.Org, p)
+	}
+	return (&handler{coordinator: c, plan: plan, accounts: accounts}).Handle, nil
 }
