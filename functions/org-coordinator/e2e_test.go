@@ -21,8 +21,10 @@ import (
 // checks that it records the run and sends one message per unit; then it
 // hands one IAM unit to the iam-wildcard-scanner bootstrap as the event
 // source mapping would (an SQS event) and checks that the unit is marked
-// done in the runs table, and that the same message delivered again
-// changes nothing.
+// done in the runs table, that the same message delivered again changes
+// nothing, and that the unit of an account without the member role is
+// recorded not covered, with the reason; last, the lambda-fleet-auditor
+// bootstrap audits one fleet unit and marks it done.
 func TestOrganizationRunUnderRIE(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the functions under aws-lambda-rie")
@@ -77,27 +79,29 @@ func TestOrganizationRunUnderRIE(t *testing.T) {
 		t.Fatalf("ledger: %+v, %v", st, err)
 	}
 	iamCounts, iamMsgs := testenv.DrainQueue(t, sqsc, iamQ)
-	fleetCounts, _ := testenv.DrainQueue(t, sqsc, fleetQ)
+	fleetCounts, fleetMsgs := testenv.DrainQueue(t, sqsc, fleetQ)
 	if len(iamCounts) != 5 || len(fleetCounts) != 10 {
 		t.Fatalf("queued %d IAM and %d fleet units; want 5 and 10 (the deadline message waits its delay)", len(iamCounts), len(fleetCounts))
 	}
 
 	// One IAM unit of an account with the member role, as the event
 	// source mapping delivers it.
-	var unit orgaudit.Message
-	var body string
+	var unit, roleless orgaudit.Message
+	var body, rolelessBody string
 	for _, m := range iamMsgs {
 		msg, err := orgaudit.ParseMessage([]byte(aws.ToString(m.Body)))
 		if err != nil {
 			t.Fatalf("unit message %s: %v", aws.ToString(m.Body), err)
 		}
-		if org.HasRole(msg.Unit.Account) {
+		switch {
+		case org.HasRole(msg.Unit.Account) && body == "":
 			unit, body = msg, aws.ToString(m.Body)
-			break
+		case !org.HasRole(msg.Unit.Account):
+			roleless, rolelessBody = msg, aws.ToString(m.Body)
 		}
 	}
-	if body == "" {
-		t.Fatal("no IAM unit of an account with the member role")
+	if body == "" || rolelessBody == "" {
+		t.Fatal("want an IAM unit of an account with the member role and one of an account without")
 	}
 	worker := testenv.StartRIE(t, testenv.BuildFunction(t, "iam-wildcard-scanner"), append(env,
 		"AWS_LAMBDA_FUNCTION_TIMEOUT=120", "AWS_LAMBDA_FUNCTION_NAME=iam-wildcard-scanner",
@@ -116,6 +120,41 @@ func TestOrganizationRunUnderRIE(t *testing.T) {
 			t.Fatalf("delivery %d: unit %s is %q (%v), want done", delivery, unit.Unit, state, err)
 		}
 	}
+	// An account without the member role: not covered, with the reason,
+	// which is an outcome and not a failure to deliver again.
+	ev, _ = json.Marshal(events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m-2", Body: rolelessBody, EventSource: "aws:sqs"}}})
+	payload = worker.Succeed(t, ctx, ev, "unit without a role")
+	var resp struct {
+		BatchItemFailures *[]orgaudit.BatchItemFailure `json:"batchItemFailures"`
+	}
+	if err := json.Unmarshal(payload, &resp); err != nil || resp.BatchItemFailures == nil || len(*resp.BatchItemFailures) != 0 {
+		t.Fatalf("unit without a role: answer %s (%v); want an empty batchItemFailures", payload, err)
+	}
+	if state, _, err := ledger.State(ctx, roleless.Unit); err != nil || state != orgaudit.StateNotCovered {
+		t.Fatalf("unit %s without a role is %q (%v), want %s", roleless.Unit, state, err, orgaudit.StateNotCovered)
+	}
+	// One fleet unit, by the fleet auditor.
+	var fleetUnit orgaudit.Message
+	var fleetBody string
+	for _, m := range fleetMsgs {
+		if msg, err := orgaudit.ParseMessage([]byte(aws.ToString(m.Body))); err == nil && msg.Unit.Account == unit.Unit.Account {
+			fleetUnit, fleetBody = msg, aws.ToString(m.Body)
+			break
+		}
+	}
+	fleet := testenv.StartRIE(t, testenv.BuildFunction(t, "lambda-fleet-auditor"), append(env,
+		"AWS_LAMBDA_FUNCTION_TIMEOUT=120", "AWS_LAMBDA_FUNCTION_NAME=lambda-fleet-auditor",
+		"FINDINGS_BUS_NAME=findings", orgaudit.EnvExternalID+"=selfaudit-e2e")...)
+	ev, _ = json.Marshal(events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m-3", Body: fleetBody, EventSource: "aws:sqs"}}})
+	payload = fleet.Succeed(t, ctx, ev, "fleet unit")
+	resp.BatchItemFailures = nil
+	if err := json.Unmarshal(payload, &resp); err != nil || resp.BatchItemFailures == nil || len(*resp.BatchItemFailures) != 0 {
+		t.Fatalf("fleet unit: answer %s (%v); want an empty batchItemFailures\n%s", payload, err, fleet.Logs())
+	}
+	if state, _, err := ledger.State(ctx, fleetUnit.Unit); err != nil || state != orgaudit.StateDone {
+		t.Fatalf("fleet unit %s is %q (%v), want done", fleetUnit.Unit, state, err)
+	}
+
 	st, err = ledger.Load(ctx, out.Run)
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +167,19 @@ func TestOrganizationRunUnderRIE(t *testing.T) {
 			}
 		}
 	}
-	if done != 1 {
-		t.Errorf("%d units done after one unit delivered twice, want 1", done)
+	if done != 2 {
+		t.Errorf("%d units done after an IAM unit delivered twice and a fleet unit, want 2", done)
 	}
+	if a := accountState(st, roleless.Unit.Account); a == nil || a.Reasons[roleless.Unit.Key()] == "" {
+		t.Errorf("account %s: no reason recorded for its unit not covered: %+v", roleless.Unit.Account, a)
+	}
+}
+
+func accountState(st *orgaudit.RunState, account string) *orgaudit.AccountState {
+	for i := range st.Accounts {
+		if st.Accounts[i].Account == account {
+			return &st.Accounts[i]
+		}
+	}
+	return nil
 }
