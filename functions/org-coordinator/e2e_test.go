@@ -183,3 +183,12 @@ func accountState(st *orgaudit.RunState, account string) *orgaudit.AccountState 
 	}
 	return nil
 }
+
+// TestMisconfiguredUnderRIE: a bad region and deadline start the function,
+// fail every invocation naming the variables, and are logged once.
+func TestMisconfiguredUnderRIE(t *testing.T) {
+	testenv.CheckMisconfigured(t, testenv.BuildFunction(t, "org-coordinator"),
+		[]string{"AWS_LAMBDA_FUNCTION_TIMEOUT=30", "SELFAUDIT_TRACING=off", orgaudit.EnvRunsTable + "=runs",
+			"ORG_REGIONS=us-east-1,Mars", "ORG_RUN_DEADLINE=1h", "ORG_IAM_QUEUE_URL=http://q/iam", "ORG_FLEET_QUEUE_URL=http://q/fleet"},
+		`{"detail-type":"Scheduled Event","source":"aws.scheduler","detail":{}}`, "ORG_REGIONS", "ORG_RUN_DEADLINE")
+}
