@@ -85,15 +85,18 @@ type Invocation struct {
 	AuditAccount string
 }
 
-// HandleInvocation is HandleSQS with inv's metrics, suppressions and
-// account; w is left as it was, so that a warm function's worker serves
+// HandleInvocation is HandleSQS with inv's metrics (the coverage of a run
+// it completes too), suppressions and account; w is left as it was, so that a warm function's worker serves
 // every invocation.
 func (w *Worker) HandleInvocation(ctx context.Context, ev SQSBatch, inv Invocation) []BatchItemFailure {
 	c := *w
 	c.Delivery.Metrics, c.Delivery.Suppressed = inv.Metrics, inv.Suppressed
-	if c.Completer != nil && c.Completer.AuditAccount == "" && inv.AuditAccount != "" {
+	if c.Completer != nil {
 		cp := *c.Completer
-		cp.AuditAccount = inv.AuditAccount
+		cp.Findings.Metrics, cp.Findings.Suppressed = inv.Metrics, inv.Suppressed
+		if cp.AuditAccount == "" {
+			cp.AuditAccount = inv.AuditAccount
+		}
 		c.Completer = &cp
 	}
 	return c.HandleSQS(ctx, ev)
