@@ -60,7 +60,9 @@
 // covered and why, or lost at the deadline; findings new, open and
 // resolved) and reconciles the ORG001 finding, which names every account
 // not audited (HIGH; CRITICAL when more than 10 % of the accounts), and
-// resolves it once a run covers every account.
+// resolves it once a run covers every account. In the stack, the
+// invocation that completes a run also writes its coverage as Embedded
+// Metric Format (WriteCoverageEMF), which the dashboard graphs per run.
 //
 // # Where it runs
 //
