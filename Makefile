@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-FUNCTIONS := cloudtrail-anomaly-checker iam-wildcard-scanner dlq-replayer lambda-fleet-auditor pre-traffic-hook securityhub-exporter
+FUNCTIONS := cloudtrail-anomaly-checker iam-wildcard-scanner dlq-replayer lambda-fleet-auditor pre-traffic-hook securityhub-exporter org-coordinator
 GOFLAGS_LAMBDA := -trimpath -tags lambda.norpc -ldflags "-s -w"
 BIN := bin
 TOOLS := $(CURDIR)/.tools
@@ -37,6 +37,7 @@ $(eval $(call sam_target,DlqReplayer,dlq-replayer))
 $(eval $(call sam_target,LambdaFleetAuditor,lambda-fleet-auditor))
 $(eval $(call sam_target,PreTrafficHook,pre-traffic-hook))
 $(eval $(call sam_target,SecurityHubExporter,securityhub-exporter))
+$(eval $(call sam_target,OrgCoordinator,org-coordinator))
 
 selfaudit: ## the command-line tool as bin/selfaudit for this machine
 	@mkdir -p $(BIN)

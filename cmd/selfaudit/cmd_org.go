@@ -125,7 +125,7 @@ func runOrg(ctx context.Context, env *cliEnv, args []string) int {
 	bus := &collector{}
 	completer := &orgaudit.Completer{Ledger: ledger, Findings: findingstore.Delivery{Bus: bus}, AuditAccount: who.account}
 	w := &orgaudit.Worker{
-		Roles:    &orgaudit.Roles{STS: &orgaudit.QuerySTS{Config: cfg}, Base: cfg, RoleName: *role, ExternalID: *external, Partition: who.partition},
+		Roles:    &orgaudit.Roles{STS: orgaudit.NewSTS(cfg), Base: cfg, RoleName: *role, ExternalID: *external, Partition: who.partition},
 		Scanners: map[string]orgaudit.UnitScanner{orgaudit.ScannerIAM: iamunit.Scanner{Partition: who.partition}, orgaudit.ScannerFleet: fleetunit.Scanner{Config: fleet.Config{Source: "selfaudit-cli"}}},
 		Ledger:   ledger, Delivery: findingstore.Delivery{Bus: bus},
 	}

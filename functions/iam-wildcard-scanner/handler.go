@@ -14,6 +14,8 @@ import (
 	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/iamscan"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
+	"github.com/selfaudit/selfaudit/shared/lambdamain/env"
+	"github.com/selfaudit/selfaudit/shared/orgaudit"
 	"github.com/selfaudit/selfaudit/shared/suppress"
 )
 
@@ -41,6 +43,9 @@ type handler struct {
 	allRoles bool
 	metrics  io.Writer // EMF lines; stdout in Lambda
 	now      func() time.Time
+	// org audits the units of an organisation audit that arrive as SQS
+	// events; nil outside organisation mode.
+	org *orgaudit.Worker
 }
 
 // Response is the function's result.
@@ -64,6 +69,9 @@ type Response struct {
 	// Suppressed is the number of findings a suppression accepts: never
 	// announced, recorded SUPPRESSED with a store.
 	Suppressed int `json:"suppressed,omitempty"`
+	// BatchItemFailures lists the units of an SQS event to deliver again
+	// (ReportBatchItemFailures); empty, not absent, when all succeeded.
+	BatchItemFailures *[]orgaudit.BatchItemFailure `json:"batchItemFailures,omitempty"`
 }
 
 // Handle runs one invocation. It publishes what was found even when part of
@@ -71,6 +79,9 @@ type Response struct {
 // on-failure destination see the incomplete run.
 func (h *handler) Handle(ctx context.Context, raw json.RawMessage) (*Response, error) {
 	log := zerolog.Ctx(ctx)
+	if ev, ok := orgaudit.SQSEvent(raw); ok {
+		return h.units(ctx, ev)
+	}
 	t, err := iamscan.ParseEvent(raw)
 	if err != nil {
 		return nil, err
@@ -131,4 +142,30 @@ func (h *handler) Handle(ctx context.Context, raw json.RawMessage) (*Response, e
 		return resp, fmt.Errorf("iam scan of %s: %w", scope, errors.Join(errs...))
 	}
 	return resp, nil
+}
+
+// units audits the units of an organisation audit run (organisation mode):
+// each record is one member account, audited through its member role.
+func (h *handler) units(ctx context.Context, ev orgaudit.SQSBatch) (*Response, error) {
+	if h.org == nil {
+		return nil, orgaudit.ErrOrganizationModeOff
+	}
+	sup, err := h.suppressions.Matcher(ctx)
+	if err != nil {
+		return nil, err
+	}
+	inv := orgaudit.Invocation{Metrics: h.metrics, Suppressed: sup.Suppressor(time.Now())}
+	if a, err := lambdamain.InvokedARN(ctx); err == nil {
+		inv.AuditAccount = a.AccountID
+	}
+	failures := h.org.HandleInvocation(ctx, ev, inv)
+	return &Response{Scope: "units", Summary: findings.Summarize(nil), BatchItemFailures: &failures}, nil
+}
+
+// scanAllRoles reads SCAN_ALL_ROLES: judge every role, not only those
+// Lambda can assume.
+func scanAllRoles(getenv func(string) string) (bool, error) {
+	r := env.New(getenv)
+	all := r.Bool("SCAN_ALL_ROLES", false)
+	return all, r.Err()
 }

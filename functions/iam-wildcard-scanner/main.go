@@ -11,7 +11,8 @@ import (
 	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/iamscan"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
-	"github.com/selfaudit/selfaudit/shared/lambdamain/env"
+	"github.com/selfaudit/selfaudit/shared/orgaudit"
+	"github.com/selfaudit/selfaudit/shared/orgaudit/iamunit"
 	"github.com/selfaudit/selfaudit/shared/suppress"
 )
 
@@ -22,17 +23,10 @@ func setup(rt *lambdamain.Runtime) (lambdamain.Handler[json.RawMessage, *Respons
 	allRoles, pub, busErr := findings.ConfigWithBus(rt.AWS, rt.Getenv, scanAllRoles)
 	store, storeErr := findingstore.FromEnv(rt.AWS, rt.Getenv)
 	sup, supErr := suppress.FromEnv(rt.AWS, rt.Getenv)
-	if err := errors.Join(busErr, storeErr, supErr); err != nil {
+	org, orgErr := orgaudit.WorkerFromEnv(rt.AWS, rt.Getenv, store, pub, orgaudit.ScannerIAM, iamunit.Scanner{AllRoles: allRoles})
+	if err := errors.Join(busErr, storeErr, supErr, orgErr); err != nil {
 		return nil, err // every bad variable at once
 	}
 	scanner := &iamscan.Scanner{IAM: iam.NewFromConfig(rt.AWS), Lambda: lambdasvc.NewFromConfig(rt.AWS), AllRoles: allRoles}
-	return (&handler{scanner: scanner, publisher: pub, store: store, suppressions: sup, allRoles: allRoles, metrics: rt.Metrics}).Handle, nil
-}
-
-// scanAllRoles reads SCAN_ALL_ROLES: judge every role, not only those
-// Lambda can assume.
-func scanAllRoles(getenv func(string) string) (bool, error) {
-	r := env.New(getenv)
-	all := r.Bool("SCAN_ALL_ROLES", false)
-	return all, r.Err()
+	return (&handler{scanner: scanner, publisher: pub, store: store, suppressions: sup, allRoles: allRoles, metrics: rt.Metrics, org: org}).Handle, nil
 }

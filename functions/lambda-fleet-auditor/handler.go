@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/fleet"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
+	"github.com/selfaudit/selfaudit/shared/orgaudit"
 	"github.com/selfaudit/selfaudit/shared/suppress"
 )
 
@@ -34,6 +36,9 @@ type handler struct {
 	// has none.
 	suppressions *suppress.Loader
 	metrics      io.Writer // EMF lines; stdout in Lambda
+	// org audits the units of an organisation audit that arrive as SQS
+	// events; nil outside organisation mode.
+	org *orgaudit.Worker
 }
 
 // Output is the invocation's result, for `aws lambda invoke` and the
@@ -54,6 +59,43 @@ type Output struct {
 	// Suppressed is the number of findings a suppression accepts: never
 	// announced, recorded SUPPRESSED with a store.
 	Suppressed int `json:"suppressed,omitempty"`
+	// BatchItemFailures lists the units of an SQS event to deliver again
+	// (ReportBatchItemFailures); empty, not absent, when all succeeded.
+	BatchItemFailures *[]orgaudit.BatchItemFailure `json:"batchItemFailures,omitempty"`
+}
+
+// Invoke tells the units of an organisation audit (an SQS event) from the
+// schedule's event and handles either.
+func (h *handler) Invoke(ctx context.Context, raw json.RawMessage) (Output, error) {
+	if ev, ok := orgaudit.SQSEvent(raw); ok {
+		return h.units(ctx, ev)
+	}
+	var ev events.CloudWatchEvent
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return Output{}, fmt.Errorf("the event is neither an SQS event nor a scheduled one: %w", err)
+		}
+	}
+	return h.Handle(ctx, ev)
+}
+
+// units audits the units of an organisation audit run (organisation mode):
+// each record is one member account and region, audited through its
+// member role.
+func (h *handler) units(ctx context.Context, ev orgaudit.SQSBatch) (Output, error) {
+	if h.org == nil {
+		return Output{}, orgaudit.ErrOrganizationModeOff
+	}
+	sup, err := h.suppressions.Matcher(ctx)
+	if err != nil {
+		return Output{}, err
+	}
+	inv := orgaudit.Invocation{Metrics: h.metrics, Suppressed: sup.Suppressor(time.Now())}
+	if a, err := lambdamain.InvokedARN(ctx); err == nil {
+		inv.AuditAccount = a.AccountID
+	}
+	failures := h.org.HandleInvocation(ctx, ev, inv)
+	return Output{Summary: findings.Summarize(nil), BatchItemFailures: &failures}, nil
 }
 
 // Handle runs one audit. The event is the scheduled EventBridge event; its

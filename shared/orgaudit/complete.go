@@ -232,6 +232,11 @@ func (c *Completer) Complete(ctx context.Context, run string, force bool) (*Cove
 	if err := c.Ledger.Close(ctx, run, cov); err != nil {
 		return &cov, fmt.Errorf("close run %s: %w", run, err)
 	}
+	if w := c.Findings.Metrics; w != nil {
+		if err := WriteCoverageEMF(w, cov, now); err != nil {
+			zerolog.Ctx(ctx).Warn().Err(err).Str("run", run).Msg("coverage metrics not written")
+		}
+	}
 	zerolog.Ctx(ctx).Info().Str("run", run).Int("accounts", cov.Accounts).Int("accountsCovered", cov.AccountsCovered).
 		Int("units", cov.Units).Int("done", cov.Done).Int("notCovered", cov.NotCovered).Int("lost", cov.Lost).Msg("organisation audit run completed")
 	return &cov, nil

@@ -26,10 +26,9 @@
 // # Workers
 //
 // Worker.Handle takes one message. It assumes the member role
-// (sts:AssumeRole with the external ID, through QuerySTS, which speaks
-// STS's Query protocol so that a worker does not link the SDK's STS client;
-// Roles caches the credentials per account until five minutes before they
-// expire), scans with the
+// (sts:AssumeRole with the external ID, through the SDK's STS client
+// behind the narrow AssumeRoleAPI; Roles caches the credentials per account
+// until five minutes before they expire), scans with the
 // engine of the unit's scanner through an aws.Config built from those
 // credentials and the shared adaptive retryer, reconciles the findings in
 // exactly the unit's scope (findingstore.Scope: scanner, account, region)
@@ -61,7 +60,9 @@
 // covered and why, or lost at the deadline; findings new, open and
 // resolved) and reconciles the ORG001 finding, which names every account
 // not audited (HIGH; CRITICAL when more than 10 % of the accounts), and
-// resolves it once a run covers every account.
+// resolves it once a run covers every account. In the stack, the
+// invocation that completes a run also writes its coverage as Embedded
+// Metric Format (WriteCoverageEMF), which the dashboard graphs per run.
 //
 // # Where it runs
 //

@@ -1,7 +1,10 @@
 package orgaudit
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"io"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -50,7 +53,7 @@ func WorkerFromEnv(cfg aws.Config, getenv func(string) string, store *findingsto
 	ledger := &DynamoLedger{Client: dynamodb.NewFromConfig(cfg), Table: table}
 	d := findingstore.Delivery{Store: store, Bus: bus}
 	return &Worker{
-		Roles:     &Roles{STS: &QuerySTS{Config: cfg}, Base: cfg, RoleName: role, ExternalID: external},
+		Roles:     &Roles{STS: NewSTS(cfg), Base: cfg, RoleName: role, ExternalID: external},
 		Scanners:  map[string]UnitScanner{scanner: s},
 		Ledger:    ledger,
 		Delivery:  d,
@@ -66,4 +69,35 @@ func SQSEvent(raw json.RawMessage) (SQSBatch, bool) {
 		return SQSBatch{}, false
 	}
 	return b, true
+}
+
+// ErrOrganizationModeOff is the answer of a posture function to an SQS
+// event when organisation mode is off.
+var ErrOrganizationModeOff = errors.New("an SQS event, but organisation mode is off (" + EnvRunsTable + " is not set)")
+
+// Invocation is what one invocation of a posture function adds to its
+// worker: where its metrics go, the suppressions read for it, and the
+// function's own account (from its ARN), the resource of ORG001 when
+// ORG_AUDIT_ACCOUNT did not name it.
+type Invocation struct {
+	Metrics      io.Writer
+	Suppressed   func(findings.Finding) bool
+	AuditAccount string
+}
+
+// HandleInvocation is HandleSQS with inv's metrics (the coverage of a run
+// it completes too), suppressions and account; w is left as it was, so that a warm function's worker serves
+// every invocation.
+func (w *Worker) HandleInvocation(ctx context.Context, ev SQSBatch, inv Invocation) []BatchItemFailure {
+	c := *w
+	c.Delivery.Metrics, c.Delivery.Suppressed = inv.Metrics, inv.Suppressed
+	if c.Completer != nil {
+		cp := *c.Completer
+		cp.Findings.Metrics, cp.Findings.Suppressed = inv.Metrics, inv.Suppressed
+		if cp.AuditAccount == "" {
+			cp.AuditAccount = inv.AuditAccount
+		}
+		c.Completer = &cp
+	}
+	return c.HandleSQS(ctx, ev)
 }

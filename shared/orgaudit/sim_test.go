@@ -229,7 +229,7 @@ func runSim(t *testing.T, sc simConfig) simResult {
 		t.Logf("scans %d (failed %d), mean %s, slowest %v", stats.n, stats.failures, (stats.total / time.Duration(max(stats.n, 1))).Round(time.Millisecond), stats.slowest)
 	}()
 	newWorker := func(scanner string) *orgaudit.Worker {
-		roles := &orgaudit.Roles{STS: &orgaudit.QuerySTS{Config: cfg}, Base: cfg, ExternalID: "selfaudit-bench"}
+		roles := &orgaudit.Roles{STS: orgaudit.NewSTS(cfg), Base: cfg, ExternalID: "selfaudit-bench"}
 		w := &orgaudit.Worker{Roles: roles, Ledger: ledger, Completer: completer,
 			Delivery: findingstore.Delivery{Store: store, Bus: bus}}
 		switch scanner {

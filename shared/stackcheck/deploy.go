@@ -41,6 +41,11 @@ var DeployNeeds = map[string]deployNeed{
 	"AWS::Events::Rule":       {":rule/", []string{"events:PutRule", "events:DeleteRule", "events:PutTargets", "events:RemoveTargets", "events:DescribeRule"}},
 	"AWS::IAM::Role":          {":role/", []string{"iam:CreateRole", "iam:DeleteRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:GetRole"}},
 	"AWS::Lambda::Permission": {":function:", []string{"lambda:AddPermission", "lambda:RemovePermission"}},
+	// An event source mapping's ARN carries a generated ID, not a stack
+	// name: the pipeline grants its calls with the mapped function's ARN as
+	// the condition key (its EventSourceMappings statements, which SAM's
+	// SQS events already need), which this check does not read.
+	"AWS::Lambda::EventSourceMapping": {":function:", nil},
 	"AWS::Serverless::Function": {":function:", []string{
 		"lambda:CreateFunction", "lambda:DeleteFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
 		"lambda:PublishVersion", "lambda:CreateAlias", "lambda:UpdateAlias", "lambda:GetFunction",

@@ -188,6 +188,7 @@ func TestTemplateFindingStore(t *testing.T) {
 		"DlqReplayer":              false,
 		"PreTrafficHook":           false,
 		"SecurityHubExporter":      false,
+		"OrgCoordinator":           false,
 	}
 	fns := tpl.OfType("AWS::Serverless::Function")
 	if len(fns) != len(users) {

@@ -51,8 +51,8 @@ func TestTemplateInvariants(t *testing.T) {
 	for _, p := range CheckApp(tpl, root) {
 		t.Error(p)
 	}
-	if n := len(tpl.OfType("AWS::Serverless::Function")); n != 6 {
-		t.Errorf("%d functions, want 6", n)
+	if n := len(tpl.OfType("AWS::Serverless::Function")); n != 7 {
+		t.Errorf("%d functions, want 7", n)
 	}
 }
 

@@ -1,7 +1,7 @@
 // Command iam-wildcard-scanner is the AWS SDK floor of the function of the same name:
 // aws-lambda-go and the same service clients, built from a
 // configuration of the Lambda environment as awsconfig.Lambda builds it
-// (dynamodb, eventbridge, iam, lambda), and nothing of selfaudit. BenchmarkInit compares the
+// (dynamodb, eventbridge, iam, lambda, sts), and nothing of selfaudit. BenchmarkInit compares the
 // function with it to show what selfaudit's own code adds to a cold start;
 // TestSDKFloorsMatch keeps the client list in step with the function.
 package main
@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 func main() {
@@ -26,5 +27,6 @@ func main() {
 	_ = eventbridge.NewFromConfig(cfg)
 	_ = iam.NewFromConfig(cfg)
 	_ = awslambda.NewFromConfig(cfg)
+	_ = sts.NewFromConfig(cfg)
 	lambda.Start(func(context.Context) error { return nil })
 }

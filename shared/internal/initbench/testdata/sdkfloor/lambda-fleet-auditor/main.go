@@ -1,7 +1,7 @@
 // Command lambda-fleet-auditor is the AWS SDK floor of the function of the same name:
 // aws-lambda-go and the same service clients, built from a
 // configuration of the Lambda environment as awsconfig.Lambda builds it
-// (cloudwatch, cloudwatchlogs, dynamodb, eventbridge, lambda), and nothing of selfaudit. BenchmarkInit compares the
+// (cloudwatch, cloudwatchlogs, dynamodb, eventbridge, lambda, sts), and nothing of selfaudit. BenchmarkInit compares the
 // function with it to show what selfaudit's own code adds to a cold start;
 // TestSDKFloorsMatch keeps the client list in step with the function.
 package main
@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 func main() {
@@ -28,5 +29,6 @@ func main() {
 	_ = dynamodb.NewFromConfig(cfg)
 	_ = eventbridge.NewFromConfig(cfg)
 	_ = awslambda.NewFromConfig(cfg)
+	_ = sts.NewFromConfig(cfg)
 	lambda.Start(func(context.Context) error { return nil })
 }

@@ -3,6 +3,11 @@ package orgaudit_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,9 +19,9 @@ import (
 	"github.com/selfaudit/selfaudit/shared/orgaudit"
 )
 
-// TestQuerySTSAgainstFake assumes a member role through the fake STS and is
+// TestSTSAgainstFake assumes a member role through the fake STS and is
 // refused where the organisation has no role or the external ID differs.
-func TestQuerySTSAgainstFake(t *testing.T) {
+func TestSTSAgainstFake(t *testing.T) {
 	t.Parallel()
 	org := &awsfake.Organization{Accounts: 10, NoRoleEvery: 5, ExternalID: "ext-1"}
 	of, fakes := awsfake.NewOrgFakes(org, awsfake.OrgLimits{MinLatency: time.Microsecond, MaxLatency: 2 * time.Microsecond})
@@ -28,7 +33,7 @@ func TestQuerySTSAgainstFake(t *testing.T) {
 		}
 	}
 	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(stsURL), Credentials: credentials.NewStaticCredentialsProvider("AKIDAUDIT", "s", "")}
-	q := &orgaudit.QuerySTS{Config: cfg}
+	q := orgaudit.NewSTS(cfg)
 	roles := &orgaudit.Roles{STS: q, Base: cfg, ExternalID: "ext-1"}
 	ctx := context.Background()
 	var covered, denied int
@@ -67,5 +72,39 @@ func TestQuerySTSAgainstFake(t *testing.T) {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDenied" {
 		t.Errorf("wrong external ID: %v", err)
+	}
+}
+
+// TestSTSRetriesThrottling: STS answers Throttling twice, then the
+// credentials; the client retries (up to five attempts) instead of failing
+// the unit, and passes the external ID and the session's duration.
+func TestSTSRetriesThrottling(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	var form url.Values
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		if calls.Add(1) <= 2 {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r</RequestId></ErrorResponse>`)
+			return
+		}
+		form = r.PostForm
+		_, _ = io.WriteString(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>ASIAX</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2030-01-02T03:04:05Z</Expiration></Credentials></AssumeRoleResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleResponse>`)
+	}))
+	defer srv.Close()
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: credentials.NewStaticCredentialsProvider("AKIDAUDIT", "s", "")}
+	c, err := orgaudit.NewSTS(cfg).AssumeRole(context.Background(), orgaudit.AssumeRoleInput{RoleARN: "arn:aws:iam::123456789012:role/selfaudit-audit", SessionName: "s", ExternalID: "ext", Duration: 15 * time.Minute})
+	if err != nil {
+		t.Fatalf("after %d calls: %v", calls.Load(), err)
+	}
+	if calls.Load() != 3 {
+		t.Errorf("%d calls, want 3", calls.Load())
+	}
+	if c.AccessKeyID != "ASIAX" || !c.CanExpire || !c.Expires.Equal(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)) {
+		t.Errorf("credentials %+v", c)
+	}
+	if form.Get("ExternalId") != "ext" || form.Get("DurationSeconds") != "900" || form.Get("RoleSessionName") != "s" {
+		t.Errorf("request %v", form)
 	}
 }
