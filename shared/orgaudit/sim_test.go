@@ -360,8 +360,13 @@ func checkExactlyOnce(t *testing.T, r simResult) {
 	if r.Lost != 0 || r.Done+r.NotCovered != r.Units {
 		t.Errorf("lost %d; done %d + not covered %d != units %d", r.Lost, r.Done, r.NotCovered, r.Units)
 	}
-	if len(r.Wins) != r.Units {
-		t.Errorf("%d units marked, want %d", len(r.Wins), r.Units)
+	// The ledger's counts above say every unit was marked. The wins seen
+	// by the workers may be fewer, never more: a worker killed after
+	// DynamoDB applied its write but before the answer arrived never
+	// learns that it won, and the redelivered message finds the unit
+	// already marked.
+	if len(r.Wins) > r.Units {
+		t.Errorf("%d units marked, more than the %d units", len(r.Wins), r.Units)
 	}
 	for u, n := range r.Wins {
 		if n != 1 {
