@@ -244,7 +244,7 @@ func TemplateRolePolicies(f *cfntemplate.File, logicalID, account string) (*Role
 					out.Notes = append(out.Notes, fmt.Sprintf("%s: SAM policy template %s is not known to this build: not included", where, src.Template))
 					continue
 				}
-				if err := add(where, substituteStrings(m, account)); err != nil {
+				if err := add(where, samtemplates.MapStrings(m, func(t string) string { return subPseudo(t, account) })); err != nil {
 					return nil, err
 				}
 			}
@@ -370,29 +370,6 @@ func subRefs(s string) []string {
 		out = append(out, s[i+2:i+j])
 		s = s[i+j+1:]
 	}
-}
-
-// substituteStrings replaces pseudo parameters in every string of a
-// document SAM generates from a policy template, whose ARNs carry them as
-// plain text.
-func substituteStrings(v any, account string) any {
-	switch t := v.(type) {
-	case string:
-		return subPseudo(t, account)
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = substituteStrings(x, account)
-		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, x := range t {
-			out[k] = substituteStrings(x, account)
-		}
-		return out
-	}
-	return v
 }
 
 // documentOf rebuilds a plain policy document from a template source's

@@ -72,22 +72,30 @@ func Document(name string, params any) (map[string]any, bool, error) {
 }
 
 func substitute(v any, vals map[string]string) any {
-	switch t := v.(type) {
-	case string:
+	return MapStrings(v, func(t string) string {
 		for k, val := range vals {
 			t = strings.ReplaceAll(t, "${"+k+"}", val)
 		}
 		return strings.ReplaceAll(t, "${AWS::Partition}", "aws")
+	})
+}
+
+// MapStrings returns a copy of a decoded JSON or YAML value with f applied
+// to every string in it, at any depth; keys are kept as they are.
+func MapStrings(v any, f func(string) string) any {
+	switch t := v.(type) {
+	case string:
+		return f(t)
 	case []any:
 		out := make([]any, len(t))
 		for i, e := range t {
-			out[i] = substitute(e, vals)
+			out[i] = MapStrings(e, f)
 		}
 		return out
 	case map[string]any:
 		out := make(map[string]any, len(t))
 		for k, e := range t {
-			out[k] = substitute(e, vals)
+			out[k] = MapStrings(e, f)
 		}
 		return out
 	}
