@@ -78,3 +78,42 @@ func TestMemberRoleGrantsExactlyWhatScannersCall(t *testing.T) {
 		t.Errorf("trust policy without sts:ExternalId and aws:PrincipalOrgID: %v", cond)
 	}
 }
+
+// TestMemberRoleTrustsTheWorkersRolePath: the member role trusts the audit
+// account's roles on one IAM path, and the audit stack puts the IAM
+// scanner's and the fleet auditor's roles on that path by default, so the
+// audit stack may have any name.
+func TestMemberRoleTrustsTheWorkersRolePath(t *testing.T) {
+	t.Parallel()
+	load := func(rel string) map[string]any {
+		path := testenv.ModuleRoot(t) + "/" + rel
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := cfntemplate.Load(path, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.Value().(map[string]any)
+	}
+	member, stack := load("org/member-role.yaml"), load("template.yaml")
+	def := func(doc map[string]any, param string) any {
+		p, _ := doc["Parameters"].(map[string]any)[param].(map[string]any)
+		return p["Default"]
+	}
+	if m, s := def(member, "AuditRolePath"), def(stack, "OrgWorkerRolePath"); m == nil || m != s {
+		t.Errorf("member role's AuditRolePath defaults to %v, the audit stack's OrgWorkerRolePath to %v", m, s)
+	}
+	trust := member["Resources"].(map[string]any)["AuditRole"].(map[string]any)["Properties"].(map[string]any)["AssumeRolePolicyDocument"].(map[string]any)["Statement"].([]any)[0].(map[string]any)
+	like, _ := trust["Condition"].(map[string]any)["ArnLike"].(map[string]any)
+	if got := like["aws:PrincipalArn"]; !reflect.DeepEqual(got, map[string]any{"Fn::Sub": "arn:${AWS::Partition}:iam::${AuditAccountId}:role${AuditRolePath}*"}) {
+		t.Errorf("trust policy's aws:PrincipalArn = %v, want the audit account's roles on AuditRolePath", got)
+	}
+	for _, name := range []string{"IamScannerRole", "FleetAuditorRole"} {
+		props := stack["Resources"].(map[string]any)[name].(map[string]any)["Properties"].(map[string]any)
+		if got := props["Path"]; !reflect.DeepEqual(got, map[string]any{"Ref": "OrgWorkerRolePath"}) {
+			t.Errorf("%s: Path = %v, want !Ref OrgWorkerRolePath", name, got)
+		}
+	}
+}
