@@ -216,13 +216,23 @@ func runSim(t *testing.T, sc simConfig) simResult {
 		Findings: findingstore.Delivery{Store: store, Bus: bus}, AuditAccount: awsfake.OrgManagementAccount}
 	regions := benchRegions[:sc.Regions]
 
+	// The coordinator runs beside the workers, which poll from the start
+	// as event source mappings do: the first units are audited while the
+	// last are still being sent.
 	start := time.Now()
 	coord := &coordinator.Coordinator{Org: organizations.NewFromConfig(cfg), Queue: sqsc, Ledger: ledger, Queues: queues}
-	run, err := coord.Start(ctx, coordinator.Plan{Regions: regions})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("run %s: %d accounts, %d units sent in %s", run.ID, len(run.Accounts), run.Units(), time.Since(start).Round(time.Millisecond))
+	var (
+		run      orgaudit.Run
+		startErr error
+		units    atomic.Int64
+	)
+	coordDone := make(chan struct{})
+	go func() {
+		defer close(coordDone)
+		run, startErr = coord.Start(ctx, coordinator.Plan{Regions: regions})
+		units.Store(int64(run.Units()))
+		t.Logf("run %s: %d accounts, %d units sent in %s", run.ID, len(run.Accounts), run.Units(), time.Since(start).Round(time.Millisecond))
+	}()
 
 	stats := &scanStats{}
 	defer func() {
@@ -271,7 +281,7 @@ func runSim(t *testing.T, sc simConfig) simResult {
 			case <-progressDone:
 				return
 			case <-tick.C:
-				t.Logf("%4.0fs: %d of %d units marked, %d calls, %d throttled", time.Since(start).Seconds(), ledger.marked.Load(), run.Units(), of.Counters.Calls.Load(), of.Counters.Throttled.Load())
+				t.Logf("%4.0fs: %d of %d units marked, %d calls, %d throttled", time.Since(start).Seconds(), ledger.marked.Load(), units.Load(), of.Counters.Calls.Load(), of.Counters.Throttled.Load())
 			}
 		}
 	}()
@@ -281,7 +291,7 @@ func runSim(t *testing.T, sc simConfig) simResult {
 		poolCtx, stop := context.WithCancel(ctx)
 		var wg sync.WaitGroup
 		startPool(poolCtx, &wg)
-		for !completed(of) && time.Now().Before(deadline) {
+		for !completed(of) && !failedToStart(coordDone, &startErr) && time.Now().Before(deadline) {
 			if !killed && ledger.marked.Load() >= int64(sc.Kill) {
 				break
 			}
@@ -289,12 +299,16 @@ func runSim(t *testing.T, sc simConfig) simResult {
 		}
 		stop()
 		wg.Wait()
-		if !killed && !completed(of) && time.Now().Before(deadline) {
+		if !killed && !completed(of) && !failedToStart(coordDone, &startErr) && time.Now().Before(deadline) {
 			killed = true
 			t.Logf("killed every worker after %d units marked; starting new ones", ledger.marked.Load())
 			continue
 		}
 		break
+	}
+	<-coordDone
+	if startErr != nil {
+		t.Fatal(startErr)
 	}
 	res := simResult{Accounts: len(run.Accounts), Regions: len(regions), Seconds: time.Since(start).Seconds(),
 		Calls: of.Counters.Calls.Load(), Throttled: of.Counters.Throttled.Load(), Wins: ledger.wins, FindingEvents: bus.n.Load(), NoRole: org.NoRoleAccounts()}
@@ -316,6 +330,17 @@ func runSim(t *testing.T, sc simConfig) simResult {
 	cov := orgaudit.CoverageOf(st, time.Now())
 	res.Units, res.Done, res.NotCovered, res.Lost = cov.Units, cov.Done, cov.NotCovered, cov.Lost
 	return res
+}
+
+// failedToStart reports whether the coordinator has returned an error;
+// *err may be read once done is closed.
+func failedToStart(done <-chan struct{}, err *error) bool {
+	select {
+	case <-done:
+		return *err != nil
+	default:
+		return false
+	}
 }
 
 func completed(of *awsfake.OrgFakes) bool {
