@@ -48,7 +48,7 @@ type Setup[In, Out any] func(rt *Runtime) (Handler[In, Out], error)
 func Start[In, Out any](name string, setup Setup[In, Out]) {
 	gc := gctune.AfterInit(os.Getenv)
 	log := logging.New(os.Stdout)
-	log.Debug().Int("gcPercent", gc.GCPercent).Int64("memoryLimitBytes", gc.MemoryLimitBytes).Msg("garbage collector set")
+	log.Debug().Int("gcPercent", gc.GCPercent).Int("firstCyclePercent", gc.FirstCyclePercent).Int64("memoryLimitBytes", gc.MemoryLimitBytes).Msg("garbage collector set")
 	tracer := tracing.FromEnvironment()
 	cfg, err := awsconfig.Lambda(context.Background(), tracer, os.Getenv)
 	rt := &Runtime{Name: name, Log: log, AWS: cfg, Getenv: os.Getenv, Metrics: os.Stdout}
