@@ -36,6 +36,12 @@ func findingEvent(n int, status findings.Status) (string, string) {
 		Resource: res, Evidence: map[string]any{"actions": []string{"s3:PutObject"}}, Remediation: "Scope the resources.",
 		Source: "iam-wildcard-scanner", ObservedAt: time.Date(2026, 12, 1, 6, 15, 0, 0, time.UTC),
 	}, Status: status}
+	// As the finding store announces it: found on the first day, resolved
+	// by the next day's run.
+	t.FirstSeen, t.LastSeen, t.StatusChangedAt = t.ObservedAt, t.ObservedAt, t.ObservedAt
+	if status == findings.StatusResolved {
+		t.StatusChangedAt = t.ObservedAt.Add(24 * time.Hour)
+	}
 	detail, _ := json.Marshal(t)
 	return t.ID, fmt.Sprintf(`{"version":"0","id":"ev-%d","detail-type":"Selfaudit Finding","source":"selfaudit","account":%q,"time":"2026-12-01T06:15:00Z","region":%q,"resources":[%q],"detail":%s}`,
 		n, awsfake.Account, awsfake.Region, res, detail)

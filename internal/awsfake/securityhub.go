@@ -65,7 +65,9 @@ type ImportFailure struct {
 // one whose ProductArn is not the default product of the fake's account
 // and Region with AccessDeniedException; the others are imported. As in
 // Security Hub, a finding imported again updates the one held, except its
-// workflow status, which only Security Hub's users change. FailFinding
+// workflow status, which only Security Hub's users change, and only when
+// its UpdatedAt is later than the held one's: an update at or before it
+// is answered as a success and ignored (Ignored lists them). FailFinding
 // fails chosen findings inside a 200 answer; the embedded Faults fail or
 // delay whole calls (throttling is a 429 LimitExceededException, which the
 // SDK retries).
@@ -84,7 +86,28 @@ type SecurityHub struct {
 	calls    [][]string
 	failures []ImportFailure
 	rejected []string
+	ignored  []string
 	resends  Resends
+}
+
+// newer reports whether the UpdatedAt update is later than held; both
+// passed validation as RFC 3339 times.
+func newer(update, held string) bool {
+	u, errU := time.Parse(time.RFC3339Nano, update)
+	h, errH := time.Parse(time.RFC3339Nano, held)
+	if errU != nil || errH != nil {
+		return update > held
+	}
+	return u.After(h)
+}
+
+// Ignored lists the Ids of imports that were not newer than the finding
+// held (UpdatedAt at or before its UpdatedAt), which Security Hub answers
+// as successes and ignores.
+func (h *SecurityHub) Ignored() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.ignored...)
 }
 
 // NewSecurityHub returns a hub of this package's Account and Region.
@@ -223,6 +246,12 @@ func (h *SecurityHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		h.mu.Lock()
 		if prev, ok := h.held[f.ID]; ok {
+			if !newer(f.UpdatedAt, prev.UpdatedAt) {
+				// Accepted, counted as a success, and ignored.
+				h.ignored = append(h.ignored, f.ID)
+				h.mu.Unlock()
+				continue
+			}
 			f.WorkflowStatus = prev.WorkflowStatus
 			f.Imports = prev.Imports
 		}

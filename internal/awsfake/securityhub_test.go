@@ -130,11 +130,39 @@ func TestSecurityHubKeepsWorkflow(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.RecordState, f.Workflow = shtypes.RecordStateArchived, &shtypes.Workflow{Status: shtypes.WorkflowStatusResolved}
+	f.UpdatedAt = aws.String("2026-12-02T06:15:00Z")
 	if _, err := c.BatchImportFindings(context.Background(), &sh.BatchImportFindingsInput{Findings: []shtypes.AwsSecurityFinding{f}}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := hub.Finding("w")
 	if got.RecordState != "ARCHIVED" || got.WorkflowStatus != "NEW" || got.Imports != 2 || hub.Calls().Count("BatchImportFindings") != 2 {
 		t.Errorf("held = %+v", got)
+	}
+}
+
+// TestSecurityHubIgnoresOlderUpdates: as Security Hub does, an import
+// whose UpdatedAt is at or before the held finding's succeeds and changes
+// nothing.
+func TestSecurityHubIgnoresOlderUpdates(t *testing.T) {
+	hub := awsfake.NewSecurityHub()
+	c := sh.NewFromConfig(cfg(awsfake.Serve(t, hub).URL(hub)))
+	imp := func(updated string, state shtypes.RecordState) {
+		t.Helper()
+		f := sdkFinding("o")
+		f.UpdatedAt, f.RecordState = aws.String(updated), state
+		out, err := c.BatchImportFindings(context.Background(), &sh.BatchImportFindingsInput{Findings: []shtypes.AwsSecurityFinding{f}})
+		if err != nil || aws.ToInt32(out.SuccessCount) != 1 {
+			t.Fatalf("import at %s: %v %+v", updated, err, out)
+		}
+	}
+	imp("2026-12-02T06:15:00Z", shtypes.RecordStateArchived)
+	imp("2026-12-01T06:15:00Z", shtypes.RecordStateActive)      // older
+	imp("2026-12-02T07:15:00+01:00", shtypes.RecordStateActive) // the same instant
+	if got, _ := hub.Finding("o"); got.RecordState != "ARCHIVED" || got.Imports != 1 || len(hub.Ignored()) != 2 {
+		t.Errorf("held %+v, ignored %v", got, hub.Ignored())
+	}
+	imp("2026-12-02T06:15:00.001Z", shtypes.RecordStateActive) // newer
+	if got, _ := hub.Finding("o"); got.RecordState != "ACTIVE" || got.Imports != 2 {
+		t.Errorf("held %+v after a newer import", got)
 	}
 }

@@ -75,6 +75,11 @@ type Tracked struct {
 	FirstSeen   time.Time `json:"firstSeen,omitzero"`
 	LastSeen    time.Time `json:"lastSeen,omitzero"`
 	Occurrences int64     `json:"occurrences,omitempty"`
+	// StatusChangedAt is when the store decided the status: a resolution
+	// is later than the last sighting, which a consumer that keeps only
+	// the newest update of a finding (Security Hub) needs to tell; unset
+	// without a store.
+	StatusChangedAt time.Time `json:"statusChangedAt,omitzero"`
 	// Suppression is set when Status is SUPPRESSED: the accepted risk that
 	// matched, so a reader sees who accepted it, why and until when.
 	Suppression *Suppression `json:"suppression,omitempty"`

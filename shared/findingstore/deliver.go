@@ -53,10 +53,11 @@ func FromEnv(cfg aws.Config, getenv func(string) string) (*Store, error) {
 	return &Store{Client: dynamodb.NewFromConfig(cfg), Table: name}, nil
 }
 
-// Tracked is f as the store knows it after this run: its status, first and
-// last sighting and occurrences.
+// Tracked is f as the store knows it after this run: its status and when
+// it was decided, first and last sighting and occurrences.
 func (r Record) Tracked(f findings.Finding) findings.Tracked {
-	return findings.Tracked{Finding: f, Status: r.Status, FirstSeen: r.FirstSeen, LastSeen: r.LastSeen, Occurrences: r.Occurrences}
+	return findings.Tracked{Finding: f, Status: r.Status, StatusChangedAt: r.StatusChangedAt,
+		FirstSeen: r.FirstSeen, LastSeen: r.LastSeen, Occurrences: r.Occurrences}
 }
 
 // Tracked is the event that announces the change: f (the finding as the

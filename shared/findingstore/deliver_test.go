@@ -53,7 +53,7 @@ func TestDeliverAnnouncesChangesOnly(t *testing.T) {
 		t.Fatalf("day 1: %+v, %v, %v", out, err, got)
 	}
 	for _, e := range got {
-		if e.Status != findings.StatusNew || e.Occurrences != 1 || !e.FirstSeen.Equal(day(1)) || !e.LastSeen.Equal(day(1)) {
+		if e.Status != findings.StatusNew || e.Occurrences != 1 || !e.FirstSeen.Equal(day(1)) || !e.LastSeen.Equal(day(1)) || !e.StatusChangedAt.Equal(day(1)) {
 			t.Errorf("day 1 event %+v", e)
 		}
 	}
@@ -73,7 +73,8 @@ func TestDeliverAnnouncesChangesOnly(t *testing.T) {
 		t.Fatalf("day 3 (pass fixed): %+v, %v, %v", out, err, got)
 	}
 	if e := got[0]; e.ID != pass.ID || e.Status != findings.StatusResolved || e.PreviousStatus != findings.StatusOpen ||
-		e.Occurrences != 2 || !e.FirstSeen.Equal(day(1)) || !e.LastSeen.Equal(day(2)) || e.Check != "IAM004" {
+		e.Occurrences != 2 || !e.FirstSeen.Equal(day(1)) || !e.LastSeen.Equal(day(2)) || e.Check != "IAM004" ||
+		!e.StatusChangedAt.Equal(day(3)) { // decided after the last sighting
 		t.Errorf("day 3 event %+v", e)
 	}
 

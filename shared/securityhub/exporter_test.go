@@ -172,6 +172,7 @@ func TestExportLosesNothing(t *testing.T) {
 	}
 	resolved := finding(5, findings.StatusResolved)
 	resolved.PreviousStatus = findings.StatusOpen
+	resolved.StatusChangedAt = seen.Add(24 * time.Hour) // decided by the next day's run
 	add(event(resolved, awsfake.Account))
 	want[msgs[len(msgs)-1].Key] = resolved.ID
 	bad := map[string]bool{}
@@ -222,6 +223,49 @@ func TestExportLosesNothing(t *testing.T) {
 	}
 	if calls := fake.ImportCalls(); len(calls) != 2 || len(calls[0]) != 100 {
 		t.Errorf("calls of %d, %d findings", len(calls), len(calls[0]))
+	}
+}
+
+// TestExportKeepsTheNewestChange: Security Hub ignores an import not newer
+// than the finding it holds. A finding the store announced NEW and then
+// resolved the next day, without a sighting in between, ends archived
+// (the resolution's UpdatedAt is when it was decided, not the last
+// sighting), and the NEW delivered again afterwards does not bring it
+// back.
+func TestExportKeepsTheNewestChange(t *testing.T) {
+	fake, exp := hub(t, 1)
+	day1, day2 := seen, seen.Add(24*time.Hour)
+	announced := finding(7, findings.StatusNew)
+	announced.FirstSeen, announced.LastSeen, announced.StatusChangedAt, announced.Occurrences = day1, day1, day1, 1
+	resolved := announced
+	resolved.Status, resolved.PreviousStatus, resolved.StatusChangedAt = findings.StatusResolved, findings.StatusNew, day2
+
+	steps := []struct {
+		name      string
+		send      findings.Tracked
+		wantState string
+		ignored   int
+	}{
+		{"announced", announced, "ACTIVE", 0},
+		{"resolved the next day", resolved, "ARCHIVED", 0},
+		{"the announcement delivered again", announced, "ARCHIVED", 1},
+		{"the resolution delivered again", resolved, "ARCHIVED", 2},
+	}
+	for _, st := range steps {
+		rep := exp.Export(context.Background(), messages(st.send))
+		if rep.Imported != 1 || len(rep.Failed) != 0 {
+			t.Fatalf("%s: report %+v", st.name, rep)
+		}
+		f, ok := fake.Finding(announced.ID)
+		if !ok || f.RecordState != st.wantState {
+			t.Errorf("%s: held %v, record state %s, want %s", st.name, ok, f.RecordState, st.wantState)
+		}
+		if got := len(fake.Ignored()); got != st.ignored {
+			t.Errorf("%s: %d imports ignored, want %d", st.name, got, st.ignored)
+		}
+	}
+	if f, _ := fake.Finding(announced.ID); f.UpdatedAt != "2026-12-02T06:15:00.000Z" {
+		t.Errorf("UpdatedAt %s, want the resolution's time", f.UpdatedAt)
 	}
 }
 

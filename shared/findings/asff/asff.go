@@ -45,8 +45,9 @@ type Options struct {
 	// a template finding or a global IAM resource still has a product.
 	DefaultAccount, DefaultRegion string
 	// Now is UpdatedAt, the time of the report; zero takes the latest of
-	// the finding's lastSeen and observedAt, so that an event imported late
-	// does not look newer than it is.
+	// the finding's lastSeen, observedAt and statusChangedAt, so that an
+	// event imported late does not look newer than it is, and a
+	// resolution is newer than the sighting it closes.
 	Now time.Time
 }
 
@@ -225,7 +226,13 @@ func Convert(t findings.Tracked, opts Options) (Finding, error) {
 	if first.After(last) {
 		first = last
 	}
+	// Security Hub ignores an update whose UpdatedAt is not later than
+	// the finding's: a resolution must be newer than the sighting it
+	// closes, and a late redelivery of an older change loses.
 	updated := last
+	if t.StatusChangedAt.After(updated) {
+		updated = t.StatusChangedAt
+	}
 	if !opts.Now.IsZero() {
 		updated = opts.Now
 	}

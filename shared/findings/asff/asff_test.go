@@ -272,7 +272,7 @@ func TestTypesAreValid(t *testing.T) {
 }
 
 // TestTimes: CreatedAt is the first sighting, UpdatedAt Options.Now or the
-// latest sighting.
+// latest of the last sighting and the status change.
 func TestTimes(t *testing.T) {
 	t.Parallel()
 	tr := tracked("IAM004", "arn:aws:iam::123456789012:role/app")
@@ -283,6 +283,12 @@ func TestTimes(t *testing.T) {
 	}
 	if f.CreatedAt != "2026-11-30T08:00:00.000Z" || f.FirstObservedAt != f.CreatedAt || f.LastObservedAt != "2026-12-01T08:00:00.000Z" || f.UpdatedAt != f.LastObservedAt {
 		t.Errorf("times %s %s %s %s", f.CreatedAt, f.FirstObservedAt, f.LastObservedAt, f.UpdatedAt)
+	}
+	// A resolution decided after the last sighting is newer than it.
+	resolved := tr
+	resolved.Status, resolved.StatusChangedAt = findings.StatusResolved, t1.Add(time.Hour)
+	if f, _ := Convert(resolved, Options{Region: "us-east-1"}); f.UpdatedAt != "2026-12-01T09:00:00.000Z" || f.LastObservedAt != "2026-12-01T08:00:00.000Z" {
+		t.Errorf("resolution: UpdatedAt %s, LastObservedAt %s", f.UpdatedAt, f.LastObservedAt)
 	}
 	now := time.Date(2026, 12, 2, 9, 30, 0, 123456789, time.FixedZone("CET", 3600))
 	f, _ = Convert(tr, Options{Region: "us-east-1", Now: now})

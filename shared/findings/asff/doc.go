@@ -57,7 +57,10 @@
 //   - CreatedAt and FirstObservedAt are when the finding was first seen
 //     (the finding store's firstSeen, else observedAt), LastObservedAt the
 //     latest sighting, UpdatedAt Options.Now or, when that is zero, the
-//     latest of lastSeen and observedAt.
+//     latest of lastSeen, observedAt and statusChangedAt. Security Hub
+//     ignores an update that is not newer than the finding it holds: a
+//     resolution decided after the last sighting is newer than it, and an
+//     older change delivered late is ignored.
 //   - Description is the check's description from the registry, then the
 //     resource and the evidence as compact JSON; Remediation's text is the
 //     finding's remediation and its Url the check's first documentation page.
