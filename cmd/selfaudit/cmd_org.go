@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
 
 	"github.com/selfaudit/selfaudit/shared/checks"
 	"github.com/selfaudit/selfaudit/shared/findings"
@@ -109,7 +108,7 @@ func runOrg(ctx context.Context, env *cliEnv, args []string) int {
 	if err != nil {
 		return usageError(env, "org audit", "%v", err)
 	}
-	ids, orgARN, err := coordinator.Accounts(ctx, organizations.NewFromConfig(cfg), plan)
+	ids, orgARN, err := coordinator.Accounts(ctx, coordinator.NewOrganizations(cfg), plan)
 	if err != nil {
 		return usageError(env, "org audit", "%v", err)
 	}

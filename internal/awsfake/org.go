@@ -257,9 +257,14 @@ type orgService struct {
 	regional bool
 	global   bool // the audit account's own service: STS, Organizations
 	opOf     func(r *http.Request, body []byte) string
-	throttle func(w http.ResponseWriter)
-	denied   func(w http.ResponseWriter, msg string)
-	serve    func(account, region string, w http.ResponseWriter, r *http.Request)
+	// writeErr answers in the service's error shape; throttleCode and
+	// deniedCode (with their statuses) are the service's answers to a
+	// call over its rate and to credentials it does not know.
+	writeErr                 func(w http.ResponseWriter, status int, code, msg string)
+	throttleStatus           int
+	throttleCode, deniedCode string
+	deniedStatus             int
+	serve                    func(account, region string, w http.ResponseWriter, r *http.Request)
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
@@ -342,14 +347,18 @@ func (s *orgService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	op := s.opOf(r, body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	s.Add(r, op)
 	s.counters.Calls.Add(1)
+	if !s.admit(w, Call{Op: op, Request: r, Body: body}, func(w http.ResponseWriter, e *APIError, op string) {
+		s.writeErr(w, e.Status, e.Type, e.message(op))
+	}) {
+		return
+	}
 	key, region := credentialOf(r)
 	account := "audit"
 	if !s.global {
 		a, ok := AccountOfAccessKey(key)
 		if _, member := s.org.index(a); !ok || !member {
-			s.denied(w, "the security token included in the request is invalid: "+key)
+			s.writeErr(w, s.deniedStatus, s.deniedCode, "the security token included in the request is invalid: "+key)
 			return
 		}
 		account = a
@@ -370,7 +379,7 @@ func (s *orgService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.take(bkey, s.rate(op), time.Now()) {
 		s.counters.Throttled.Add(1)
-		s.throttle(w)
+		s.writeErr(w, s.throttleStatus, s.throttleCode, "Rate exceeded")
 		return
 	}
 	s.serve(account, region, w, r)
@@ -429,7 +438,8 @@ func (e *estates) get(account, region string) *regionFakes {
 
 // OrgFakes are the fakes of an Organization, running: Organizations and
 // STS for the audit account, IAM, Lambda, CloudWatch and Logs for every
-// member account, all with latency and per-account throttling.
+// member account, all with latency and per-account throttling, and each
+// with the per-operation faults of every fake (Faults).
 type OrgFakes struct {
 	*Servers
 	Org      *Organization
@@ -451,33 +461,36 @@ func NewOrgFakes(org *Organization, limits OrgLimits) (*OrgFakes, []Fake) {
 		v, _ := url.ParseQuery(string(body))
 		return v.Get("Action")
 	}
-	mk := func(name, env string, regional, global bool, opOf func(*http.Request, []byte) string, throttle func(http.ResponseWriter), denied func(http.ResponseWriter, string), serve func(string, string, http.ResponseWriter, *http.Request)) *orgService {
-		return &orgService{org: org, limits: limits, counters: of.Counters, name: name, envVar: env, regional: regional, global: global, opOf: opOf, throttle: throttle, denied: denied, serve: serve}
+	// errs is a service's error shape, its throttling answer and its
+	// answer to unknown credentials.
+	type errs struct {
+		write          func(w http.ResponseWriter, status int, code, msg string)
+		throttleStatus int
+		throttleCode   string
+		deniedStatus   int
+		deniedCode     string
 	}
-	queryThrottle := func(ns string) func(http.ResponseWriter) {
-		return func(w http.ResponseWriter) {
-			writeQueryError(w, ns, http.StatusBadRequest, "Throttling", "Rate exceeded")
-		}
+	mk := func(name, env string, regional, global bool, opOf func(*http.Request, []byte) string, e errs, serve func(string, string, http.ResponseWriter, *http.Request)) *orgService {
+		return &orgService{org: org, limits: limits, counters: of.Counters, name: name, envVar: env, regional: regional, global: global, opOf: opOf,
+			writeErr: e.write, throttleStatus: e.throttleStatus, throttleCode: e.throttleCode, deniedStatus: e.deniedStatus, deniedCode: e.deniedCode, serve: serve}
 	}
-	queryDenied := func(ns string) func(http.ResponseWriter, string) {
-		return func(w http.ResponseWriter, msg string) {
-			writeQueryError(w, ns, http.StatusForbidden, "InvalidClientTokenId", msg)
-		}
+	jsonErr := func(w http.ResponseWriter, status int, code, msg string) {
+		writeAWSJSONError(w, ctJSON11, status, code, msg)
+	}
+	queryErr := func(ns string) func(http.ResponseWriter, int, string, string) {
+		return func(w http.ResponseWriter, status int, code, msg string) { writeQueryError(w, ns, status, code, msg) }
 	}
 	orgs := mk("Organizations", "AWS_ENDPOINT_URL_ORGANIZATIONS", false, true, jsonTarget,
-		func(w http.ResponseWriter) {
-			writeAWSJSONError(w, ctJSON11, http.StatusBadRequest, "TooManyRequestsException", "Rate exceeded")
-		},
-		func(w http.ResponseWriter, msg string) {
-			writeAWSJSONError(w, ctJSON11, http.StatusForbidden, "AccessDeniedException", msg)
-		},
+		errs{jsonErr, http.StatusBadRequest, "TooManyRequestsException", http.StatusForbidden, "AccessDeniedException"},
 		func(_, _ string, w http.ResponseWriter, r *http.Request) { org.serveOrganizations(w, r) })
-	sts := mk("STS", "AWS_ENDPOINT_URL_STS", false, true, formAction, queryThrottle(stsNS), queryDenied(stsNS),
+	sts := mk("STS", "AWS_ENDPOINT_URL_STS", false, true, formAction,
+		errs{queryErr(stsNS), http.StatusBadRequest, "Throttling", http.StatusForbidden, "InvalidClientTokenId"},
 		func(_, _ string, w http.ResponseWriter, r *http.Request) {
 			of.AssumeRoles.Add(1)
 			org.serveSTS(w, r)
 		})
-	iamSvc := mk("IAM", "AWS_ENDPOINT_URL_IAM", false, false, formAction, queryThrottle(iamNS), queryDenied(iamNS),
+	iamSvc := mk("IAM", "AWS_ENDPOINT_URL_IAM", false, false, formAction,
+		errs{queryErr(iamNS), http.StatusBadRequest, "Throttling", http.StatusForbidden, "InvalidClientTokenId"},
 		func(account, _ string, w http.ResponseWriter, r *http.Request) { org.serveIAM(account, w, r) })
 	lambdaSvc := mk("Lambda", "AWS_ENDPOINT_URL_LAMBDA", true, false,
 		func(r *http.Request, _ []byte) string {
@@ -485,31 +498,18 @@ func NewOrgFakes(org *Organization, limits OrgLimits) (*OrgFakes, []Fake) {
 			op, _ := route(r.Method, parts)
 			return op
 		},
-		func(w http.ResponseWriter) {
-			writeLambdaError(w, http.StatusTooManyRequests, "TooManyRequestsException", "Rate exceeded")
-		},
-		func(w http.ResponseWriter, msg string) {
-			writeLambdaError(w, http.StatusForbidden, "UnrecognizedClientException", msg)
-		},
+		errs{writeLambdaError, http.StatusTooManyRequests, "TooManyRequestsException", http.StatusForbidden, "UnrecognizedClientException"},
 		func(account, region string, w http.ResponseWriter, r *http.Request) {
 			est.get(account, region).lambda.ServeHTTP(w, r)
 		})
 	cwSvc := mk("CloudWatch", "AWS_ENDPOINT_URL_CLOUDWATCH", true, false,
 		func(r *http.Request, _ []byte) string { return r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:] },
-		func(w http.ResponseWriter) { cborStatusError(w, http.StatusBadRequest, "Throttling", "Rate exceeded") },
-		func(w http.ResponseWriter, msg string) {
-			cborStatusError(w, http.StatusForbidden, "InvalidClientTokenId", msg)
-		},
+		errs{cborStatusError, http.StatusBadRequest, "Throttling", http.StatusForbidden, "InvalidClientTokenId"},
 		func(account, region string, w http.ResponseWriter, r *http.Request) {
 			est.get(account, region).cw.ServeHTTP(w, r)
 		})
 	logsSvc := mk("Logs", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", true, false, jsonTarget,
-		func(w http.ResponseWriter) {
-			writeAWSJSONError(w, ctJSON11, http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
-		},
-		func(w http.ResponseWriter, msg string) {
-			writeAWSJSONError(w, ctJSON11, http.StatusBadRequest, "UnrecognizedClientException", msg)
-		},
+		errs{jsonErr, http.StatusBadRequest, "ThrottlingException", http.StatusBadRequest, "UnrecognizedClientException"},
 		func(account, region string, w http.ResponseWriter, r *http.Request) {
 			est.get(account, region).logs.ServeHTTP(w, r)
 		})

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -220,7 +219,7 @@ func runSim(t *testing.T, sc simConfig) simResult {
 	// as event source mappings do: the first units are audited while the
 	// last are still being sent.
 	start := time.Now()
-	coord := &coordinator.Coordinator{Org: organizations.NewFromConfig(cfg), Queue: sqsc, Ledger: ledger, Queues: queues}
+	coord := &coordinator.Coordinator{Org: coordinator.NewOrganizations(cfg), Queue: sqsc, Ledger: ledger, Queues: queues}
 	var (
 		run      orgaudit.Run
 		startErr error

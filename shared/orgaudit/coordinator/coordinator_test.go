@@ -4,17 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/selfaudit/selfaudit/internal/awsfake"
+	"github.com/selfaudit/selfaudit/shared/awsconfig"
 	"github.com/selfaudit/selfaudit/shared/findings"
 	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/orgaudit"
@@ -241,5 +245,44 @@ func TestRunCountsEachUnitOnce(t *testing.T) {
 	}
 	if got := len(bus.ts) - len(org001); got != 24 { // no store: each delivery announces its one finding
 		t.Logf("unit findings announced %d (each delivery that scanned)", got)
+	}
+}
+
+// TestListingOutlastsThrottling: a run lists the organisation although
+// ListAccounts is throttled eight times in a row, more than the SDK's
+// usual six tries allow.
+func TestListingOutlastsThrottling(t *testing.T) {
+	t.Parallel()
+	fast := func(o *organizations.Options) { o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, time.Millisecond) }
+	for _, tc := range []struct {
+		name   string
+		client func(aws.Config) *organizations.Client
+		wantOK bool
+	}{
+		{"the SDK's six tries", func(cfg aws.Config) *organizations.Client { return organizations.NewFromConfig(cfg, fast) }, false},
+		{"NewOrganizations", func(cfg aws.Config) *organizations.Client { return NewOrganizations(cfg, fast) }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, fakes := awsfake.NewOrgFakes(&awsfake.Organization{Accounts: 45, Seed: 1}, awsfake.OrgLimits{MinLatency: time.Millisecond, MaxLatency: 2 * time.Millisecond,
+				Rates: map[string]float64{"Organizations.*": 1000}}) // only the injected throttling
+			servers := awsfake.Serve(t, fakes...)
+			orgs := fakes[0]
+			orgs.(interface {
+				SetError(string, *awsfake.APIError)
+			}).SetError("ListAccounts",
+				&awsfake.APIError{Status: http.StatusBadRequest, Type: "TooManyRequestsException", Message: "Rate exceeded", Times: 8})
+			// The functions' attempts, without the adaptive retryer's
+			// client-side pacing, which would make the test wait.
+			cfg := aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}, BaseEndpoint: aws.String(servers.URL(orgs)),
+				Retryer: func() aws.Retryer { return retry.NewStandard() }, RetryMaxAttempts: awsconfig.MaxAttempts, HTTPClient: awsconfig.HTTPClient()}
+			got, _, err := Accounts(context.Background(), tc.client(cfg), Plan{Regions: []string{"us-east-1"}})
+			if tc.wantOK && (err != nil || len(got) != 45) {
+				t.Errorf("%d accounts, %v; want 45", len(got), err)
+			}
+			if !tc.wantOK && err == nil {
+				t.Error("listing succeeded; the test no longer shows why the coordinator tries more often")
+			}
+		})
 	}
 }

@@ -59,7 +59,24 @@ func FromEnv(cfg aws.Config, getenv func(string) string) (*Coordinator, Plan, er
 	if err := r.Err(); err != nil {
 		return nil, Plan{}, err
 	}
-	c := &Coordinator{Org: organizations.NewFromConfig(cfg), Queue: sqs.NewFromConfig(cfg),
+	c := &Coordinator{Org: NewOrganizations(cfg), Queue: sqs.NewFromConfig(cfg),
 		Ledger: &orgaudit.DynamoLedger{Client: dynamodb.NewFromConfig(cfg), Table: table}, Queues: queues}
 	return c, p, nil
+}
+
+// ListAttempts is how many times the coordinator tries each Organizations
+// call. The listing calls share low rates per organisation with every
+// other tool that reads it (Control Tower, account factories, other
+// auditors), and one page that still fails fails the whole run, so the
+// coordinator waits longer than the SDK's usual six tries: with the
+// adaptive retryer's backoff (at most 20 s between tries), ten tries of
+// one page take at most about three minutes, inside the function's
+// five-minute timeout.
+const ListAttempts = 10
+
+// NewOrganizations returns the Organizations client the coordinator and
+// the command line list the organisation with; optFns apply after
+// ListAttempts.
+func NewOrganizations(cfg aws.Config, optFns ...func(*organizations.Options)) *organizations.Client {
+	return organizations.NewFromConfig(cfg, append([]func(*organizations.Options){func(o *organizations.Options) { o.RetryMaxAttempts = ListAttempts }}, optFns...)...)
 }
