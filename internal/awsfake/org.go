@@ -242,6 +242,17 @@ type bucket struct {
 	last   time.Time
 }
 
+// serviceErrors is how one service answers an error: its error shape,
+// and its answers to a call over its rate and to credentials it does not
+// know.
+type serviceErrors struct {
+	write          func(w http.ResponseWriter, status int, code, msg string)
+	throttleStatus int
+	throttleCode   string
+	deniedStatus   int
+	deniedCode     string
+}
+
 // orgService is one service of the organisation behind one server: it
 // tells the account (from the access key of the assumed role's
 // credentials) and region (from the credential scope) of a call, adds
@@ -257,14 +268,8 @@ type orgService struct {
 	regional bool
 	global   bool // the audit account's own service: STS, Organizations
 	opOf     func(r *http.Request, body []byte) string
-	// writeErr answers in the service's error shape; throttleCode and
-	// deniedCode (with their statuses) are the service's answers to a
-	// call over its rate and to credentials it does not know.
-	writeErr                 func(w http.ResponseWriter, status int, code, msg string)
-	throttleStatus           int
-	throttleCode, deniedCode string
-	deniedStatus             int
-	serve                    func(account, region string, w http.ResponseWriter, r *http.Request)
+	errs     serviceErrors
+	serve    func(account, region string, w http.ResponseWriter, r *http.Request)
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
@@ -349,7 +354,7 @@ func (s *orgService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	s.counters.Calls.Add(1)
 	if !s.admit(w, Call{Op: op, Request: r, Body: body}, func(w http.ResponseWriter, e *APIError, op string) {
-		s.writeErr(w, e.Status, e.Type, e.message(op))
+		s.errs.write(w, e.Status, e.Type, e.message(op))
 	}) {
 		return
 	}
@@ -358,7 +363,7 @@ func (s *orgService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.global {
 		a, ok := AccountOfAccessKey(key)
 		if _, member := s.org.index(a); !ok || !member {
-			s.writeErr(w, s.deniedStatus, s.deniedCode, "the security token included in the request is invalid: "+key)
+			s.errs.write(w, s.errs.deniedStatus, s.errs.deniedCode, "the security token included in the request is invalid: "+key)
 			return
 		}
 		account = a
@@ -379,7 +384,7 @@ func (s *orgService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.take(bkey, s.rate(op), time.Now()) {
 		s.counters.Throttled.Add(1)
-		s.writeErr(w, s.throttleStatus, s.throttleCode, "Rate exceeded")
+		s.errs.write(w, s.errs.throttleStatus, s.errs.throttleCode, "Rate exceeded")
 		return
 	}
 	s.serve(account, region, w, r)
@@ -461,18 +466,8 @@ func NewOrgFakes(org *Organization, limits OrgLimits) (*OrgFakes, []Fake) {
 		v, _ := url.ParseQuery(string(body))
 		return v.Get("Action")
 	}
-	// errs is a service's error shape, its throttling answer and its
-	// answer to unknown credentials.
-	type errs struct {
-		write          func(w http.ResponseWriter, status int, code, msg string)
-		throttleStatus int
-		throttleCode   string
-		deniedStatus   int
-		deniedCode     string
-	}
-	mk := func(name, env string, regional, global bool, opOf func(*http.Request, []byte) string, e errs, serve func(string, string, http.ResponseWriter, *http.Request)) *orgService {
-		return &orgService{org: org, limits: limits, counters: of.Counters, name: name, envVar: env, regional: regional, global: global, opOf: opOf,
-			writeErr: e.write, throttleStatus: e.throttleStatus, throttleCode: e.throttleCode, deniedStatus: e.deniedStatus, deniedCode: e.deniedCode, serve: serve}
+	mk := func(name, env string, regional, global bool, opOf func(*http.Request, []byte) string, e serviceErrors, serve func(string, string, http.ResponseWriter, *http.Request)) *orgService {
+		return &orgService{org: org, limits: limits, counters: of.Counters, name: name, envVar: env, regional: regional, global: global, opOf: opOf, errs: e, serve: serve}
 	}
 	jsonErr := func(w http.ResponseWriter, status int, code, msg string) {
 		writeAWSJSONError(w, ctJSON11, status, code, msg)
@@ -481,16 +476,16 @@ func NewOrgFakes(org *Organization, limits OrgLimits) (*OrgFakes, []Fake) {
 		return func(w http.ResponseWriter, status int, code, msg string) { writeQueryError(w, ns, status, code, msg) }
 	}
 	orgs := mk("Organizations", "AWS_ENDPOINT_URL_ORGANIZATIONS", false, true, jsonTarget,
-		errs{jsonErr, http.StatusBadRequest, "TooManyRequestsException", http.StatusForbidden, "AccessDeniedException"},
+		serviceErrors{jsonErr, http.StatusBadRequest, "TooManyRequestsException", http.StatusForbidden, "AccessDeniedException"},
 		func(_, _ string, w http.ResponseWriter, r *http.Request) { org.serveOrganizations(w, r) })
 	sts := mk("STS", "AWS_ENDPOINT_URL_STS", false, true, formAction,
-		errs{queryErr(stsNS), http.StatusBadRequest, "Throttling", http.StatusForbidden, "InvalidClientTokenId"},
+		serviceErrors{queryErr(stsNS), http.StatusBadRequest, "Throttling", http.StatusForbidden, "InvalidClientTokenId"},
 		func(_, _ string, w http.ResponseWriter, r *http.Request) {
 			of.AssumeRoles.Add(1)
 			org.serveSTS(w, r)
 		})
 	iamSvc := mk("IAM", "AWS_ENDPOINT_URL_IAM", false, false, formAction,
-		errs{queryErr(iamNS), http.StatusBadRequest, "Throttling", http.StatusForbidden, "InvalidClientTokenId"},
+		serviceErrors{queryErr(iamNS), http.StatusBadRequest, "Throttling", http.StatusForbidden, "InvalidClientTokenId"},
 		func(account, _ string, w http.ResponseWriter, r *http.Request) { org.serveIAM(account, w, r) })
 	lambdaSvc := mk("Lambda", "AWS_ENDPOINT_URL_LAMBDA", true, false,
 		func(r *http.Request, _ []byte) string {
@@ -498,18 +493,18 @@ func NewOrgFakes(org *Organization, limits OrgLimits) (*OrgFakes, []Fake) {
 			op, _ := route(r.Method, parts)
 			return op
 		},
-		errs{writeLambdaError, http.StatusTooManyRequests, "TooManyRequestsException", http.StatusForbidden, "UnrecognizedClientException"},
+		serviceErrors{writeLambdaError, http.StatusTooManyRequests, "TooManyRequestsException", http.StatusForbidden, "UnrecognizedClientException"},
 		func(account, region string, w http.ResponseWriter, r *http.Request) {
 			est.get(account, region).lambda.ServeHTTP(w, r)
 		})
 	cwSvc := mk("CloudWatch", "AWS_ENDPOINT_URL_CLOUDWATCH", true, false,
 		func(r *http.Request, _ []byte) string { return r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:] },
-		errs{cborStatusError, http.StatusBadRequest, "Throttling", http.StatusForbidden, "InvalidClientTokenId"},
+		serviceErrors{cborStatusError, http.StatusBadRequest, "Throttling", http.StatusForbidden, "InvalidClientTokenId"},
 		func(account, region string, w http.ResponseWriter, r *http.Request) {
 			est.get(account, region).cw.ServeHTTP(w, r)
 		})
 	logsSvc := mk("Logs", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", true, false, jsonTarget,
-		errs{jsonErr, http.StatusBadRequest, "ThrottlingException", http.StatusBadRequest, "UnrecognizedClientException"},
+		serviceErrors{jsonErr, http.StatusBadRequest, "ThrottlingException", http.StatusBadRequest, "UnrecognizedClientException"},
 		func(account, region string, w http.ResponseWriter, r *http.Request) {
 			est.get(account, region).logs.ServeHTTP(w, r)
 		})
