@@ -24,6 +24,22 @@ func methods(service string, p any) []string {
 	return out
 }
 
+// loadTemplate decodes the CloudFormation template at rel, a path from the
+// module's root.
+func loadTemplate(t *testing.T, rel string) map[string]any {
+	t.Helper()
+	path := testenv.ModuleRoot(t) + "/" + rel
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := cfntemplate.Load(path, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.Value().(map[string]any)
+}
+
 // TestMemberRoleGrantsExactlyWhatScannersCall holds org/member-role.yaml to
 // the calls a unit makes: the fleet auditor's interfaces and, of the IAM
 // scanner's, the full scan's (GetAccountAuthorizationDetails, and the
@@ -39,16 +55,7 @@ func TestMemberRoleGrantsExactlyWhatScannersCall(t *testing.T) {
 	slices.Sort(want)
 	want = slices.Compact(want)
 
-	path := testenv.ModuleRoot(t) + "/org/member-role.yaml"
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := cfntemplate.Load(path, data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := f.Value().(map[string]any)
+	doc := loadTemplate(t, "org/member-role.yaml")
 	role := doc["Resources"].(map[string]any)["AuditRole"].(map[string]any)["Properties"].(map[string]any)
 	var got []string
 	for _, p := range role["Policies"].([]any) {
@@ -85,19 +92,7 @@ func TestMemberRoleGrantsExactlyWhatScannersCall(t *testing.T) {
 // audit stack may have any name.
 func TestMemberRoleTrustsTheWorkersRolePath(t *testing.T) {
 	t.Parallel()
-	load := func(rel string) map[string]any {
-		path := testenv.ModuleRoot(t) + "/" + rel
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := cfntemplate.Load(path, data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f.Value().(map[string]any)
-	}
-	member, stack := load("org/member-role.yaml"), load("template.yaml")
+	member, stack := loadTemplate(t, "org/member-role.yaml"), loadTemplate(t, "template.yaml")
 	def := func(doc map[string]any, param string) any {
 		p, _ := doc["Parameters"].(map[string]any)[param].(map[string]any)
 		return p["Default"]
