@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/baseline"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/rules"
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/iamscan"
 	"github.com/selfaudit/selfaudit/shared/tracing"
 )
 
@@ -50,7 +52,7 @@ func runTrail(ctx context.Context, env *cliEnv, args []string) int {
 }
 
 func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDeps) int {
-	fs := newFlagSet(env, "trail", "[--format text|json|asff|html] [--account ID] [--region REGION] [--fail-on LEVEL] [--table NAME] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]] [--quiet] (PATH... | --lookup --since 1h)")
+	fs := newFlagSet(env, "trail", "[--format text|json|asff|html] [--account ID] [--region REGION] [--fail-on LEVEL] [--table NAME] [--iam-details FILE] [--config FILE] [--baseline FILE] [--strict-suppressions] [--state-table NAME [--new-only]] [--quiet] (PATH... | --lookup --since 1h)")
 	var rf reportFlags
 	rf.register(fs, "text, json, asff (Security Hub) or html")
 	var sf stateFlags
@@ -64,6 +66,7 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 	trusted := fs.String("trusted-accounts", "", "comma-separated account IDs (the organisation's, partners') a role's trust policy may name without CT007 reporting it as opened outside the organisation")
 	burst := fs.Int("burst", 0, "CT005: access errors from one principal within --burst-window that make a burst (default 10)")
 	burstWindow := fs.Duration("burst-window", 0, "CT005 window (default 5m)")
+	iamDetails := fs.String("iam-details", "", "the account's users, groups and policies (aws iam get-account-authorization-details --output json > FILE): CT014 is HIGH for the users that are administrators")
 	quiet := quietFlag(fs)
 	if done, code := parseFlags(env, fs, args); done {
 		return code
@@ -107,6 +110,13 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 	}
 	if *burstWindow > 0 {
 		cfg.BurstWindow = *burstWindow
+	}
+	if *iamDetails != "" {
+		admins, err := readAdminUsers(*iamDetails)
+		if err != nil {
+			return usageError(env, "trail", "%v", err)
+		}
+		cfg.Admins = admins
 	}
 	opts := cloudtrail.Options{Rules: cfg, Source: "selfaudit-cli"}
 	if *table != "" {
@@ -164,4 +174,23 @@ func runTrailWith(ctx context.Context, env *cliEnv, args []string, deps trailDep
 		return usageError(env, "trail", "%s", oneLine(err))
 	}
 	return emitRun(ctx, env, "trail", rep, sf.newOnly, pol, out, &rec, notes...)
+}
+
+// readAdminUsers reads an account's authorization details (the AWS CLI's
+// get-account-authorization-details JSON) and returns its administrator
+// users.
+func readAdminUsers(path string) (rules.AdminUserSet, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--iam-details: %w", err)
+	}
+	acct, err := iamscan.DecodeAuthorizationDetails(data)
+	if err != nil {
+		return nil, fmt.Errorf("--iam-details %s: %w", path, err)
+	}
+	set := rules.AdminUserSet{}
+	for _, arn := range iamscan.AdminUsers(acct, nil, time.Now().UTC()) {
+		set[arn] = true
+	}
+	return set, nil
 }

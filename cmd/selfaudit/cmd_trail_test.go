@@ -158,3 +158,52 @@ func TestTrailFoldsFlood(t *testing.T) {
 		t.Errorf("occurrences add up to %v, want %d", occurrences, records)
 	}
 }
+
+// TestTrailAdminUsers: with --iam-details, the password sign-in without
+// MFA of legacy-ops, an administrator through its group, is HIGH; without
+// it the same sign-in is MEDIUM, and a file that is not authorization
+// details is a usage error.
+func TestTrailAdminUsers(t *testing.T) {
+	t.Parallel()
+	samples := filepath.Join("..", "..", "events", "cloudtrail")
+	tests := map[string]struct {
+		args     []string
+		wantCode int
+		wantSev  string
+	}{
+		"administrator": {args: []string{"--format", "json", "--fail-on", "none", "--iam-details", "testdata/trail/iam-details.json", samples}, wantSev: "HIGH"},
+		"unknown":       {args: []string{"--format", "json", "--fail-on", "none", samples}, wantSev: "MEDIUM"},
+		"not details":   {args: []string{"--iam-details", "testdata/trail/nope.json", samples}, wantCode: exitUsage},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			env, out, errb := trailEnv()
+			if code := runTrailWith(context.Background(), env, tc.args, defaultTrailDeps); code != tc.wantCode {
+				t.Fatalf("exit %d, want %d: %s", code, tc.wantCode, errb)
+			}
+			if tc.wantSev == "" {
+				if !strings.Contains(errb.String(), "--iam-details") {
+					t.Errorf("stderr %q does not name the flag", errb)
+				}
+				return
+			}
+			var rep struct{ Findings []findings.Finding }
+			if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, f := range rep.Findings {
+				if f.Check == "CT014" && f.Resource == "arn:aws:iam::111122223333:user/legacy-ops" {
+					found = true
+					if f.Severity.String() != tc.wantSev {
+						t.Errorf("CT014 for legacy-ops is %s, want %s", f.Severity, tc.wantSev)
+					}
+				}
+			}
+			if !found {
+				t.Error("no CT014 finding for legacy-ops")
+			}
+		})
+	}
+}

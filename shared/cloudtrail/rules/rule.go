@@ -50,7 +50,8 @@ type Config struct {
 // CloudTrail records alone do not say; the baseline table keeps no policy
 // data, so the checker function runs without one, and a caller that has
 // the account's authorization details (GetAccountAuthorizationDetails)
-// can pass an AdminUserSet built from them.
+// can pass an AdminUserSet built from them: selfaudit trail --iam-details
+// does, with iamscan.AdminUsers.
 type AdminUsers interface {
 	// IsAdmin reports whether the IAM user with this ARN
 	// (arn:aws:iam::111122223333:user/alice) is an administrator.
