@@ -301,6 +301,10 @@ type Result struct {
 	// belong to that scope, or the next default account scan, not judging
 	// the role, would call them fixed.
 	BeyondDefault bool
+	// AdminUsers are the ARNs of the account's administrator-equivalent
+	// IAM users (see AdminUsers), sorted; set by every scan that read the
+	// account's authorization details.
+	AdminUsers []string
 }
 
 // ResourceError is a read that failed for one resource.
@@ -478,9 +482,9 @@ func ScanAccountDetails(acct *AccountDetails, opts AccountOptions) *Result {
 	} else {
 		principals = append(principals, pc.usersAndGroups(acct, opts.AllRoles, inScope)...)
 	}
-	res.Findings = append(res.Findings, escalationFindings(iamgraph.Build(iamgraph.Input{
-		Principals: principals, Functions: opts.Functions, SCPs: opts.SCPs, Now: now,
-	}), inScope, now)...)
+	g := iamgraph.Build(iamgraph.Input{Principals: principals, Functions: opts.Functions, SCPs: opts.SCPs, Now: now})
+	res.Findings = append(res.Findings, escalationFindings(g, inScope, now)...)
+	res.AdminUsers = adminUsersOf(g, principals)
 	res.Policies = len(judged)
 	findings.Sort(res.Findings)
 	sort.Strings(res.Notes)

@@ -41,5 +41,9 @@ func TestAdminUsers(t *testing.T) {
 		if got := AdminUsers(acct, tc.scps, now); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: AdminUsers = %v, want %v", tc.name, got, tc.want)
 		}
+		res := ScanAccountDetails(acct, AccountOptions{SCPs: tc.scps, Now: func() time.Time { return now }})
+		if !slices.Equal(res.AdminUsers, tc.want) {
+			t.Errorf("%s: a scan of the account found administrators %v, want %v", tc.name, res.AdminUsers, tc.want)
+		}
 	}
 }
