@@ -8,10 +8,15 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/selfaudit/selfaudit/internal/awsfake"
 	"github.com/selfaudit/selfaudit/internal/testenv"
@@ -275,6 +280,28 @@ func TestFindingStoreEndToEnd(t *testing.T) {
 	}
 	if !rie.Logged(`"NewFindings":`+fmt.Sprint(resp.Findings)) || !rie.Logged(`"OpenFindings":`) {
 		t.Errorf("day 1: no status metrics in the function's output")
+	}
+
+	// The account's administrators are recorded for the CloudTrail
+	// checker: in the example account, obama and, through the admin
+	// group, userwithlotsofpermissions.
+	items, err := testenv.DynaliteClient(t).Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recorded []string
+	for _, it := range items.Items {
+		if id, _ := it[findingstore.AttrID].(*dbtypes.AttributeValueMemberS); id != nil && strings.HasPrefix(id.Value, "admins#") {
+			acct := strings.TrimPrefix(id.Value, "admins#")
+			users, _, found, err := (&findingstore.Store{Client: testenv.DynaliteClient(t), Table: table}).AdminUsers(ctx, acct, time.Now())
+			if err != nil || !found {
+				t.Fatalf("administrators of %s: found %v, %v", acct, found, err)
+			}
+			recorded = append(recorded, users...)
+		}
+	}
+	if want := []string{"arn:aws:iam::012345678901:user/obama", "arn:aws:iam::012345678901:user/userwithlotsofpermissions"}; !slices.Equal(recorded, want) {
+		t.Errorf("day 1: administrators recorded %v, want %v", recorded, want)
 	}
 
 	// Day 2: the same account: silent, though it still counts its findings.

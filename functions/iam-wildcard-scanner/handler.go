@@ -123,6 +123,13 @@ func (h *handler) Handle(ctx context.Context, raw json.RawMessage) (*Response, e
 	if err != nil {
 		errs = append(errs, err)
 	}
+	if h.store != nil && t.Scope == iamscan.ScopeAccount && res.Err() == nil {
+		// The CloudTrail checker reads them: a password sign-in without
+		// MFA by an administrator is CT014 at HIGH.
+		if err := h.store.PutAdminUsers(ctx, place.Account, res.AdminUsers, at); err != nil {
+			log.Warn().Err(err).Msg("administrator users not recorded; the CloudTrail checker keeps the last record")
+		}
+	}
 	if expired := sup.Expired(); len(expired) > 0 {
 		log.Warn().Strs("suppressions", expired).Msg("suppressions expired: their findings count again")
 	}

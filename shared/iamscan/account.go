@@ -340,6 +340,9 @@ func (r *Result) Merge(o *Result) {
 	r.Policies += o.Policies
 	r.Errors = append(r.Errors, o.Errors...)
 	r.Notes = append(r.Notes, o.Notes...)
+	if o.AdminUsers != nil {
+		r.AdminUsers = o.AdminUsers
+	}
 }
 
 // LambdaCanAssume reports whether a trust policy lets the Lambda service
