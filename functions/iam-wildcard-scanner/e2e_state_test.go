@@ -291,8 +291,8 @@ func TestFindingStoreEndToEnd(t *testing.T) {
 	}
 	var recorded []string
 	for _, it := range items.Items {
-		if id, _ := it[findingstore.AttrID].(*dbtypes.AttributeValueMemberS); id != nil && strings.HasPrefix(id.Value, "admins#") {
-			acct := strings.TrimPrefix(id.Value, "admins#")
+		if id, _ := it[findingstore.AttrID].(*dbtypes.AttributeValueMemberS); id != nil && findingstore.IsAdminsKey(id.Value) {
+			acct := strings.TrimPrefix(id.Value, findingstore.AdminsKey(""))
 			users, _, found, err := (&findingstore.Store{Client: testenv.DynaliteClient(t), Table: table}).AdminUsers(ctx, acct, time.Now())
 			if err != nil || !found {
 				t.Fatalf("administrators of %s: found %v, %v", acct, found, err)

@@ -33,6 +33,10 @@ const (
 // AdminsKey is the key of account's administrators item.
 func AdminsKey(account string) string { return adminsPrefix + account }
 
+// IsAdminsKey reports whether id keys an administrators item rather than
+// a finding (whose IDs are hex digests), for readers of the whole table.
+func IsAdminsKey(id string) bool { return strings.HasPrefix(id, adminsPrefix) }
+
 // PutAdminUsers records the administrator users of account as a full IAM
 // scan at now found them. A scan older than the one recorded changes
 // nothing: scans may finish out of order.
