@@ -16,6 +16,7 @@ import (
 	"github.com/selfaudit/selfaudit/internal/awsfake"
 	"github.com/selfaudit/selfaudit/internal/testenv"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/baseline"
+	"github.com/selfaudit/selfaudit/shared/findingstore"
 )
 
 // functionResult mirrors the function's Result.
@@ -113,4 +114,56 @@ func TestMisconfiguredUnderRIE(t *testing.T) {
 	testenv.CheckMisconfigured(t, testenv.BuildFunction(t, "cloudtrail-anomaly-checker"),
 		[]string{"AWS_LAMBDA_FUNCTION_TIMEOUT=30", "SELFAUDIT_TRACING=off", "SWEEP_WINDOW=soon"},
 		string(event), "SWEEP_WINDOW", "FINDINGS_BUS_NAME")
+}
+
+// TestAdministratorSignInUnderRIE: a password sign-in without MFA is
+// CT014 at MEDIUM, and at HIGH once the IAM scanner has recorded the user
+// as an administrator in the findings table.
+func TestAdministratorSignInUnderRIE(t *testing.T) {
+	dynamo := testenv.DynaliteEndpoint(t)
+	testenv.FakeAWSEnv(t)
+	bus := awsfake.NewEventBridge()
+	servers := awsfake.Serve(t, bus)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	store := &findingstore.Store{Client: testenv.DynaliteClient(t), Table: fmt.Sprintf("e2e-findings-%d", time.Now().UnixNano())}
+	if err := findingstore.CreateTable(ctx, testenv.DynaliteClient(t), store.Table, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	start := func() *testenv.RIE {
+		return testenv.StartRIE(t, testenv.BuildFunction(t, "cloudtrail-anomaly-checker"), append(servers.Env(),
+			"AWS_ENDPOINT_URL_DYNAMODB="+dynamo, "FINDINGS_BUS_NAME=selfaudit-findings", findingstore.EnvTable+"="+store.Table,
+			"SELFAUDIT_TRACING=off", "AWS_LAMBDA_FUNCTION_TIMEOUT=30")...)
+	}
+	fn := start()
+	ev, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "events", "cloudtrail-anomaly-checker", "eventbridge-console-signin.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	severityOfLast := func() string {
+		t.Helper()
+		entries := bus.Entries()
+		if len(entries) == 0 {
+			t.Fatal("nothing on the bus")
+		}
+		var f struct{ Check, Severity string }
+		if err := json.Unmarshal([]byte(entries[len(entries)-1].Detail), &f); err != nil || f.Check != "CT014" {
+			t.Fatalf("last finding %s (%v), want CT014", entries[len(entries)-1].Detail, err)
+		}
+		return f.Severity
+	}
+
+	fn.Succeed(t, ctx, ev, "before any IAM scan")
+	if sev := severityOfLast(); sev != "MEDIUM" {
+		t.Errorf("before any IAM scan: CT014 at %s, want MEDIUM", sev)
+	}
+	// A new execution environment reads the record afresh.
+	if err := store.PutAdminUsers(ctx, "111122223333", []string{"arn:aws:iam::111122223333:user/legacy-ops"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	fn = start()
+	fn.Succeed(t, ctx, ev, "after the IAM scan recorded the administrator")
+	if sev := severityOfLast(); sev != "HIGH" {
+		t.Errorf("after the IAM scan: CT014 at %s, want HIGH", sev)
+	}
 }

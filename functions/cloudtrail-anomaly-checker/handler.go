@@ -87,3 +87,12 @@ func (h *handler) Handle(ctx context.Context, raw json.RawMessage) (Result, erro
 		Int("findings", res.Findings).Int("published", res.Published).Int("suppressed", res.Suppressed).Msg("cloudtrail analysed")
 	return res, nil
 }
+
+// adminsUnread logs a failed read of an account's administrators once per
+// read: its console sign-ins without MFA are reported at MEDIUM until a
+// read succeeds.
+func adminsUnread(log zerolog.Logger) func(account string, err error) {
+	return func(account string, err error) {
+		log.Warn().Err(err).Str("account", account).Msg("administrator users unread: CT014 reports their sign-ins at MEDIUM")
+	}
+}

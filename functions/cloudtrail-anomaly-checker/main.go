@@ -12,6 +12,7 @@ import (
 	ctengine "github.com/selfaudit/selfaudit/shared/cloudtrail"
 	"github.com/selfaudit/selfaudit/shared/cloudtrail/baseline"
 	"github.com/selfaudit/selfaudit/shared/findings"
+	"github.com/selfaudit/selfaudit/shared/findingstore"
 	"github.com/selfaudit/selfaudit/shared/lambdamain"
 	"github.com/selfaudit/selfaudit/shared/suppress"
 )
@@ -27,8 +28,12 @@ func setup(rt *lambdamain.Runtime) (lambdamain.Handler[json.RawMessage, Result],
 	}
 	c := &ctengine.Checker{Config: cfg, S3: s3.NewFromConfig(rt.AWS), Lookup: cloudtrail.NewFromConfig(rt.AWS),
 		Limiter: rate.NewLimiter(rate.Limit(ctengine.LookupRate), 1)}
+	db := dynamodb.NewFromConfig(rt.AWS)
 	if cfg.BaselineTable != "" {
-		c.Store = &baseline.Store{Client: dynamodb.NewFromConfig(rt.AWS), Table: cfg.BaselineTable}
+		c.Store = &baseline.Store{Client: db, Table: cfg.BaselineTable}
+	}
+	if table := rt.Getenv(findingstore.EnvTable); table != "" { // the IAM scanner's record of administrators
+		c.Config.Rules.Admins = &findingstore.AdminDirectory{Store: &findingstore.Store{Client: db, Table: table}, OnError: adminsUnread(rt.Log)}
 	}
 	return (&handler{checker: c, publisher: pub, suppressions: sup, metrics: rt.Metrics}).Handle, nil
 }

@@ -179,12 +179,13 @@ func TestTemplateFindingStore(t *testing.T) {
 	for _, p := range CheckFindingStore(tpl) {
 		t.Error(p)
 	}
-	// The posture runs remember their findings; the event-driven and
-	// operational functions do not touch the store.
+	// The posture runs remember their findings, and the CloudTrail
+	// checker reads the administrators the IAM scanner records there; the
+	// other functions do not touch the store.
 	users := map[string]bool{
 		"IamWildcardScanner":       true,
 		"LambdaFleetAuditor":       true,
-		"CloudTrailAnomalyChecker": false,
+		"CloudTrailAnomalyChecker": true,
 		"DlqReplayer":              false,
 		"PreTrafficHook":           false,
 		"SecurityHubExporter":      false,
