@@ -71,6 +71,8 @@ type simResult struct {
 	Coverage         *orgaudit.Coverage
 	State            *orgaudit.RunState
 	NoRole           []string
+	// Store is the run's finding store.
+	Store *findingstore.Store
 }
 
 func (r simResult) Line() string {
@@ -310,7 +312,7 @@ func runSim(t *testing.T, sc simConfig) simResult {
 		t.Fatal(startErr)
 	}
 	res := simResult{Accounts: len(run.Accounts), Regions: len(regions), Seconds: time.Since(start).Seconds(),
-		Calls: of.Counters.Calls.Load(), Throttled: of.Counters.Throttled.Load(), Wins: ledger.wins, FindingEvents: bus.n.Load(), NoRole: org.NoRoleAccounts()}
+		Calls: of.Counters.Calls.Load(), Throttled: of.Counters.Throttled.Load(), Wins: ledger.wins, FindingEvents: bus.n.Load(), NoRole: org.NoRoleAccounts(), Store: store}
 	for _, d := range of.Events.Entries() {
 		if d.DetailType == orgaudit.DetailTypeCompleted {
 			res.CompletionEvents++
@@ -425,6 +427,18 @@ func TestKillAndRestartWorkers(t *testing.T) {
 		MinLatency: 2 * time.Millisecond, MaxLatency: 5 * time.Millisecond, Timeout: 3 * time.Minute, Kill: 30, CrashBetween: 4, NoRoleEvery: 10, MaxFunctions: 40, MaxRoles: 40})
 	t.Log(r.Line())
 	checkExactlyOnce(t, r)
+	// Every audited account's administrators are recorded (none, in the
+	// simulated organisation), and no account that could not be entered.
+	noRole := map[string]bool{}
+	for _, a := range r.NoRole {
+		noRole[a] = true
+	}
+	for _, a := range r.State.Accounts {
+		_, _, found, err := r.Store.AdminUsers(context.Background(), a.Account, time.Now())
+		if err != nil || found == noRole[a.Account] {
+			t.Errorf("account %s (role missing %v): administrators recorded %v, %v", a.Account, noRole[a.Account], found, err)
+		}
+	}
 }
 
 // TestBenchOrg is `make bench-org`: ORG_ACCOUNTS (1000) accounts,

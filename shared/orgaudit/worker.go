@@ -34,6 +34,11 @@ type Scan struct {
 	// on, say). The findings are delivered, and the unit fails so that
 	// it is tried again.
 	Err error
+	// AdminUsers, when not nil, are the account's administrator users a
+	// complete IAM scan found; the worker records them in the finding
+	// store for the CloudTrail checker (an organisation trail's
+	// sign-ins).
+	AdminUsers []string
 }
 
 // UnitScanner runs one scanner over the account and region of cfg.
@@ -130,6 +135,11 @@ func (w *Worker) Handle(ctx context.Context, m Message) (Outcome, error) {
 	out := Outcome{Findings: len(scan.Findings), Announced: delivered.Announced}
 	if err = errors.Join(err, scan.Err); err != nil {
 		return out, fmt.Errorf("unit %s: %w", u, err)
+	}
+	if scan.AdminUsers != nil && d.Store != nil {
+		if err := d.Store.PutAdminUsers(ctx, u.Account, scan.AdminUsers, now); err != nil {
+			log.Warn().Err(err).Msg("administrator users of the member account not recorded")
+		}
 	}
 	t := Tally{}
 	if s := delivered.State; s != nil {

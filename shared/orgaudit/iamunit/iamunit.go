@@ -50,7 +50,11 @@ func (s Scanner) Scan(ctx context.Context, cfg aws.Config, u orgaudit.Unit) (org
 	}
 	place := iamscan.Place{Partition: p, Account: u.Account, Region: u.Region}
 	scope := iamscan.StoreScope(iamscan.Target{Scope: iamscan.ScopeAccount}, place, s.AllRoles, res)
-	return orgaudit.Scan{Findings: res.Findings, Scope: scope, Source: iamscan.SourceLive, Err: res.Err()}, nil
+	scan := orgaudit.Scan{Findings: res.Findings, Scope: scope, Source: iamscan.SourceLive, Err: res.Err()}
+	if scan.Err == nil {
+		scan.AdminUsers = append([]string{}, res.AdminUsers...) // recorded even when empty: no administrator
+	}
+	return scan, nil
 }
 
 // Denied reports an access denial from any AWS service.
