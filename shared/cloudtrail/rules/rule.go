@@ -47,11 +47,11 @@ type Config struct {
 // AdminUsers answers whether an IAM user holds administrator policies
 // (AdministratorAccess or an equivalent, attached directly or through a
 // group). It is the narrow interface through which CT014 learns what the
-// CloudTrail records alone do not say; the baseline table keeps no policy
-// data, so the checker function runs without one, and a caller that has
-// the account's authorization details (GetAccountAuthorizationDetails)
-// can pass an AdminUserSet built from them: selfaudit trail --iam-details
-// does, with iamscan.AdminUsers.
+// CloudTrail records alone do not say. The checker function reads the
+// administrators the IAM scanner records in the finding store
+// (findingstore.AdminDirectory); selfaudit trail --iam-details builds an
+// AdminUserSet from the account's authorization details with
+// iamscan.AdminUsers.
 type AdminUsers interface {
 	// IsAdmin reports whether the IAM user with this ARN
 	// (arn:aws:iam::111122223333:user/alice) is an administrator.
