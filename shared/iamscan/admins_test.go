@@ -1,7 +1,6 @@
 package iamscan
 
 import (
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -17,14 +16,7 @@ import (
 // user's administrator power away.
 func TestAdminUsers(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(detailsJSON)
-	if err != nil {
-		t.Fatal(err)
-	}
-	acct, err := DecodeAuthorizationDetails(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	acct := mustDetails(t)
 	denyIAM, err := iampolicy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"iam:*","Resource":"*"}]}`))
 	if err != nil {
 		t.Fatal(err)
