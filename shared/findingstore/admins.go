@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
@@ -129,11 +130,11 @@ type adminsEntry struct {
 // (arn:aws:iam::111122223333:user/alice) was an administrator at the last
 // IAM scan of its account.
 func (d *AdminDirectory) IsAdmin(userARN string) bool {
-	parts := strings.SplitN(userARN, ":", 6)
-	if len(parts) != 6 || parts[2] != "iam" || !strings.HasPrefix(parts[5], "user/") {
+	a, err := arn.Parse(userARN)
+	if err != nil || a.Service != "iam" || !strings.HasPrefix(a.Resource, "user/") {
 		return false
 	}
-	account := parts[4]
+	account := a.AccountID
 	now := time.Now
 	if d.Now != nil {
 		now = d.Now
