@@ -338,6 +338,9 @@ func TestFindingChecksCatchBreakage(t *testing.T) {
 		"scan added":                   {old: "Action: [dynamodb:GetItem, dynamodb:UpdateItem]", new: "Action: [dynamodb:GetItem, dynamodb:UpdateItem, dynamodb:Scan]", want: "IamWildcardScanner: role IamScannerRole grants"},
 		"every index":                  {old: `"${FindingsTable.Arn}/index/openByScope"`, new: `"${FindingsTable.Arn}/index/*"`, want: "IamWildcardScanner: role IamScannerRole grants"},
 		"access without the variable":  {old: "SELFAUDIT_INVOKED_ASYNC: \"true\"\n          FINDINGS_TABLE_NAME: !Ref FindingsTable\n", new: "SELFAUDIT_INVOKED_ASYNC: \"true\"\n", want: "LambdaFleetAuditor: role FleetAuditorRole grants"},
+		"admins read unlimited":        {old: "                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys: [\"admins#*\"]\n", new: "", want: "CloudTrailAnomalyChecker: role CloudTrailCheckerRole may read every item"},
+		"admins read too wide":         {old: `dynamodb:LeadingKeys: ["admins#*"]`, new: `dynamodb:LeadingKeys: ["*"]`, want: "CloudTrailAnomalyChecker: role CloudTrailCheckerRole may read every item"},
+		"admins reader queries":        {old: "                Action: dynamodb:GetItem\n                Resource: !GetAtt FindingsTable.Arn\n                Condition:", new: "                Action: [dynamodb:GetItem, dynamodb:Query]\n                Resource: !GetAtt FindingsTable.Arn\n                Condition:", want: "CloudTrailAnomalyChecker: role CloudTrailCheckerRole grants"},
 		"variable names another table": {old: "SELFAUDIT_INVOKED_ASYNC: \"true\"\n          FINDINGS_TABLE_NAME: !Ref FindingsTable\n", new: "SELFAUDIT_INVOKED_ASYNC: \"true\"\n          FINDINGS_TABLE_NAME: !Ref BaselineTable\n", want: "LambdaFleetAuditor: FINDINGS_TABLE_NAME"},
 		"topic closed to the resolved rule": {
 			old:  "aws:SourceArn: !GetAtt ResolvedFindingsRule.Arn",
