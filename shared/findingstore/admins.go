@@ -104,7 +104,9 @@ func (st *Store) AdminUsers(ctx context.Context, account string, now time.Time) 
 // (the CloudTrail rules' AdminUsers) from the store's records, reading
 // each account's record at most once per CacheFor. A read that fails, or
 // an account no scan recorded, answers false: the sign-in is reported at
-// MEDIUM rather than not at all.
+// MEDIUM rather than not at all. Reads go one at a time (each bounded by
+// Timeout): sign-ins without MFA are rare, and one read then serves every
+// caller waiting on the same account.
 type AdminDirectory struct {
 	Store *Store
 	// CacheFor is how long an account's record is used before it is read
